@@ -1,0 +1,41 @@
+package io.imsm.server;
+
+/**
+ * Stable error codes. The string is part of the API contract (problem JSON {@code code} member); never
+ * rename one, add new ones instead.
+ */
+public enum ErrorCode {
+    INVALID_REQUEST("invalid_request", 400, "The request is not valid"),
+    INVALID_CONFIG("invalid_config", 500, "The configuration is not valid"),
+    WEAK_PASSWORD("weak_password", 400, "The password does not meet the policy"),
+    LOGIN_FAILED("login_failed", 401, "Login failed"),
+    OTP_REQUIRED("otp_required", 401, "A second factor is required"),
+    LOGIN_LOCKED("login_locked", 429, "Too many login attempts"),
+    RATE_LIMITED("rate_limited", 429, "Too many requests"),
+    UNAUTHENTICATED("unauthenticated", 401, "Authentication required"),
+    INVALID_TOKEN("invalid_token", 401, "The bearer token is not valid"),
+    CSRF_FAILED("csrf_failed", 403, "Missing or wrong CSRF token"),
+    PASSWORD_CHANGE_REQUIRED("password_change_required", 403, "The password must be changed first"),
+    MFA_ENROLLMENT_REQUIRED("mfa_enrollment_required", 403, "A second factor must be enrolled first"),
+    FORBIDDEN("forbidden", 403, "Not allowed"),
+    NOT_FOUND("not_found", 404, "Not found"),
+    CONFLICT("conflict", 409, "Conflict with the current state"),
+    PAYLOAD_TOO_LARGE("payload_too_large", 413, "The request body is too large"),
+    UNSUPPORTED_MEDIA_TYPE("unsupported_media_type", 415, "Unsupported content type"),
+    UNAVAILABLE("unavailable", 503, "Temporarily unavailable"),
+    INTERNAL("internal_error", 500, "Internal error");
+
+    private final String code;
+    private final int status;
+    private final String title;
+
+    ErrorCode(String code, int status, String title) {
+        this.code = code;
+        this.status = status;
+        this.title = title;
+    }
+
+    public String code() { return code; }
+    public int status() { return status; }
+    public String title() { return title; }
+}

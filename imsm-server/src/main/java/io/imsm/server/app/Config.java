@@ -1,0 +1,126 @@
+package io.imsm.server.app;
+
+import io.imsm.server.ErrorCode;
+import io.imsm.server.ImsmException;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The one typed configuration of the server, bound from {@code imsm-defaults.yaml}, an optional YAML
+ * file, {@code IMSM_*} environment variables and command-line options (in that order). Loaded by
+ * {@link ConfigLoader}, which also calls {@link #validate()}.
+ */
+public record Config(Server server, String dataDir, Database database, Passwords passwords,
+                     Sessions sessions, Login login, Mfa mfa, Bootstrap bootstrap, Log log) {
+
+    public record Server(String host, int port, String publicUrl, int maxBodyBytes) {}
+
+    public record Database(String url, String username, String password, int poolSize) {
+        /** Never print the password. */
+        @Override public String toString() {
+            return "Database[url=" + url + ", username=" + username + ", poolSize=" + poolSize + "]";
+        }
+    }
+
+    public record Passwords(int argon2MemoryKib, int argon2Iterations, int argon2Parallelism, int minLength) {}
+
+    public record Sessions(long idleTimeoutSeconds, long absoluteTimeoutSeconds) {}
+
+    public record Login(int maxFailuresPerAccount, long lockoutSeconds, int attemptsPerIpPerMinute) {}
+
+    public record Mfa(boolean requiredForAll, List<String> requiredRoles) {}
+
+    public record Bootstrap(String adminUsername) {}
+
+    public record Log(String format) {}
+
+    public Path dataPath() {
+        return Path.of(dataDir).toAbsolutePath().normalize();
+    }
+
+    /** The JDBC URL in use: the configured one, or the embedded H2 file database under data_dir. */
+    public String jdbcUrl() {
+        if (database.url() != null && !database.url().isBlank()) {
+            return database.url();
+        }
+        return "jdbc:h2:file:" + dataPath().resolve("imsm") + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH";
+    }
+
+    public boolean isPostgres() {
+        return jdbcUrl().startsWith("jdbc:postgresql:");
+    }
+
+    /** Base URL people and services use to reach this server. */
+    public URI publicUri() {
+        String url = server.publicUrl();
+        if (url == null || url.isBlank()) {
+            url = "http://" + server.host() + ":" + server.port();
+        }
+        return URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
+    }
+
+    /**
+     * Cookies carry {@code Secure} except when the server is reached over plain HTTP on a loopback
+     * address (local development), where a browser would otherwise drop them.
+     */
+    public boolean secureCookies() {
+        URI uri = publicUri();
+        if ("https".equalsIgnoreCase(uri.getScheme())) {
+            return true;
+        }
+        String host = uri.getHost() == null ? "" : uri.getHost().toLowerCase(Locale.ROOT);
+        return !(host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]") || host.equals("::1"));
+    }
+
+    /** Refuses bad values with a message that names the key. */
+    public Config validate() {
+        require(server != null && database != null && passwords != null && sessions != null && login != null
+                && mfa != null && bootstrap != null && log != null, "config", "a section is missing");
+        require(server.host() != null && !server.host().isBlank(), "server.host", "must not be empty");
+        require(server.port() >= 0 && server.port() <= 65535, "server.port", "must be between 0 and 65535, got " + server.port());
+        require(server.maxBodyBytes() >= 1024, "server.max_body_bytes", "must be at least 1024");
+        if (server.publicUrl() != null && !server.publicUrl().isBlank()) {
+            try {
+                URI u = URI.create(server.publicUrl());
+                require(("http".equals(u.getScheme()) || "https".equals(u.getScheme())) && u.getHost() != null,
+                        "server.public_url", "must be an absolute http(s) URL");
+            } catch (IllegalArgumentException e) {
+                throw bad("server.public_url", "is not a URL: " + e.getMessage());
+            }
+        }
+        require(dataDir != null && !dataDir.isBlank(), "data_dir", "must not be empty");
+        String url = database.url();
+        require(url == null || url.isBlank() || url.startsWith("jdbc:postgresql:") || url.startsWith("jdbc:h2:"),
+                "database.url", "must be a jdbc:postgresql: or jdbc:h2: URL");
+        require(database.poolSize() >= 1 && database.poolSize() <= 200, "database.pool_size", "must be between 1 and 200");
+        require(passwords.argon2MemoryKib() >= 1024, "passwords.argon2_memory_kib", "must be at least 1024");
+        require(passwords.argon2Iterations() >= 1, "passwords.argon2_iterations", "must be at least 1");
+        require(passwords.argon2Parallelism() >= 1 && passwords.argon2Parallelism() <= 16,
+                "passwords.argon2_parallelism", "must be between 1 and 16");
+        require(passwords.minLength() >= 8 && passwords.minLength() <= 128, "passwords.min_length", "must be between 8 and 128");
+        require(sessions.idleTimeoutSeconds() >= 60, "sessions.idle_timeout_seconds", "must be at least 60");
+        require(sessions.absoluteTimeoutSeconds() >= sessions.idleTimeoutSeconds(),
+                "sessions.absolute_timeout_seconds", "must not be shorter than sessions.idle_timeout_seconds");
+        require(login.maxFailuresPerAccount() >= 1, "login.max_failures_per_account", "must be at least 1");
+        require(login.lockoutSeconds() >= 1, "login.lockout_seconds", "must be at least 1");
+        require(login.attemptsPerIpPerMinute() >= 1, "login.attempts_per_ip_per_minute", "must be at least 1");
+        require(mfa.requiredRoles() != null, "mfa.required_roles", "must be a list");
+        require(bootstrap.adminUsername() != null && bootstrap.adminUsername().matches("[A-Za-z0-9._-]{1,64}"),
+                "bootstrap.admin_username", "must be 1-64 letters, digits, '.', '_' or '-'");
+        require("text".equals(log.format()) || "json".equals(log.format()), "log.format", "must be text or json");
+        return this;
+    }
+
+    private static void require(boolean ok, String key, String message) {
+        if (!ok) {
+            throw bad(key, message);
+        }
+    }
+
+    private static ImsmException bad(String key, String message) {
+        return new ImsmException.Invalid(ErrorCode.INVALID_CONFIG, "configuration key '" + key + "' " + message);
+    }
+}

@@ -1,0 +1,77 @@
+package io.imsm.server.app;
+
+import io.imsm.server.identity.Bootstrap;
+import io.imsm.server.web.HttpServer;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+
+import java.io.PrintStream;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Optional;
+
+/** One running IMSM: context, services, HTTP. Used by {@code imsm serve} and by the tests. */
+public final class ImsmServer implements AutoCloseable {
+    private final ProcessContext ctx;
+    private final Services services;
+    private final HttpServer http;
+    private final Optional<Bootstrap.BootstrapAdmin> bootstrapAdmin;
+
+    private ImsmServer(ProcessContext ctx, Services services, HttpServer http, Optional<Bootstrap.BootstrapAdmin> admin) {
+        this.ctx = ctx;
+        this.services = services;
+        this.http = http;
+        this.bootstrapAdmin = admin;
+    }
+
+    public static ImsmServer start(Config config, Clock clock, Map<String, String> env, PrintStream console) {
+        ProcessContext ctx = new ProcessContext(config, clock, new SecureRandom(), env);
+        try {
+            Services services = new Services(ctx);
+            services.prepare();
+            Optional<Bootstrap.BootstrapAdmin> admin = services.bootstrap.createAdminOnce(config.bootstrap().adminUsername());
+            new JvmMemoryMetrics().bindTo(ctx.metrics());
+            new JvmThreadMetrics().bindTo(ctx.metrics());
+            new ProcessorMetrics().bindTo(ctx.metrics());
+            HttpServer http = new HttpServer(services).start(config.server().host(), config.server().port());
+            ImsmServer server = new ImsmServer(ctx, services, http, admin);
+            admin.ifPresent(a -> {
+                // Printed to the console on purpose (never to the log): the operator needs it exactly once.
+                console.println();
+                console.println("==================================================================");
+                console.println(" IMSM bootstrap admin created (shown only this once)");
+                console.println("   username: " + a.username());
+                console.println("   password: " + a.oneTimePassword());
+                console.println(" Log in at " + server.baseUrl() + "/login; you must change it at first login.");
+                console.println("==================================================================");
+                console.println();
+            });
+            return server;
+        } catch (RuntimeException e) {
+            ctx.close();
+            throw e;
+        }
+    }
+
+    public String baseUrl() {
+        Config cfg = ctx.config();
+        if (cfg.server().publicUrl() != null && !cfg.server().publicUrl().isBlank()) {
+            return cfg.publicUri().toString();
+        }
+        return "http://" + cfg.server().host() + ":" + http.port();
+    }
+
+    public int port() { return http.port(); }
+
+    public Services services() { return services; }
+
+    public Optional<Bootstrap.BootstrapAdmin> bootstrapAdmin() { return bootstrapAdmin; }
+
+    @Override
+    public void close() {
+        http.stop();
+        ctx.close();
+    }
+}

@@ -1,0 +1,57 @@
+package io.imsm.server.app;
+
+import io.imsm.server.ErrorCode;
+import io.imsm.server.ImsmException;
+import io.imsm.server.keys.KeyEncryptionKey;
+import io.imsm.server.store.Database;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Process-wide things, built once: config, clock, the one SecureRandom, the database pool, the
+ * key-encryption key, metrics. The server, the CLI and the tests all build it the same way.
+ */
+public final class ProcessContext implements AutoCloseable {
+    private final Config config;
+    private final Clock clock;
+    private final SecureRandom random;
+    private final Database database;
+    private final KeyEncryptionKey kek;
+    private final PrometheusMeterRegistry metrics;
+    private final Optional<String> bootstrapToken;
+
+    public ProcessContext(Config config, Clock clock, SecureRandom random, Map<String, String> env) {
+        this.config = Objects.requireNonNull(config);
+        this.clock = Objects.requireNonNull(clock);
+        this.random = Objects.requireNonNull(random);
+        String token = env.get("IMSM_BOOTSTRAP_TOKEN");
+        if (token != null && !token.isBlank() && token.length() < 32) {
+            throw new ImsmException.Invalid(ErrorCode.INVALID_CONFIG, "IMSM_BOOTSTRAP_TOKEN must be at least 32 characters");
+        }
+        this.bootstrapToken = Optional.ofNullable(token).filter(t -> !t.isBlank());
+        this.kek = KeyEncryptionKey.load(env.get("IMSM_KEK"), config.dataPath(), random);
+        this.database = Database.open(config.jdbcUrl(), config.database().username(), config.database().password(),
+                config.database().poolSize());
+        this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    }
+
+    public Config config() { return config; }
+    public Clock clock() { return clock; }
+    public SecureRandom random() { return random; }
+    public Database database() { return database; }
+    public KeyEncryptionKey kek() { return kek; }
+    public PrometheusMeterRegistry metrics() { return metrics; }
+    public Optional<String> bootstrapToken() { return bootstrapToken; }
+
+    @Override
+    public void close() {
+        database.close();
+        metrics.close();
+    }
+}

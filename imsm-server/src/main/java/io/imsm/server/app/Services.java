@@ -1,0 +1,74 @@
+package io.imsm.server.app;
+
+import io.imsm.server.audit.AuditLog;
+import io.imsm.server.identity.AdminService;
+import io.imsm.server.identity.BearerAuthenticator;
+import io.imsm.server.identity.Bootstrap;
+import io.imsm.server.identity.IdentityService;
+import io.imsm.server.identity.LoginThrottle;
+import io.imsm.server.identity.MfaPolicies;
+import io.imsm.server.identity.MfaPolicy;
+import io.imsm.server.identity.PasswordHasher;
+import io.imsm.server.identity.PasswordPolicy;
+import io.imsm.server.identity.Secrets;
+import io.imsm.server.keys.SigningKeys;
+import io.imsm.server.store.AuditStore;
+import io.imsm.server.store.InviteStore;
+import io.imsm.server.store.KeyStore;
+import io.imsm.server.store.SessionStore;
+import io.imsm.server.store.SettingsStore;
+import io.imsm.server.store.UserStore;
+
+/** Explicit wiring: builds every service from the ProcessContext. No container, no reflection. */
+public final class Services {
+    public final ProcessContext ctx;
+    public final UserStore userStore = new UserStore();
+    public final SessionStore sessionStore = new SessionStore();
+    public final InviteStore inviteStore = new InviteStore();
+    public final SettingsStore settingsStore = new SettingsStore();
+    public final AuditStore auditStore = new AuditStore();
+    public final KeyStore keyStore = new KeyStore();
+    public final Secrets secrets;
+    public final AuditLog audit;
+    public final PasswordHasher hasher;
+    public final PasswordPolicy passwordPolicy;
+    public final LoginThrottle throttle;
+    public final MfaPolicies mfaPolicies;
+    public final SigningKeys signingKeys;
+    public final IdentityService identity;
+    public final AdminService admin;
+    public final Bootstrap bootstrap;
+    public final BearerAuthenticator bearer;
+
+    public Services(ProcessContext ctx) {
+        this.ctx = ctx;
+        Config cfg = ctx.config();
+        this.secrets = new Secrets(ctx.random());
+        this.audit = new AuditLog(auditStore, ctx.clock());
+        this.hasher = new PasswordHasher(cfg.passwords());
+        this.passwordPolicy = new PasswordPolicy(cfg.passwords().minLength());
+        this.throttle = ctx.database().isPostgres()
+                ? LoginThrottle.shared(ctx.database().dataSource(), cfg.login(), ctx.clock())
+                : LoginThrottle.inMemory(cfg.login(), ctx.clock());
+        this.mfaPolicies = new MfaPolicies(ctx.database(), settingsStore);
+        this.signingKeys = new SigningKeys(ctx.database(), keyStore, ctx.kek(), ctx.clock(), ctx.random());
+        String issuerName = "IMSM " + ctx.config().publicUri().getHost();
+        this.identity = new IdentityService(ctx.database(), userStore, sessionStore, inviteStore, audit, hasher,
+                passwordPolicy, throttle, mfaPolicies, ctx.kek(), secrets, ctx.clock(), cfg.sessions(), issuerName);
+        this.admin = new AdminService(ctx.database(), userStore, sessionStore, inviteStore, audit, hasher, passwordPolicy,
+                mfaPolicies, secrets, ctx.clock());
+        this.bearer = new BearerAuthenticator(ctx.bootstrapToken(), ctx.database(), audit);
+        this.bootstrap = new Bootstrap(ctx.database(), userStore, settingsStore, audit, hasher, secrets, ctx.clock());
+    }
+
+    /** Migrations, keys, the initial MFA policy: what must hold before the first request. */
+    public void prepare() {
+        ctx.database().migrate();
+        signingKeys.loadOrGenerate();
+        Config.Mfa m = ctx.config().mfa();
+        ctx.database().inTransaction(h -> {
+            mfaPolicies.seed(h, new MfaPolicy(m.requiredForAll(), m.requiredRoles()));
+            return null;
+        });
+    }
+}

@@ -1,0 +1,191 @@
+package io.imsm.server.identity;
+
+import io.imsm.server.ImsmException;
+import io.imsm.server.audit.AuditLog;
+import io.imsm.server.store.Database;
+import io.imsm.server.store.InviteStore;
+import io.imsm.server.store.SessionStore;
+import io.imsm.server.store.UserStore;
+import org.jdbi.v3.core.Handle;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+
+/** What admins do to accounts: create, roles, status, second-factor reset, listing, the MFA policy. */
+public final class AdminService {
+    static final Duration INVITE_LIFETIME = Duration.ofHours(72);
+    public static final int MAX_PAGE_SIZE = 200;
+
+    private final Database db;
+    private final UserStore users;
+    private final SessionStore sessions;
+    private final InviteStore invites;
+    private final AuditLog audit;
+    private final PasswordHasher hasher;
+    private final PasswordPolicy policy;
+    private final MfaPolicies mfa;
+    private final Secrets secrets;
+    private final Clock clock;
+
+    public AdminService(Database db, UserStore users, SessionStore sessions, InviteStore invites, AuditLog audit,
+                        PasswordHasher hasher, PasswordPolicy policy, MfaPolicies mfa, Secrets secrets, Clock clock) {
+        this.db = Objects.requireNonNull(db);
+        this.users = Objects.requireNonNull(users);
+        this.sessions = Objects.requireNonNull(sessions);
+        this.invites = Objects.requireNonNull(invites);
+        this.audit = Objects.requireNonNull(audit);
+        this.hasher = Objects.requireNonNull(hasher);
+        this.policy = Objects.requireNonNull(policy);
+        this.mfa = Objects.requireNonNull(mfa);
+        this.secrets = Objects.requireNonNull(secrets);
+        this.clock = Objects.requireNonNull(clock);
+    }
+
+    /** What an admin asks for. Exactly one of {@code password} (initial, to be changed) or {@code invite}. */
+    public record NewUser(String username, String displayName, String email, String phone, List<String> roles,
+                          String password, boolean invite) {
+        @Override public String toString() { return "NewUser[username=" + username + "]"; }
+    }
+
+    /** The created user and, for an invite, the one-time token (shown once). */
+    public record Created(User user, String inviteToken, Instant inviteExpiresAt) {}
+
+    public Created createUser(Caller caller, NewUser req) {
+        caller.requireAdmin();
+        if (req == null) {
+            throw new ImsmException.Invalid("body required");
+        }
+        String username = Validation.username(req.username());
+        String email = Validation.email(req.email());
+        String phone = Validation.phone(req.phone());
+        String displayName = Validation.displayName(req.displayName(), username);
+        Set<String> roles = Roles.validate(req.roles());
+        boolean hasPassword = req.password() != null && !req.password().isEmpty();
+        if (hasPassword == req.invite()) {
+            throw new ImsmException.Invalid("give either an initial password or \"invite\": true");
+        }
+        String hash = null;
+        if (hasPassword) {
+            policy.check(username, req.password());
+            hash = hasher.hash(req.password());
+        }
+        String pwHash = hash;
+        String token = req.invite() ? secrets.token(32) : null;
+        Instant now = clock.instant();
+        User user = db.inTransaction(h -> {
+            if (users.usernameTaken(h, username)) {
+                throw new ImsmException.Conflict("The username '" + username + "' is taken (usernames are case-insensitive and stay blocked after deletion).");
+            }
+            if (email != null && users.emailTaken(h, email, null)) {
+                throw new ImsmException.Conflict("The email address is already used by another account.");
+            }
+            User u = new User(UUID.randomUUID().toString(), username, email, phone, displayName, UserStatus.ACTIVE, pwHash,
+                    pwHash != null, null, false, 0, 0, null, now, caller.actor(), null, null, roles);
+            users.insert(h, u);
+            if (token != null) {
+                invites.insert(h, Secrets.sha256Hex(token), u.id(), now.plus(INVITE_LIFETIME));
+            }
+            audit.record(h, caller.actor(), "user_create", username, caller.ip(), "ok", "roles=" + roles + (token != null ? " invite" : ""));
+            return u;
+        });
+        return new Created(user, token, token == null ? null : now.plus(INVITE_LIFETIME));
+    }
+
+    public User getUser(Caller caller, String id) {
+        caller.requireAdmin();
+        return db.read(h -> users.findById(h, id)).orElseThrow(() -> new ImsmException.NotFound("No user with id " + id));
+    }
+
+    public record Page(List<User> users, long total, int offset, int limit) {}
+
+    public Page listUsers(Caller caller, String search, int offset, int limit) {
+        caller.requireAdmin();
+        if (offset < 0 || limit < 1 || limit > MAX_PAGE_SIZE) {
+            throw new ImsmException.Invalid("offset must be >= 0 and limit between 1 and " + MAX_PAGE_SIZE);
+        }
+        if (search != null && search.length() > 100) {
+            throw new ImsmException.Invalid("search must be at most 100 characters");
+        }
+        return db.read(h -> new Page(users.search(h, search, offset, limit), users.searchCount(h, search), offset, limit));
+    }
+
+    public User setRoles(Caller caller, String id, List<String> roles) {
+        caller.requireAdmin();
+        Set<String> valid = Roles.validate(roles);
+        return db.inTransaction(h -> {
+            User u = find(h, id);
+            users.setRoles(h, id, valid);
+            requireAnAdminLeft(h);
+            audit.record(h, caller.actor(), "user_roles", u.username(), caller.ip(), "ok", "roles=" + valid);
+            return users.findById(h, id).orElseThrow();
+        });
+    }
+
+    public User setStatus(Caller caller, String id, String status) {
+        caller.requireAdmin();
+        UserStatus next = UserStatus.parse(status);
+        return db.inTransaction(h -> {
+            User u = find(h, id);
+            if (u.status() == UserStatus.DELETED && next != UserStatus.DELETED) {
+                throw new ImsmException.Conflict("A deleted account cannot be reactivated; create a new one.");
+            }
+            users.updateStatus(h, id, next);
+            if (next != UserStatus.ACTIVE) {
+                sessions.endAllForUser(h, id, clock.instant(), null);
+            }
+            if (next == UserStatus.DELETED) {
+                // keep the row (username and email stay blocked) but no credential survives
+                users.updatePassword(h, id, null, false);
+                users.clearSecondFactor(h, id);
+            }
+            requireAnAdminLeft(h);
+            audit.record(h, caller.actor(), "user_status", u.username(), caller.ip(), "ok", u.status().wire() + "->" + next.wire());
+            return users.findById(h, id).orElseThrow();
+        });
+    }
+
+    /** Clears the authenticator and recovery codes and ends the user's sessions (lost phone). */
+    public User resetSecondFactor(Caller caller, String id) {
+        caller.requireAdmin();
+        return db.inTransaction(h -> {
+            User u = find(h, id);
+            users.clearSecondFactor(h, id);
+            sessions.endAllForUser(h, id, clock.instant(), null);
+            audit.record(h, caller.actor(), "user_mfa_reset", u.username(), caller.ip(), "ok", null);
+            return users.findById(h, id).orElseThrow();
+        });
+    }
+
+    public MfaPolicy mfaPolicy(Caller caller) {
+        caller.requireAdmin();
+        return db.read(mfa::load);
+    }
+
+    public MfaPolicy setMfaPolicy(Caller caller, MfaPolicy policy) {
+        caller.requireAdmin();
+        Objects.requireNonNull(policy);
+        db.inTransaction(h -> {
+            mfa.save(h, policy);
+            audit.record(h, caller.actor(), "mfa_policy", null, caller.ip(), "ok",
+                    "required_for_all=" + policy.requiredForAll() + " roles=" + policy.requiredRoles());
+            return null;
+        });
+        return policy;
+    }
+
+    private User find(Handle h, String id) {
+        return users.findById(h, id).orElseThrow(() -> new ImsmException.NotFound("No user with id " + id));
+    }
+
+    /** Refuses a change that would leave no active admin (the transaction then rolls back). */
+    private void requireAnAdminLeft(Handle h) {
+        if (users.countActiveWithRole(h, Roles.ADMIN) == 0) {
+            throw new ImsmException.Conflict("This would leave no active admin; give another account the admin role first.");
+        }
+    }
+}

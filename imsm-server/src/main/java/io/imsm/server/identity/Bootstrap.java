@@ -1,0 +1,54 @@
+package io.imsm.server.identity;
+
+import io.imsm.server.audit.AuditLog;
+import io.imsm.server.store.Database;
+import io.imsm.server.store.SettingsStore;
+import io.imsm.server.store.UserStore;
+
+import java.time.Clock;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/** Creates the first admin once, with a one-time password that must be changed at first login. */
+public final class Bootstrap {
+    private final Database db;
+    private final UserStore users;
+    private final SettingsStore settings;
+    private final AuditLog audit;
+    private final PasswordHasher hasher;
+    private final Secrets secrets;
+    private final Clock clock;
+
+    public Bootstrap(Database db, UserStore users, SettingsStore settings, AuditLog audit, PasswordHasher hasher,
+                     Secrets secrets, Clock clock) {
+        this.db = Objects.requireNonNull(db);
+        this.users = Objects.requireNonNull(users);
+        this.settings = Objects.requireNonNull(settings);
+        this.audit = Objects.requireNonNull(audit);
+        this.hasher = Objects.requireNonNull(hasher);
+        this.secrets = Objects.requireNonNull(secrets);
+        this.clock = Objects.requireNonNull(clock);
+    }
+
+    public record BootstrapAdmin(String username, String oneTimePassword) {
+        @Override public String toString() { return "BootstrapAdmin[username=" + username + "]"; }
+    }
+
+    /** Creates the admin if this database never had one; empty on every later start. */
+    public Optional<BootstrapAdmin> createAdminOnce(String username) {
+        String password = secrets.token(15);
+        String hash = hasher.hash(password);
+        return db.inTransaction(h -> {
+            if (!settings.putIfAbsent(h, "bootstrap_admin", username) || users.usernameTaken(h, username)) {
+                return Optional.<BootstrapAdmin>empty();
+            }
+            users.insert(h, new User(UUID.randomUUID().toString(), username, null, null, "Bootstrap admin",
+                    UserStatus.ACTIVE, hash, true, null, false, 0, 0, null, clock.instant(), "bootstrap", null, null,
+                    Set.of(Roles.ADMIN)));
+            audit.record(h, "bootstrap", "user_create", username, null, "ok", "bootstrap admin");
+            return Optional.of(new BootstrapAdmin(username, password));
+        });
+    }
+}

@@ -1,0 +1,483 @@
+package io.imsm.server.identity;
+
+import io.imsm.server.ErrorCode;
+import io.imsm.server.ImsmException;
+import io.imsm.server.app.Config;
+import io.imsm.server.audit.AuditLog;
+import io.imsm.server.keys.KeyEncryptionKey;
+import io.imsm.server.store.Database;
+import io.imsm.server.store.InviteStore;
+import io.imsm.server.store.SessionStore;
+import io.imsm.server.store.UserStore;
+import org.jdbi.v3.core.Handle;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * People logging in and looking after their own account: password + second factor, browser
+ * sessions, password change, TOTP enrollment, recovery codes, phone, session list. Every method is
+ * one use case and opens its own transaction.
+ */
+public final class IdentityService {
+    /** How long a session may sit between a correct password and the second factor. */
+    static final Duration SECOND_FACTOR_WINDOW = Duration.ofMinutes(5);
+    static final int RECOVERY_CODE_COUNT = 10;
+    private static final String LOGIN_FAILED = "Wrong username, password or code.";
+
+    private final Database db;
+    private final UserStore users;
+    private final SessionStore sessions;
+    private final InviteStore invites;
+    private final AuditLog audit;
+    private final PasswordHasher hasher;
+    private final PasswordPolicy policy;
+    private final LoginThrottle throttle;
+    private final MfaPolicies mfa;
+    private final KeyEncryptionKey kek;
+    private final Secrets secrets;
+    private final Clock clock;
+    private final Config.Sessions sessionCfg;
+    private final String issuerName;
+
+    public IdentityService(Database db, UserStore users, SessionStore sessions, InviteStore invites, AuditLog audit,
+                           PasswordHasher hasher, PasswordPolicy policy, LoginThrottle throttle, MfaPolicies mfa,
+                           KeyEncryptionKey kek, Secrets secrets, Clock clock, Config.Sessions sessionCfg, String issuerName) {
+        this.db = Objects.requireNonNull(db);
+        this.users = Objects.requireNonNull(users);
+        this.sessions = Objects.requireNonNull(sessions);
+        this.invites = Objects.requireNonNull(invites);
+        this.audit = Objects.requireNonNull(audit);
+        this.hasher = Objects.requireNonNull(hasher);
+        this.policy = Objects.requireNonNull(policy);
+        this.throttle = Objects.requireNonNull(throttle);
+        this.mfa = Objects.requireNonNull(mfa);
+        this.kek = Objects.requireNonNull(kek);
+        this.secrets = Objects.requireNonNull(secrets);
+        this.clock = Objects.requireNonNull(clock);
+        this.sessionCfg = Objects.requireNonNull(sessionCfg);
+        this.issuerName = Objects.requireNonNull(issuerName);
+    }
+
+    /** A new browser session: the cookie value (shown once, to be set as cookie) and its CSRF token. */
+    public record LoginResult(String cookie, String csrf, String stage, User user) {
+        @Override public String toString() { return "LoginResult[stage=" + stage + ", user=" + user.username() + "]"; }
+    }
+
+    // ---------------------------------------------------------------- login
+
+    /**
+     * One-shot login (API): password and, when the account has a second factor, the code in the same
+     * call. Without a needed code the answer is {@code otp_required} and no session is created.
+     */
+    public LoginResult login(String username, String password, String otp, String ip, String userAgent) {
+        User user = checkPassword(username, password, ip);
+        if (user.hasTotp()) {
+            if (otp == null || otp.isBlank()) {
+                throw new ImsmException.Unauthenticated(ErrorCode.OTP_REQUIRED, "Enter the code from your authenticator app or a recovery code.");
+            }
+            checkSecondFactor(user, otp, ip);
+        }
+        return db.inTransaction(h -> startFullSession(h, user.id(), ip, userAgent, "password" + (user.hasTotp() ? "+otp" : "")));
+    }
+
+    /**
+     * Page login, first step. With a second factor enrolled the session waits in stage
+     * {@code second_factor} for {@link #completeSecondFactor}; without one it is full at once (and the
+     * person is then sent to enrollment if the policy requires a factor).
+     */
+    public LoginResult passwordStep(String username, String password, String ip, String userAgent) {
+        User user = checkPassword(username, password, ip);
+        if (!user.hasTotp()) {
+            return db.inTransaction(h -> startFullSession(h, user.id(), ip, userAgent, "password"));
+        }
+        return db.inTransaction(h -> {
+            Instant now = clock.instant();
+            String cookie = secrets.token(32);
+            String csrf = secrets.token(24);
+            sessions.insert(h, new BrowserSession(Secrets.sha256Hex(cookie), secrets.token(12), user.id(),
+                    BrowserSession.STAGE_SECOND_FACTOR, csrf, now, now, now.plus(SECOND_FACTOR_WINDOW), null, ip, truncate(userAgent, 300)));
+            return new LoginResult(cookie, csrf, BrowserSession.STAGE_SECOND_FACTOR, user);
+        });
+    }
+
+    /** Page login, second step: the code for a session in stage {@code second_factor}. Rotates the session id. */
+    public LoginResult completeSecondFactor(String cookie, String otp, String ip, String userAgent) {
+        BrowserSession pending = pendingSession(cookie).orElseThrow(() -> new ImsmException.Unauthenticated(
+                ErrorCode.UNAUTHENTICATED, "The login took too long; start again."));
+        User user = db.read(h -> users.findById(h, pending.userId())).orElseThrow();
+        String key = accountKey(user.username());
+        long locked = throttle.accountLockedFor(key);
+        if (locked > 0) {
+            throw lockedError(locked);
+        }
+        checkSecondFactor(user, otp, ip);
+        return db.inTransaction(h -> {
+            sessions.end(h, pending.idHash(), clock.instant());
+            return startFullSession(h, user.id(), ip, userAgent, "password+otp");
+        });
+    }
+
+    public Optional<BrowserSession> pendingSession(String cookie) {
+        if (cookie == null || cookie.isBlank() || cookie.length() > 100) {
+            return Optional.empty();
+        }
+        Instant now = clock.instant();
+        return db.read(h -> sessions.find(h, Secrets.sha256Hex(cookie)))
+                .filter(s -> BrowserSession.STAGE_SECOND_FACTOR.equals(s.stage()))
+                .filter(s -> s.endedAt() == null && now.isBefore(s.expiresAt()));
+    }
+
+    private User checkPassword(String username, String password, String ip) {
+        if (username == null || username.isBlank() || username.length() > 64 || password == null
+                || password.length() > PasswordPolicy.MAX_LENGTH) {
+            throw new ImsmException.Unauthenticated(ErrorCode.LOGIN_FAILED, LOGIN_FAILED);
+        }
+        long ipWait = throttle.consumeIpAttempt(ip);
+        if (ipWait > 0) {
+            db.inTransaction(h -> { audit.record(h, username, "login", username, ip, "throttled", "per-address limit"); return null; });
+            throw new ImsmException.Throttled(ErrorCode.RATE_LIMITED,
+                    "Too many login attempts from your address. Try again in " + human(ipWait) + ".", ipWait);
+        }
+        String key = accountKey(username);
+        long locked = throttle.accountLockedFor(key);
+        if (locked > 0) {
+            db.inTransaction(h -> {
+                users.findByUsername(h, username).ifPresent(u -> users.recordAttempt(h, u.id(), clock.instant()));
+                audit.record(h, username, "login", username, ip, "locked", null);
+                return null;
+            });
+            throw lockedError(locked);
+        }
+        Optional<User> found = db.read(h -> users.findByUsername(h, username));
+        if (found.isEmpty() || found.get().passwordHash() == null) {
+            hasher.burn(password);
+            failure(null, key, ip, "unknown user or no password");
+            throw new ImsmException.Unauthenticated(ErrorCode.LOGIN_FAILED, LOGIN_FAILED);
+        }
+        User user = found.get();
+        if (!hasher.verify(password, user.passwordHash())) {
+            failure(user, key, ip, "wrong password");
+            throw new ImsmException.Unauthenticated(ErrorCode.LOGIN_FAILED, LOGIN_FAILED);
+        }
+        if (user.status() != UserStatus.ACTIVE) {
+            db.inTransaction(h -> {
+                users.recordAttempt(h, user.id(), clock.instant());
+                audit.record(h, user.username(), "login", user.username(), ip, "refused", "status " + user.status().wire());
+                return null;
+            });
+            throw new ImsmException.Unauthenticated(ErrorCode.LOGIN_FAILED, "This account is not active. Ask an administrator.");
+        }
+        if (hasher.needsRehash(user.passwordHash())) {
+            // bcrypt from an import, or older Argon2 parameters: upgrade now that we hold the password.
+            String rehashed = hasher.hash(password);
+            db.inTransaction(h -> { users.updatePassword(h, user.id(), rehashed, user.mustChangePassword()); return null; });
+        }
+        return user;
+    }
+
+    private void checkSecondFactor(User user, String otp, String ip) {
+        String code = otp == null ? "" : otp.trim().replace(" ", "");
+        Instant now = clock.instant();
+        String secret = kek.decrypt(user.totpSecretEnc());
+        OptionalLong step = Totp.matchingStep(secret, code, now);
+        if (step.isPresent()) {
+            boolean fresh = db.inTransaction(h -> users.advanceTotpStep(h, user.id(), step.getAsLong()));
+            if (!fresh) {
+                failure(user, accountKey(user.username()), ip, "reused code");
+                throw new ImsmException.Unauthenticated(ErrorCode.LOGIN_FAILED,
+                        "This code was already used. Wait for the next code of your authenticator app.");
+            }
+            return;
+        }
+        if (RecoveryCodes.looksLikeOne(code)) {
+            boolean used = db.inTransaction(h -> users.useRecoveryCode(h, user.id(), RecoveryCodes.hash(code), now));
+            if (used) {
+                db.inTransaction(h -> { audit.record(h, user.username(), "recovery_code_used", user.username(), ip, "ok", null); return null; });
+                return;
+            }
+        }
+        failure(user, accountKey(user.username()), ip, "wrong second factor");
+        throw new ImsmException.Unauthenticated(ErrorCode.LOGIN_FAILED, LOGIN_FAILED);
+    }
+
+    private void failure(User user, String key, String ip, String why) {
+        long lockSeconds = throttle.recordAccountFailure(key);
+        Instant now = clock.instant();
+        db.inTransaction(h -> {
+            if (user != null) {
+                users.recordFailure(h, user.id(), now, lockSeconds > 0 ? now.plusSeconds(lockSeconds) : null);
+            }
+            audit.record(h, user == null ? key : user.username(), "login", user == null ? null : user.username(), ip, "failed", why);
+            return null;
+        });
+    }
+
+    private LoginResult startFullSession(Handle h, String userId, String ip, String userAgent, String method) {
+        Instant now = clock.instant();
+        String cookie = secrets.token(32);
+        String csrf = secrets.token(24);
+        sessions.insert(h, new BrowserSession(Secrets.sha256Hex(cookie), secrets.token(12), userId, BrowserSession.STAGE_FULL,
+                csrf, now, now, now.plusSeconds(sessionCfg.absoluteTimeoutSeconds()), null, ip, truncate(userAgent, 300)));
+        users.recordSuccess(h, userId, now);
+        User user = users.findById(h, userId).orElseThrow();
+        throttle.resetAccount(accountKey(user.username()));
+        audit.record(h, user.username(), "login", user.username(), ip, "ok", method);
+        return new LoginResult(cookie, csrf, BrowserSession.STAGE_FULL, user);
+    }
+
+    // ---------------------------------------------------------------- sessions
+
+    /** The caller behind a session cookie: a live, full session of an active user, else empty. Refreshes idle time. */
+    public Optional<Caller> authenticate(String cookie, String ip) {
+        if (cookie == null || cookie.isBlank() || cookie.length() > 100) {
+            return Optional.empty();
+        }
+        Instant now = clock.instant();
+        String hash = Secrets.sha256Hex(cookie);
+        return db.inTransaction(h -> {
+            Optional<BrowserSession> s = sessions.find(h, hash);
+            if (s.isEmpty() || !s.get().isFull() || s.get().endedAt() != null || !now.isBefore(s.get().expiresAt())
+                    || !now.isBefore(s.get().lastSeenAt().plusSeconds(sessionCfg.idleTimeoutSeconds()))) {
+                return Optional.<Caller>empty();
+            }
+            Optional<User> user = users.findById(h, s.get().userId()).filter(u -> u.status() == UserStatus.ACTIVE);
+            if (user.isEmpty()) {
+                sessions.end(h, hash, now);
+                return Optional.<Caller>empty();
+            }
+            sessions.touch(h, hash, now);
+            return Optional.of(new Caller(user.get(), s.get(), false, mfa.current().requires(user.get().roles()), ip));
+        });
+    }
+
+    public void logout(String cookie) {
+        if (cookie == null || cookie.isBlank() || cookie.length() > 100) {
+            return;
+        }
+        db.inTransaction(h -> {
+            String hash = Secrets.sha256Hex(cookie);
+            sessions.find(h, hash).ifPresent(s -> {
+                sessions.end(h, hash, clock.instant());
+                users.findById(h, s.userId()).ifPresent(u -> audit.record(h, u.username(), "logout", u.username(), null, "ok", null));
+            });
+            return null;
+        });
+    }
+
+    public record SessionView(String id, Instant createdAt, Instant lastSeenAt, Instant expiresAt, String ip,
+                              String userAgent, boolean current) {}
+
+    public List<SessionView> listSessions(Caller caller) {
+        caller.requirePerson();
+        Instant now = clock.instant();
+        return db.read(h -> sessions.listLive(h, caller.user().id(), now, now.minusSeconds(sessionCfg.idleTimeoutSeconds())))
+                .stream().map(s -> new SessionView(s.publicId(), s.createdAt(), s.lastSeenAt(), s.expiresAt(), s.ip(),
+                        s.userAgent(), s.idHash().equals(caller.session().idHash())))
+                .toList();
+    }
+
+    public void endSession(Caller caller, String publicId) {
+        caller.requirePerson();
+        boolean ended = db.inTransaction(h -> {
+            boolean ok = sessions.endByPublicId(h, caller.user().id(), publicId, clock.instant());
+            if (ok) {
+                audit.record(h, caller.actor(), "session_end", caller.actor(), caller.ip(), "ok", null);
+            }
+            return ok;
+        });
+        if (!ended) {
+            throw new ImsmException.NotFound("No such active session.");
+        }
+    }
+
+    // ---------------------------------------------------------------- own account
+
+    public void changePassword(Caller caller, String current, String next) {
+        caller.requirePerson();
+        User user = caller.user();
+        if (current == null || !hasher.verify(current, user.passwordHash())) {
+            long lock = throttle.recordAccountFailure(accountKey(user.username()));
+            db.inTransaction(h -> {
+                audit.record(h, user.username(), "password_change", user.username(), caller.ip(), "failed", "wrong current password");
+                return null;
+            });
+            if (lock > 0) {
+                logoutAll(user.id(), null);
+                throw lockedError(lock);
+            }
+            throw new ImsmException.Invalid("The current password is wrong.");
+        }
+        policy.check(user.username(), next);
+        if (hasher.verify(next, user.passwordHash())) {
+            throw new ImsmException.Invalid(ErrorCode.WEAK_PASSWORD, "The new password must differ from the current one.");
+        }
+        String hash = hasher.hash(next);
+        db.inTransaction(h -> {
+            users.updatePassword(h, user.id(), hash, false);
+            sessions.endAllForUser(h, user.id(), clock.instant(), caller.session().idHash());
+            audit.record(h, user.username(), "password_change", user.username(), caller.ip(), "ok", null);
+            return null;
+        });
+    }
+
+    private void logoutAll(String userId, String except) {
+        db.inTransaction(h -> sessions.endAllForUser(h, userId, clock.instant(), except));
+    }
+
+    public record TotpEnrollment(String secret, String otpauthUri) {
+        @Override public String toString() { return "TotpEnrollment[secret=***]"; }
+    }
+
+    /** Starts (or restarts) enrollment: a new secret, kept encrypted until a valid code confirms it. */
+    public TotpEnrollment startTotpEnrollment(Caller caller) {
+        caller.requirePerson();
+        if (caller.user().hasTotp()) {
+            throw new ImsmException.Conflict("An authenticator app is already set up. Remove it first to set up another.");
+        }
+        String secret = Totp.newSecret(secrets);
+        db.inTransaction(h -> { users.setPendingTotp(h, caller.user().id(), kek.encrypt(secret)); return null; });
+        return new TotpEnrollment(secret, Totp.otpauthUri(issuerName, caller.user().username(), secret));
+    }
+
+    /** The pending enrollment's secret (to render the page again after a wrong code). */
+    public Optional<TotpEnrollment> pendingEnrollment(Caller caller) {
+        caller.requirePerson();
+        User u = db.read(h -> users.findById(h, caller.user().id())).orElseThrow();
+        if (u.totpConfirmed() || u.totpSecretEnc() == null) {
+            return Optional.empty();
+        }
+        String secret = kek.decrypt(u.totpSecretEnc());
+        return Optional.of(new TotpEnrollment(secret, Totp.otpauthUri(issuerName, u.username(), secret)));
+    }
+
+    /** Confirms enrollment with one valid code; returns the new recovery codes (shown once). */
+    public List<String> confirmTotpEnrollment(Caller caller, String code) {
+        caller.requirePerson();
+        User u = db.read(h -> users.findById(h, caller.user().id())).orElseThrow();
+        if (u.totpConfirmed()) {
+            throw new ImsmException.Conflict("An authenticator app is already set up.");
+        }
+        if (u.totpSecretEnc() == null) {
+            throw new ImsmException.Invalid("Start the setup first.");
+        }
+        OptionalLong step = Totp.matchingStep(kek.decrypt(u.totpSecretEnc()), code == null ? "" : code.trim(), clock.instant());
+        if (step.isEmpty()) {
+            throw new ImsmException.Invalid("That code is not right. Check the time on your phone and enter the current code.");
+        }
+        List<String> codes = RecoveryCodes.generate(secrets, RECOVERY_CODE_COUNT);
+        db.inTransaction(h -> {
+            users.advanceTotpStep(h, u.id(), step.getAsLong());
+            users.confirmTotp(h, u.id());
+            users.replaceRecoveryCodes(h, u.id(), codes.stream().map(RecoveryCodes::hash).toList());
+            audit.record(h, u.username(), "totp_enrolled", u.username(), caller.ip(), "ok", null);
+            return null;
+        });
+        return codes;
+    }
+
+    /** Removes the authenticator (needs the password). A policy that requires one sends the person back to enrollment. */
+    public void removeTotp(Caller caller, String password) {
+        caller.requirePerson();
+        if (password == null || !hasher.verify(password, caller.user().passwordHash())) {
+            throw new ImsmException.Invalid("The password is wrong.");
+        }
+        db.inTransaction(h -> {
+            users.clearSecondFactor(h, caller.user().id());
+            audit.record(h, caller.actor(), "totp_removed", caller.actor(), caller.ip(), "ok", null);
+            return null;
+        });
+    }
+
+    /** New set of recovery codes (needs the password); the old ones stop working. */
+    public List<String> regenerateRecoveryCodes(Caller caller, String password) {
+        caller.requirePerson().requireReady();
+        if (!caller.user().hasTotp()) {
+            throw new ImsmException.Conflict("Set up an authenticator app first; recovery codes back it up.");
+        }
+        if (password == null || !hasher.verify(password, caller.user().passwordHash())) {
+            throw new ImsmException.Invalid("The password is wrong.");
+        }
+        List<String> codes = RecoveryCodes.generate(secrets, RECOVERY_CODE_COUNT);
+        db.inTransaction(h -> {
+            users.replaceRecoveryCodes(h, caller.user().id(), codes.stream().map(RecoveryCodes::hash).toList());
+            audit.record(h, caller.actor(), "recovery_codes_regenerated", caller.actor(), caller.ip(), "ok", null);
+            return null;
+        });
+        return codes;
+    }
+
+    public int unusedRecoveryCodes(Caller caller) {
+        caller.requirePerson();
+        return db.read(h -> users.unusedRecoveryCodes(h, caller.user().id()));
+    }
+
+    public void updatePhone(Caller caller, String phone) {
+        caller.requirePerson().requireReady();
+        String normalized = Validation.phone(phone);
+        db.inTransaction(h -> {
+            User u = users.findById(h, caller.user().id()).orElseThrow();
+            users.updateProfile(h, u.id(), u.email(), normalized, u.displayName());
+            audit.record(h, caller.actor(), "phone_change", caller.actor(), caller.ip(), "ok", null);
+            return null;
+        });
+    }
+
+    /** Sets the first password through a one-time invite link. */
+    public void acceptInvite(String token, String password, String ip) {
+        if (token == null || token.length() > 100) {
+            throw new ImsmException.NotFound("This invite link is not valid or has expired.");
+        }
+        String hash = Secrets.sha256Hex(token);
+        User user = db.read(h -> invites.peek(h, hash, clock.instant()).flatMap(id -> users.findById(h, id)))
+                .orElseThrow(() -> new ImsmException.NotFound("This invite link is not valid or has expired."));
+        policy.check(user.username(), password);
+        String pwHash = hasher.hash(password);
+        db.inTransaction(h -> {
+            if (invites.consume(h, hash, clock.instant()).isEmpty()) {
+                throw new ImsmException.NotFound("This invite link is not valid or has expired.");
+            }
+            users.updatePassword(h, user.id(), pwHash, false);
+            audit.record(h, user.username(), "invite_accepted", user.username(), ip, "ok", null);
+            return null;
+        });
+    }
+
+    public Optional<String> inviteUsername(String token) {
+        if (token == null || token.length() > 100) {
+            return Optional.empty();
+        }
+        return db.read(h -> invites.peek(h, Secrets.sha256Hex(token), clock.instant()).flatMap(id -> users.findById(h, id)))
+                .map(User::username);
+    }
+
+    public int minPasswordLength() { return policy.minLength(); }
+
+    // ---------------------------------------------------------------- helpers
+
+    static String accountKey(String username) {
+        return username.trim().toLowerCase(Locale.ROOT);
+    }
+
+    private static ImsmException lockedError(long seconds) {
+        return new ImsmException.Throttled(ErrorCode.LOGIN_LOCKED,
+                "Too many failed attempts for this account. Try again in " + human(seconds) + ".", seconds);
+    }
+
+    static String human(long seconds) {
+        if (seconds < 90) {
+            return seconds + " seconds";
+        }
+        return ((seconds + 59) / 60) + " minutes";
+    }
+
+    private static String truncate(String s, int max) {
+        return s == null ? null : (s.length() <= max ? s : s.substring(0, max));
+    }
+}

@@ -1,0 +1,106 @@
+package io.imsm.server.identity;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.github.bucket4j.Bucket;
+import io.github.bucket4j.BucketConfiguration;
+import io.github.bucket4j.ConsumptionProbe;
+import io.github.bucket4j.EstimationProbe;
+import io.github.bucket4j.TimeMeter;
+import io.github.bucket4j.distributed.proxy.ProxyManager;
+import io.github.bucket4j.postgresql.Bucket4jPostgreSQL;
+import io.github.bucket4j.distributed.jdbc.PrimaryKeyMapper;
+import io.imsm.server.app.Config;
+
+import javax.sql.DataSource;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * Brute-force limits (Bucket4j token buckets): per client address, every login attempt costs one
+ * token; per account name, every failure costs one and an empty bucket is a temporary lockout. Keys
+ * are account names as typed (lower-cased), existing or not, so a lockout never tells whether an
+ * account exists. On PostgreSQL the buckets live in the database and every instance shares them; on
+ * the embedded H2 default one process keeps them in memory.
+ */
+public final class LoginThrottle {
+    private final Function<String, Bucket> buckets;
+    private final BucketConfiguration ipConfig;
+    private final BucketConfiguration accountConfig;
+
+    private LoginThrottle(Function<String, Bucket> buckets, Config.Login cfg) {
+        this.buckets = buckets;
+        this.ipConfig = BucketConfiguration.builder()
+                .addLimit(l -> l.capacity(cfg.attemptsPerIpPerMinute()).refillGreedy(cfg.attemptsPerIpPerMinute(), Duration.ofMinutes(1)))
+                .build();
+        this.accountConfig = BucketConfiguration.builder()
+                .addLimit(l -> l.capacity(cfg.maxFailuresPerAccount())
+                        .refillIntervally(cfg.maxFailuresPerAccount(), Duration.ofSeconds(cfg.lockoutSeconds())))
+                .build();
+    }
+
+    public static LoginThrottle inMemory(Config.Login cfg, Clock clock) {
+        TimeMeter meter = meter(clock);
+        Cache<String, Bucket> cache = Caffeine.newBuilder().maximumSize(100_000)
+                .expireAfterAccess(Duration.ofSeconds(Math.max(cfg.lockoutSeconds(), 60) * 2)).build();
+        LoginThrottle[] self = new LoginThrottle[1];
+        self[0] = new LoginThrottle(key -> cache.get(key, k -> Bucket.builder()
+                .addLimit(k.startsWith("ip:") ? self[0].ipConfig.getBandwidths()[0] : self[0].accountConfig.getBandwidths()[0])
+                .withCustomTimePrecision(meter).build()), cfg);
+        return self[0];
+    }
+
+    public static LoginThrottle shared(DataSource dataSource, Config.Login cfg, Clock clock) {
+        ProxyManager<String> proxies = Bucket4jPostgreSQL.selectForUpdateBasedBuilder(dataSource)
+                .primaryKeyMapper(PrimaryKeyMapper.STRING)
+                .table("rate_limit_buckets").idColumn("id").stateColumn("state")
+                .clientClock(meter(clock))
+                .build();
+        LoginThrottle[] self = new LoginThrottle[1];
+        self[0] = new LoginThrottle(key -> proxies.builder()
+                .build(key, () -> key.startsWith("ip:") ? self[0].ipConfig : self[0].accountConfig), cfg);
+        return self[0];
+    }
+
+    /** Spends one attempt of this client address; returns seconds to wait, 0 when allowed. */
+    public long consumeIpAttempt(String ip) {
+        ConsumptionProbe p = buckets.apply("ip:" + Objects.requireNonNullElse(ip, "unknown")).tryConsumeAndReturnRemaining(1);
+        return p.isConsumed() ? 0 : seconds(p.getNanosToWaitForRefill());
+    }
+
+    /** Seconds until the account name may try again; 0 when not locked. */
+    public long accountLockedFor(String accountKey) {
+        EstimationProbe p = buckets.apply(accountKey(accountKey)).estimateAbilityToConsume(1);
+        return p.canBeConsumed() ? 0 : seconds(p.getNanosToWaitForRefill());
+    }
+
+    /** Records a failure; returns seconds of lockout that now apply (0 when failures remain). */
+    public long recordAccountFailure(String accountKey) {
+        Bucket b = buckets.apply(accountKey(accountKey));
+        b.tryConsumeAndReturnRemaining(1);
+        EstimationProbe p = b.estimateAbilityToConsume(1);
+        return p.canBeConsumed() ? 0 : seconds(p.getNanosToWaitForRefill());
+    }
+
+    /** A successful login clears the failures of that account name. */
+    public void resetAccount(String accountKey) {
+        buckets.apply(accountKey(accountKey)).reset();
+    }
+
+    private static String accountKey(String k) {
+        return "acct:" + k;
+    }
+
+    private static long seconds(long nanos) {
+        return Math.max(1, (nanos + 999_999_999L) / 1_000_000_000L);
+    }
+
+    private static TimeMeter meter(Clock clock) {
+        return new TimeMeter() {
+            @Override public long currentTimeNanos() { return clock.millis() * 1_000_000L; }
+            @Override public boolean isWallClockBased() { return true; }
+        };
+    }
+}

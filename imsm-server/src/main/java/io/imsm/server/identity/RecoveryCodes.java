@@ -1,0 +1,43 @@
+package io.imsm.server.identity;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Single-use recovery codes: 10 characters from a 32-letter alphabet without look-alikes (50 bits),
+ * shown as {@code xxxxx-xxxxx}, stored as SHA-256 (their entropy makes a slow hash unnecessary, and
+ * login attempts are rate limited).
+ */
+public final class RecoveryCodes {
+    private static final char[] ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789".toCharArray();
+
+    private RecoveryCodes() {}
+
+    public static List<String> generate(Secrets secrets, int count) {
+        List<String> out = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            StringBuilder sb = new StringBuilder(11);
+            for (int j = 0; j < 10; j++) {
+                if (j == 5) {
+                    sb.append('-');
+                }
+                sb.append(ALPHABET[secrets.random().nextInt(ALPHABET.length)]);
+            }
+            out.add(sb.toString());
+        }
+        return out;
+    }
+
+    public static boolean looksLikeOne(String code) {
+        return code != null && normalize(code).matches("[a-z0-9]{10}");
+    }
+
+    public static String hash(String code) {
+        return Secrets.sha256Hex(normalize(code));
+    }
+
+    private static String normalize(String code) {
+        return code.trim().toLowerCase(Locale.ROOT).replace("-", "").replace(" ", "");
+    }
+}

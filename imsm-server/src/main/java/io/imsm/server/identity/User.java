@@ -1,0 +1,22 @@
+package io.imsm.server.identity;
+
+import java.time.Instant;
+import java.util.Set;
+
+/** A person's account as stored. Secrets (hash, TOTP secret) never leave the identity package's services. */
+public record User(String id, String username, String email, String phone, String displayName,
+                   UserStatus status, String passwordHash, boolean mustChangePassword,
+                   String totpSecretEnc, boolean totpConfirmed, long totpLastStep,
+                   int failedAttempts, Instant lockedUntil, Instant createdAt, String createdBy,
+                   Instant lastLogin, Instant lastLoginAttempt, Set<String> roles) {
+
+    public boolean hasTotp() { return totpConfirmed && totpSecretEnc != null; }
+
+    public boolean isAdmin() { return roles.contains(Roles.ADMIN); }
+
+    public User withRoles(Set<String> r) {
+        return new User(id, username, email, phone, displayName, status, passwordHash, mustChangePassword,
+                totpSecretEnc, totpConfirmed, totpLastStep, failedAttempts, lockedUntil, createdAt, createdBy,
+                lastLogin, lastLoginAttempt, Set.copyOf(r));
+    }
+}

@@ -1,0 +1,145 @@
+package io.imsm.server.keys;
+
+import com.nimbusds.jose.EncryptionMethod;
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWEAlgorithm;
+import com.nimbusds.jose.JWEHeader;
+import com.nimbusds.jose.JWEObject;
+import com.nimbusds.jose.Payload;
+import com.nimbusds.jose.crypto.DirectDecrypter;
+import com.nimbusds.jose.crypto.DirectEncrypter;
+import com.nimbusds.jose.util.Base64URL;
+import io.imsm.server.ErrorCode;
+import io.imsm.server.ImsmException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.crypto.SecretKey;
+import javax.crypto.spec.SecretKeySpec;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.text.ParseException;
+import java.util.Base64;
+import java.util.Set;
+
+/**
+ * The key-encryption key (envelope encryption): every secret IMSM stores (signing keys, TOTP secrets)
+ * is a compact JWE {@code dir}/{@code A256GCM} under this key. The key comes from {@code IMSM_KEK}
+ * (base64 of 32 bytes) or, for the embedded default only, from a 0600 file under the data directory.
+ */
+public final class KeyEncryptionKey {
+    private static final Logger LOG = LoggerFactory.getLogger(KeyEncryptionKey.class);
+    private final SecretKey key;
+    private final String kid;
+    private final String source;
+
+    private KeyEncryptionKey(byte[] raw, String source) {
+        if (raw.length != 32) {
+            throw new ImsmException.Invalid(ErrorCode.INVALID_CONFIG, "IMSM_KEK must be 32 bytes, base64-encoded (got " + raw.length + " bytes)");
+        }
+        this.key = new SecretKeySpec(raw, "AES");
+        this.kid = "kek-" + Base64URL.encode(sha256(raw)).toString().substring(0, 12);
+        this.source = source;
+    }
+
+    /** From the environment value when set, else from (or newly into) {@code dataDir/kek}. */
+    public static KeyEncryptionKey load(String envValue, Path dataDir, SecureRandom random) {
+        if (envValue != null && !envValue.isBlank()) {
+            byte[] raw;
+            try {
+                raw = decode(envValue.trim());
+            } catch (IllegalArgumentException e) {
+                throw new ImsmException.Invalid(ErrorCode.INVALID_CONFIG, "IMSM_KEK is not base64");
+            }
+            return new KeyEncryptionKey(raw, "IMSM_KEK");
+        }
+        Path file = dataDir.resolve("kek");
+        try {
+            if (Files.exists(file)) {
+                checkPermissions(file);
+                return new KeyEncryptionKey(decode(Files.readString(file, StandardCharsets.US_ASCII).trim()), file.toString());
+            }
+            Files.createDirectories(dataDir);
+            byte[] raw = new byte[32];
+            random.nextBytes(raw);
+            Path tmp = dataDir.resolve("kek.tmp");
+            Files.deleteIfExists(tmp);
+            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(tmp, Base64.getEncoder().encodeToString(raw), StandardCharsets.US_ASCII);
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            LOG.warn("!!! Generated a new key-encryption key in {} (mode 0600). Anyone who can read this file can decrypt "
+                    + "IMSM's signing keys and TOTP secrets. In production set IMSM_KEK from a secret store instead. !!!", file);
+            return new KeyEncryptionKey(raw, file.toString());
+        } catch (IOException e) {
+            throw new ImsmException.Invalid(ErrorCode.INVALID_CONFIG, "cannot read or create the key-encryption key file " + file + ": " + e.getMessage());
+        }
+    }
+
+    private static void checkPermissions(Path file) throws IOException {
+        try {
+            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
+            for (PosixFilePermission p : perms) {
+                if (p != PosixFilePermission.OWNER_READ && p != PosixFilePermission.OWNER_WRITE) {
+                    throw new ImsmException.Invalid(ErrorCode.INVALID_CONFIG, "the key-encryption key file " + file
+                            + " is accessible to others (" + PosixFilePermissions.toString(perms) + "); run: chmod 600 " + file);
+                }
+            }
+        } catch (UnsupportedOperationException ignored) {
+            // not a POSIX file system: nothing to check
+        }
+        LOG.warn("Using the key-encryption key from the file {}; in production set IMSM_KEK instead.", file);
+    }
+
+    private static byte[] decode(String s) {
+        String std = s.replace('-', '+').replace('_', '/');
+        return Base64.getDecoder().decode(std);
+    }
+
+    public String encrypt(String plaintext) {
+        try {
+            JWEObject jwe = new JWEObject(new JWEHeader.Builder(JWEAlgorithm.DIR, EncryptionMethod.A256GCM).keyID(kid).build(),
+                    new Payload(plaintext));
+            jwe.encrypt(new DirectEncrypter(key));
+            return jwe.serialize();
+        } catch (JOSEException e) {
+            throw new IllegalStateException("encryption under the key-encryption key failed", e);
+        }
+    }
+
+    public String decrypt(String compactJwe) {
+        try {
+            JWEObject jwe = JWEObject.parse(compactJwe);
+            if (!JWEAlgorithm.DIR.equals(jwe.getHeader().getAlgorithm())
+                    || !EncryptionMethod.A256GCM.equals(jwe.getHeader().getEncryptionMethod())) {
+                throw new IllegalStateException("stored secret uses an unexpected algorithm");
+            }
+            if (!kid.equals(jwe.getHeader().getKeyID())) {
+                throw new IllegalStateException("stored secret was encrypted under another key-encryption key ("
+                        + jwe.getHeader().getKeyID() + "); is IMSM_KEK the one this database was created with?");
+            }
+            jwe.decrypt(new DirectDecrypter(key));
+            return jwe.getPayload().toString();
+        } catch (ParseException | JOSEException e) {
+            throw new IllegalStateException("stored secret cannot be decrypted", e);
+        }
+    }
+
+    public String kid() { return kid; }
+
+    public String source() { return source; }
+
+    private static byte[] sha256(byte[] b) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(b);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,28 @@
+package io.imsm.server.store;
+
+import io.imsm.server.audit.AuditEvent;
+import org.jdbi.v3.core.Handle;
+
+import java.util.List;
+
+import static io.imsm.server.store.UserStore.instant;
+import static io.imsm.server.store.UserStore.ts;
+
+/** Append-only: there is no update or delete here on purpose. */
+public final class AuditStore {
+    public void append(Handle h, AuditEvent e) {
+        h.createUpdate("INSERT INTO audit_log (occurred_at, actor, action, target, ip, outcome, detail) "
+                        + "VALUES (:at, :actor, :action, :target, :ip, :outcome, :detail)")
+                .bind("at", ts(e.at())).bind("actor", e.actor()).bind("action", e.action()).bind("target", e.target())
+                .bind("ip", e.ip()).bind("outcome", e.outcome()).bind("detail", e.detail()).execute();
+    }
+
+    public List<AuditEvent> recent(Handle h, String action, int limit) {
+        return h.createQuery("SELECT occurred_at, actor, action, target, ip, outcome, detail FROM audit_log "
+                        + "WHERE (:action IS NULL OR action = :action) ORDER BY id DESC LIMIT :limit")
+                .bind("action", action).bind("limit", limit)
+                .map((rs, ctx) -> new AuditEvent(instant(rs, "occurred_at"), rs.getString("actor"), rs.getString("action"),
+                        rs.getString("target"), rs.getString("ip"), rs.getString("outcome"), rs.getString("detail")))
+                .list();
+    }
+}

@@ -1,0 +1,85 @@
+package io.imsm.server.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import org.flywaydb.core.Flyway;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.HandleCallback;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
+
+import javax.sql.DataSource;
+import java.util.Objects;
+
+/** The connection pool, schema migrations and the JDBI entry point. Services open transactions here. */
+public final class Database implements AutoCloseable {
+    private final HikariDataSource dataSource;
+    private final Jdbi jdbi;
+    private final boolean postgres;
+
+    private Database(HikariDataSource dataSource, boolean postgres) {
+        this.dataSource = dataSource;
+        this.jdbi = Jdbi.create(dataSource);
+        this.postgres = postgres;
+    }
+
+    public static Database open(String jdbcUrl, String username, String password, int poolSize) {
+        Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+        HikariConfig hc = new HikariConfig();
+        hc.setJdbcUrl(jdbcUrl);
+        if (username != null && !username.isBlank()) {
+            hc.setUsername(username);
+        }
+        if (password != null && !password.isBlank()) {
+            hc.setPassword(password);
+        }
+        hc.setMaximumPoolSize(poolSize);
+        hc.setMinimumIdle(Math.min(2, poolSize));
+        hc.setPoolName("imsm-db");
+        hc.setConnectionTimeout(10_000);
+        hc.setInitializationFailTimeout(10_000);
+        hc.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
+        return new Database(new HikariDataSource(hc), jdbcUrl.startsWith("jdbc:postgresql:"));
+    }
+
+    /** Applies pending migrations (the same scripts on H2 and PostgreSQL). Returns how many ran. */
+    public int migrate() {
+        return Flyway.configure()
+                .dataSource(dataSource)
+                .locations("classpath:db/migration")
+                .load()
+                .migrate().migrationsExecuted;
+    }
+
+    public <R, X extends Exception> R inTransaction(HandleCallback<R, X> work) throws X {
+        return jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, work);
+    }
+
+    public <R, X extends Exception> R read(HandleCallback<R, X> work) throws X {
+        return jdbi.withHandle(work);
+    }
+
+    public boolean isReachable() {
+        try {
+            return jdbi.withHandle(h -> h.createQuery("SELECT 1").mapTo(Integer.class).one()) == 1;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    public boolean isPostgres() { return postgres; }
+
+    public DataSource dataSource() { return dataSource; }
+
+    public Jdbi jdbi() { return jdbi; }
+
+    @Override
+    public void close() {
+        dataSource.close();
+    }
+
+    /** For stores: the handle a service's transaction passes down. */
+    public static Handle requireHandle(Handle h) {
+        return Objects.requireNonNull(h, "handle");
+    }
+}

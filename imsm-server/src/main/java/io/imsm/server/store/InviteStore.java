@@ -1,0 +1,30 @@
+package io.imsm.server.store;
+
+import org.jdbi.v3.core.Handle;
+
+import java.time.Instant;
+import java.util.Optional;
+
+import static io.imsm.server.store.UserStore.ts;
+
+/** One-time invite links (only the SHA-256 of the token is stored). */
+public final class InviteStore {
+    public void insert(Handle h, String tokenHash, String userId, Instant expiresAt) {
+        h.createUpdate("INSERT INTO invites (token_hash, user_id, expires_at) VALUES (:t, :u, :e)")
+                .bind("t", tokenHash).bind("u", userId).bind("e", ts(expiresAt)).execute();
+    }
+
+    /** Consumes a live invite and returns its user id; empty when unknown, used or expired. */
+    public Optional<String> consume(Handle h, String tokenHash, Instant now) {
+        Optional<String> user = h.createQuery("SELECT user_id FROM invites WHERE token_hash = :t AND used_at IS NULL AND expires_at > :now")
+                .bind("t", tokenHash).bind("now", ts(now)).mapTo(String.class).findOne();
+        user.ifPresent(u -> h.createUpdate("UPDATE invites SET used_at = :now WHERE token_hash = :t")
+                .bind("now", ts(now)).bind("t", tokenHash).execute());
+        return user;
+    }
+
+    public Optional<String> peek(Handle h, String tokenHash, Instant now) {
+        return h.createQuery("SELECT user_id FROM invites WHERE token_hash = :t AND used_at IS NULL AND expires_at > :now")
+                .bind("t", tokenHash).bind("now", ts(now)).mapTo(String.class).findOne();
+    }
+}

@@ -1,0 +1,28 @@
+package io.imsm.server.store;
+
+import org.jdbi.v3.core.Handle;
+
+import java.time.Instant;
+import java.util.List;
+
+import static io.imsm.server.store.UserStore.instant;
+import static io.imsm.server.store.UserStore.ts;
+
+/** Signing keys: private parts only as JWE under the key-encryption key. */
+public final class KeyStore {
+    public record StoredKey(String kid, String alg, String privateJwkEnc, String publicJwk, String status, Instant createdAt) {}
+
+    public void insert(Handle h, StoredKey k) {
+        h.createUpdate("INSERT INTO signing_keys (kid, alg, private_jwk_enc, public_jwk, status, created_at) "
+                        + "VALUES (:kid, :alg, :priv, :pub, :status, :at)")
+                .bind("kid", k.kid()).bind("alg", k.alg()).bind("priv", k.privateJwkEnc()).bind("pub", k.publicJwk())
+                .bind("status", k.status()).bind("at", ts(k.createdAt())).execute();
+    }
+
+    public List<StoredKey> list(Handle h) {
+        return h.createQuery("SELECT kid, alg, private_jwk_enc, public_jwk, status, created_at FROM signing_keys ORDER BY created_at")
+                .map((rs, ctx) -> new StoredKey(rs.getString("kid"), rs.getString("alg"), rs.getString("private_jwk_enc"),
+                        rs.getString("public_jwk"), rs.getString("status"), instant(rs, "created_at")))
+                .list();
+    }
+}

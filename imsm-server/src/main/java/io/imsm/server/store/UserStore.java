@@ -1,0 +1,211 @@
+package io.imsm.server.store;
+
+import io.imsm.server.identity.User;
+import io.imsm.server.identity.UserStatus;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.mapper.RowMapper;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/** SQL for users, their roles and recovery codes. Runs inside the caller's transaction; never commits. */
+public final class UserStore {
+
+    private static final String COLUMNS = "id, username, email, phone, display_name, status, password_hash, "
+            + "must_change_password, totp_secret_enc, totp_confirmed, totp_last_step, failed_attempts, locked_until, "
+            + "created_at, created_by, last_login, last_login_attempt";
+
+    private static final RowMapper<User> MAPPER = (rs, ctx) -> new User(
+            rs.getString("id"), rs.getString("username"), rs.getString("email"), rs.getString("phone"),
+            rs.getString("display_name"), UserStatus.valueOf(rs.getString("status").toUpperCase(Locale.ROOT)),
+            rs.getString("password_hash"), rs.getBoolean("must_change_password"), rs.getString("totp_secret_enc"),
+            rs.getBoolean("totp_confirmed"), rs.getLong("totp_last_step"), rs.getInt("failed_attempts"),
+            instant(rs, "locked_until"), instant(rs, "created_at"), rs.getString("created_by"),
+            instant(rs, "last_login"), instant(rs, "last_login_attempt"), Set.of());
+
+    public void insert(Handle h, User u) {
+        h.createUpdate("INSERT INTO users (" + COLUMNS + ", username_key, email_key) VALUES (:id, :username, :email, :phone, "
+                        + ":displayName, :status, :passwordHash, :mustChange, :totp, :totpConfirmed, 0, 0, NULL, :createdAt, "
+                        + ":createdBy, NULL, NULL, :usernameKey, :emailKey)")
+                .bind("id", u.id()).bind("username", u.username()).bind("email", u.email()).bind("phone", u.phone())
+                .bind("displayName", u.displayName()).bind("status", u.status().wire())
+                .bind("passwordHash", u.passwordHash()).bind("mustChange", u.mustChangePassword())
+                .bind("totp", u.totpSecretEnc()).bind("totpConfirmed", u.totpConfirmed())
+                .bind("createdAt", ts(u.createdAt())).bind("createdBy", u.createdBy())
+                .bind("usernameKey", key(u.username())).bind("emailKey", u.email() == null ? null : key(u.email()))
+                .execute();
+        setRoles(h, u.id(), u.roles());
+    }
+
+    public Optional<User> findById(Handle h, String id) {
+        return h.createQuery("SELECT " + COLUMNS + " FROM users WHERE id = :id").bind("id", id)
+                .map(MAPPER).findOne().map(u -> u.withRoles(roles(h, u.id())));
+    }
+
+    public Optional<User> findByUsername(Handle h, String username) {
+        return h.createQuery("SELECT " + COLUMNS + " FROM users WHERE username_key = :k").bind("k", key(username))
+                .map(MAPPER).findOne().map(u -> u.withRoles(roles(h, u.id())));
+    }
+
+    public boolean emailTaken(Handle h, String email, String exceptUserId) {
+        return h.createQuery("SELECT COUNT(*) FROM users WHERE email_key = :k AND id <> :id")
+                .bind("k", key(email)).bind("id", exceptUserId == null ? "" : exceptUserId)
+                .mapTo(Integer.class).one() > 0;
+    }
+
+    public boolean usernameTaken(Handle h, String username) {
+        return h.createQuery("SELECT COUNT(*) FROM users WHERE username_key = :k").bind("k", key(username))
+                .mapTo(Integer.class).one() > 0;
+    }
+
+    public long count(Handle h) {
+        return h.createQuery("SELECT COUNT(*) FROM users").mapTo(Long.class).one();
+    }
+
+    /** Page of users whose username, display name or email contains {@code search} (case-insensitive). */
+    public List<User> search(Handle h, String search, int offset, int limit) {
+        String like = likePattern(search);
+        List<User> users = h.createQuery("SELECT " + COLUMNS + " FROM users WHERE (:like IS NULL OR username_key LIKE :like ESCAPE '\\' "
+                        + "OR LOWER(display_name) LIKE :like ESCAPE '\\' OR email_key LIKE :like ESCAPE '\\') "
+                        + "ORDER BY username_key LIMIT :limit OFFSET :offset")
+                .bind("like", like).bind("limit", limit).bind("offset", offset)
+                .map(MAPPER).list();
+        return users.stream().map(u -> u.withRoles(roles(h, u.id()))).toList();
+    }
+
+    public long searchCount(Handle h, String search) {
+        String like = likePattern(search);
+        return h.createQuery("SELECT COUNT(*) FROM users WHERE (:like IS NULL OR username_key LIKE :like ESCAPE '\\' "
+                        + "OR LOWER(display_name) LIKE :like ESCAPE '\\' OR email_key LIKE :like ESCAPE '\\')")
+                .bind("like", like).mapTo(Long.class).one();
+    }
+
+    public Set<String> roles(Handle h, String userId) {
+        return new HashSet<>(h.createQuery("SELECT role FROM user_roles WHERE user_id = :id").bind("id", userId)
+                .mapTo(String.class).list());
+    }
+
+    public void setRoles(Handle h, String userId, Set<String> roles) {
+        h.createUpdate("DELETE FROM user_roles WHERE user_id = :id").bind("id", userId).execute();
+        for (String r : roles) {
+            h.createUpdate("INSERT INTO user_roles (user_id, role) VALUES (:id, :r)").bind("id", userId).bind("r", r).execute();
+        }
+    }
+
+    /** Users holding any of the roles; used to check that at least one active admin remains. */
+    public long countActiveWithRole(Handle h, String role) {
+        return h.createQuery("SELECT COUNT(*) FROM users u JOIN user_roles r ON r.user_id = u.id "
+                        + "WHERE r.role = :role AND u.status = 'active'")
+                .bind("role", role).mapTo(Long.class).one();
+    }
+
+    public void updateProfile(Handle h, String id, String email, String phone, String displayName) {
+        h.createUpdate("UPDATE users SET email = :email, email_key = :emailKey, phone = :phone, display_name = :dn WHERE id = :id")
+                .bind("email", email).bind("emailKey", email == null ? null : key(email)).bind("phone", phone)
+                .bind("dn", displayName).bind("id", id).execute();
+    }
+
+    public void updatePassword(Handle h, String id, String hash, boolean mustChange) {
+        h.createUpdate("UPDATE users SET password_hash = :hash, must_change_password = :mc WHERE id = :id")
+                .bind("hash", hash).bind("mc", mustChange).bind("id", id).execute();
+    }
+
+    public void updateStatus(Handle h, String id, UserStatus status) {
+        h.createUpdate("UPDATE users SET status = :s WHERE id = :id").bind("s", status.wire()).bind("id", id).execute();
+    }
+
+    /** Stores a TOTP secret that is not yet confirmed (enrollment in progress). */
+    public void setPendingTotp(Handle h, String id, String secretEnc) {
+        h.createUpdate("UPDATE users SET totp_secret_enc = :s, totp_confirmed = FALSE, totp_last_step = 0 WHERE id = :id")
+                .bind("s", secretEnc).bind("id", id).execute();
+    }
+
+    public void confirmTotp(Handle h, String id) {
+        h.createUpdate("UPDATE users SET totp_confirmed = TRUE WHERE id = :id").bind("id", id).execute();
+    }
+
+    public void clearSecondFactor(Handle h, String id) {
+        h.createUpdate("UPDATE users SET totp_secret_enc = NULL, totp_confirmed = FALSE, totp_last_step = 0 WHERE id = :id")
+                .bind("id", id).execute();
+        h.createUpdate("DELETE FROM recovery_codes WHERE user_id = :id").bind("id", id).execute();
+    }
+
+    /**
+     * Records a TOTP time step as used, only if it is newer than the last one. Returns false when the
+     * step (or a later one) was already used: the code is a replay. Atomic, so two concurrent logins
+     * with the same code cannot both pass.
+     */
+    public boolean advanceTotpStep(Handle h, String id, long step) {
+        return h.createUpdate("UPDATE users SET totp_last_step = :step WHERE id = :id AND totp_last_step < :step")
+                .bind("step", step).bind("id", id).execute() == 1;
+    }
+
+    public void recordFailure(Handle h, String id, Instant at, Instant lockedUntil) {
+        h.createUpdate("UPDATE users SET failed_attempts = failed_attempts + 1, last_login_attempt = :at, "
+                        + "locked_until = COALESCE(:lu, locked_until) WHERE id = :id")
+                .bind("at", ts(at)).bind("lu", ts(lockedUntil)).bind("id", id).execute();
+    }
+
+    public void recordAttempt(Handle h, String id, Instant at) {
+        h.createUpdate("UPDATE users SET last_login_attempt = :at WHERE id = :id").bind("at", ts(at)).bind("id", id).execute();
+    }
+
+    public void recordSuccess(Handle h, String id, Instant at) {
+        h.createUpdate("UPDATE users SET failed_attempts = 0, locked_until = NULL, last_login = :at, last_login_attempt = :at WHERE id = :id")
+                .bind("at", ts(at)).bind("id", id).execute();
+    }
+
+    public void replaceRecoveryCodes(Handle h, String userId, List<String> hashes) {
+        h.createUpdate("DELETE FROM recovery_codes WHERE user_id = :id").bind("id", userId).execute();
+        for (String hash : hashes) {
+            h.createUpdate("INSERT INTO recovery_codes (user_id, code_hash) VALUES (:id, :hash)")
+                    .bind("id", userId).bind("hash", hash).execute();
+        }
+    }
+
+    /** Marks an unused recovery code as used. False when there is no such unused code. */
+    public boolean useRecoveryCode(Handle h, String userId, String hash, Instant at) {
+        return h.createUpdate("UPDATE recovery_codes SET used_at = :at WHERE user_id = :id AND code_hash = :hash AND used_at IS NULL")
+                .bind("at", ts(at)).bind("id", userId).bind("hash", hash).execute() == 1;
+    }
+
+    public int unusedRecoveryCodes(Handle h, String userId) {
+        return h.createQuery("SELECT COUNT(*) FROM recovery_codes WHERE user_id = :id AND used_at IS NULL")
+                .bind("id", userId).mapTo(Integer.class).one();
+    }
+
+    static String key(String s) {
+        return s.trim().toLowerCase(Locale.ROOT);
+    }
+
+    private static String likePattern(String search) {
+        if (search == null || search.isBlank()) {
+            return null;
+        }
+        String escaped = key(search).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
+        return "%" + escaped + "%";
+    }
+
+    /** Times travel as UTC OffsetDateTime, which both drivers map to TIMESTAMP WITH TIME ZONE exactly. */
+    static OffsetDateTime ts(Instant i) {
+        return i == null ? null : i.atOffset(ZoneOffset.UTC);
+    }
+
+    static Instant instant(ResultSet rs, String col) throws SQLException {
+        OffsetDateTime t = rs.getObject(col, OffsetDateTime.class);
+        return t == null ? null : t.toInstant();
+    }
+
+    static Set<String> sorted(Set<String> s) {
+        return s.stream().sorted().collect(Collectors.toCollection(java.util.LinkedHashSet::new));
+    }
+}

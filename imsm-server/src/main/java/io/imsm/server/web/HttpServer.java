@@ -1,0 +1,128 @@
+package io.imsm.server.web;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.imsm.server.ImsmException;
+import io.imsm.server.app.Services;
+import io.imsm.server.web.api.AccountApi;
+import io.imsm.server.web.api.AdminApi;
+import io.imsm.server.web.ui.PageRenderer;
+import io.imsm.server.web.ui.Pages;
+import io.javalin.Javalin;
+import io.javalin.http.HttpResponseException;
+import io.javalin.http.staticfiles.Location;
+import io.javalin.json.JavalinJackson;
+import io.micrometer.core.instrument.Counter;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Objects;
+
+/** Builds the Javalin app: routes, JSON mapping, security headers, error mapping. */
+public final class HttpServer {
+    /** No inline script or style anywhere; images may be data: URLs (server-rendered QR codes). */
+    static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            + "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+    private final Services services;
+    private Javalin app;
+
+    public HttpServer(Services services) {
+        this.services = Objects.requireNonNull(services);
+    }
+
+    public static ObjectMapper jsonMapper() {
+        return new ObjectMapper()
+                .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+                .registerModule(new JavaTimeModule())
+                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    }
+
+    public HttpServer start(String host, int port) {
+        var ctx = services.ctx;
+        var cfg = ctx.config();
+        PageRenderer renderer = new PageRenderer();
+        ErrorMapper errors = new ErrorMapper(renderer);
+        WebAuth auth = new WebAuth(services.identity, services.bearer, cfg.secureCookies());
+        int absolute = (int) Math.min(Integer.MAX_VALUE, cfg.sessions().absoluteTimeoutSeconds());
+        AccountApi accountApi = new AccountApi(services.identity, auth, absolute);
+        AdminApi adminApi = new AdminApi(services.admin, auth, cfg.publicUri());
+        Pages pages = new Pages(services.identity, services.admin, auth, services.secrets, renderer, absolute, cfg.publicUri().toString());
+        String openApi = resource("/openapi.json");
+        Counter requests = Counter.builder("imsm_http_requests").description("HTTP requests served").register(ctx.metrics());
+
+        app = Javalin.create(c -> {
+            c.jetty.host = host;
+            c.jetty.port = port;
+            c.concurrency.useVirtualThreads = true;
+            c.http.maxRequestSize = cfg.server().maxBodyBytes();
+            c.jsonMapper(new JavalinJackson(jsonMapper(), true));
+            c.startup.showJavalinBanner = false;
+            c.staticFiles.add(s -> {
+                s.hostedPath = "/static";
+                s.directory = "/public";
+                s.location = Location.CLASSPATH;
+            });
+            c.routes.before(x -> {
+                requests.increment();
+                x.header("Content-Security-Policy", CSP);
+                x.header("X-Content-Type-Options", "nosniff");
+                x.header("X-Frame-Options", "DENY");
+                x.header("Referrer-Policy", "no-referrer");
+                x.header("Cross-Origin-Opener-Policy", "same-origin");
+                x.header("Permissions-Policy", "camera=(), microphone=(), geolocation=()");
+                if (cfg.secureCookies()) {
+                    x.header("Strict-Transport-Security", "max-age=31536000");
+                }
+                if (x.path().startsWith("/api/")) {
+                    x.header("Cache-Control", "no-store");
+                }
+            });
+            c.routes.get("/healthz", x -> x.json(Map.of("status", "ok")));
+            c.routes.get("/readyz", x -> {
+                boolean db = ctx.database().isReachable();
+                boolean keys = services.signingKeys.isLoaded();
+                x.status(db && keys ? 200 : 503).json(Map.of("status", db && keys ? "ready" : "not ready",
+                        "database", db ? "ok" : "unreachable", "keys", keys ? "loaded" : "missing"));
+            });
+            c.routes.get("/metrics", x -> x.contentType("text/plain; version=0.0.4; charset=utf-8").result(ctx.metrics().scrape()));
+            c.routes.get("/.well-known/jwks.json", x -> x.contentType("application/jwk-set+json")
+                    .result(services.signingKeys.jwks().toString(true)));
+            c.routes.get("/api/v1/openapi.json", x -> x.contentType("application/json").result(openApi));
+            accountApi.register(c.routes);
+            adminApi.register(c.routes);
+            pages.register(c.routes);
+            c.routes.exception(ImsmException.class, errors::handle);
+            c.routes.exception(HttpResponseException.class, errors::handleHttp);
+            c.routes.exception(Exception.class, errors::handleUnexpected);
+            c.routes.error(404, errors::notFound);
+        });
+        app.start();
+        return this;
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    public void stop() {
+        if (app != null) {
+            app.stop();
+        }
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = HttpServer.class.getResourceAsStream(name)) {
+            return new String(Objects.requireNonNull(in, name).readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package io.imsm.server.web;
+
+import io.imsm.server.ErrorCode;
+import io.imsm.server.ImsmException;
+import io.imsm.server.identity.BearerAuthenticator;
+import io.imsm.server.identity.Caller;
+import io.imsm.server.identity.IdentityService;
+import io.imsm.server.identity.Secrets;
+import io.javalin.http.Context;
+import io.javalin.http.Cookie;
+import io.javalin.http.HandlerType;
+import io.javalin.http.SameSite;
+
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Resolves the caller of a request (session cookie or bearer token) and checks CSRF tokens on
+ * cookie-authenticated state changes. Only HTTP plumbing; the rules live in the services.
+ */
+public final class WebAuth {
+    public static final String CSRF_HEADER = "X-CSRF-Token";
+    public static final String CSRF_FIELD = "_csrf";
+    private static final String CALLER_ATTR = "imsm.caller";
+
+    private final IdentityService identity;
+    private final BearerAuthenticator bearer;
+    private final boolean secureCookies;
+    private final String sessionCookie;
+    private final String loginCsrfCookie;
+
+    public WebAuth(IdentityService identity, BearerAuthenticator bearer, boolean secureCookies) {
+        this.identity = Objects.requireNonNull(identity);
+        this.bearer = Objects.requireNonNull(bearer);
+        this.secureCookies = secureCookies;
+        // The __Host- prefix makes browsers refuse the cookie unless Secure, Path=/ and host-only.
+        this.sessionCookie = secureCookies ? "__Host-imsm_session" : "imsm_session";
+        this.loginCsrfCookie = secureCookies ? "__Host-imsm_login_csrf" : "imsm_login_csrf";
+    }
+
+    public String sessionCookieName() { return sessionCookie; }
+
+    /** The caller, or 401. Cookie callers must present the CSRF token on state-changing methods. */
+    public Caller require(Context ctx, boolean formPost) {
+        Caller cached = ctx.attribute(CALLER_ATTR);
+        if (cached != null) {
+            return cached;
+        }
+        String authz = ctx.header("Authorization");
+        Caller caller;
+        if (authz != null) {
+            if (!authz.regionMatches(true, 0, "Bearer ", 0, 7)) {
+                throw new ImsmException.Unauthenticated(ErrorCode.INVALID_TOKEN, "Use 'Authorization: Bearer <token>'.");
+            }
+            caller = bearer.authenticate(authz.substring(7).trim(), WebSupport.clientIp(ctx), ctx.method().name(), ctx.path());
+        } else {
+            caller = identity.authenticate(ctx.cookie(sessionCookie), WebSupport.clientIp(ctx))
+                    .orElseThrow(() -> new ImsmException.Unauthenticated(ErrorCode.UNAUTHENTICATED, "Log in first."));
+            if (isStateChanging(ctx.method())) {
+                String presented = formPost ? ctx.formParam(CSRF_FIELD) : ctx.header(CSRF_HEADER);
+                if (!Secrets.constantTimeEquals(presented, caller.session().csrfToken())) {
+                    throw new ImsmException.Forbidden(ErrorCode.CSRF_FAILED,
+                            formPost ? "The form expired or came from elsewhere. Reload the page and try again."
+                                     : "Missing or wrong " + CSRF_HEADER + " header.");
+                }
+            }
+        }
+        ctx.attribute(CALLER_ATTR, caller);
+        return caller;
+    }
+
+    /** The caller if logged in (no CSRF check; for GET pages). */
+    public Optional<Caller> optional(Context ctx) {
+        return identity.authenticate(ctx.cookie(sessionCookie), WebSupport.clientIp(ctx));
+    }
+
+    public void setSession(Context ctx, String value, int maxAgeSeconds) {
+        ctx.cookie(new Cookie(sessionCookie, value, "/", maxAgeSeconds, secureCookies, true, null, SameSite.LAX));
+    }
+
+    public void clearSession(Context ctx) {
+        ctx.cookie(new Cookie(sessionCookie, "", "/", 0, secureCookies, true, null, SameSite.LAX));
+    }
+
+    public String sessionCookieValue(Context ctx) {
+        return ctx.cookie(sessionCookie);
+    }
+
+    /** Double-submit token for the login form (there is no session yet to hold one). */
+    public String issueLoginCsrf(Context ctx, Secrets secrets) {
+        String token = secrets.token(24);
+        ctx.cookie(new Cookie(loginCsrfCookie, token, "/", 1800, secureCookies, true, null, SameSite.STRICT));
+        return token;
+    }
+
+    public void checkLoginCsrf(Context ctx) {
+        String cookie = ctx.cookie(loginCsrfCookie);
+        if (cookie == null || !Secrets.constantTimeEquals(cookie, ctx.formParam(CSRF_FIELD))) {
+            throw new ImsmException.Forbidden(ErrorCode.CSRF_FAILED, "The login form expired. Reload the page and try again.");
+        }
+    }
+
+    private static boolean isStateChanging(HandlerType m) {
+        return m == HandlerType.POST || m == HandlerType.PUT || m == HandlerType.PATCH || m == HandlerType.DELETE;
+    }
+}

@@ -1,0 +1,125 @@
+package io.imsm.server.web.api;
+
+import io.imsm.server.ImsmException;
+import io.imsm.server.identity.Caller;
+import io.imsm.server.identity.IdentityService;
+import io.imsm.server.identity.QrCodes;
+import io.imsm.server.web.WebAuth;
+import io.imsm.server.web.WebSupport;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+
+import java.util.Objects;
+
+/** Login, logout, and the caller's own account under /api/v1. Thin: parse, authenticate, one call, render. */
+public final class AccountApi {
+    private final IdentityService identity;
+    private final WebAuth auth;
+    private final int absoluteTimeoutSeconds;
+
+    public AccountApi(IdentityService identity, WebAuth auth, int absoluteTimeoutSeconds) {
+        this.identity = Objects.requireNonNull(identity);
+        this.auth = Objects.requireNonNull(auth);
+        this.absoluteTimeoutSeconds = absoluteTimeoutSeconds;
+    }
+
+    public void register(RoutesConfig r) {
+        r.post("/api/v1/login", this::login);
+        r.post("/api/v1/logout", this::logout);
+        r.get("/api/v1/me", this::me);
+        r.put("/api/v1/me/password", this::changePassword);
+        r.put("/api/v1/me/phone", this::changePhone);
+        r.post("/api/v1/me/totp", this::startTotp);
+        r.post("/api/v1/me/totp/confirm", this::confirmTotp);
+        r.post("/api/v1/me/totp/remove", this::removeTotp);
+        r.post("/api/v1/me/recovery-codes", this::recoveryCodes);
+        r.get("/api/v1/me/sessions", this::sessions);
+        r.delete("/api/v1/me/sessions/{id}", this::endSession);
+        r.post("/api/v1/invites/{token}", this::acceptInvite);
+    }
+
+    private void login(Context ctx) {
+        Dto.LoginRequest req = WebSupport.body(ctx, Dto.LoginRequest.class);
+        IdentityService.LoginResult res = identity.login(req.username(), req.password(), req.otp(),
+                WebSupport.clientIp(ctx), ctx.userAgent());
+        auth.setSession(ctx, res.cookie(), absoluteTimeoutSeconds);
+        ctx.json(new Dto.CsrfResponse(res.csrf(), res.stage()));
+    }
+
+    private void logout(Context ctx) {
+        auth.require(ctx, false);
+        identity.logout(auth.sessionCookieValue(ctx));
+        auth.clearSession(ctx);
+        ctx.status(204);
+    }
+
+    private void me(Context ctx) {
+        Caller c = auth.require(ctx, false);
+        if (c.bootstrap()) {
+            ctx.json(new Dto.Me(null, java.util.List.of("admin"), null, false, true));
+            return;
+        }
+        ctx.json(new Dto.Me(Dto.UserView.of(c.user()), Dto.UserView.of(c.user()).roles(), c.session().csrfToken(),
+                c.mfaRequired(), false));
+    }
+
+    private void changePassword(Context ctx) {
+        Caller c = auth.require(ctx, false);
+        Dto.PasswordChange req = WebSupport.body(ctx, Dto.PasswordChange.class);
+        identity.changePassword(c, req.currentPassword(), req.newPassword());
+        ctx.status(204);
+    }
+
+    private void changePhone(Context ctx) {
+        Caller c = auth.require(ctx, false);
+        identity.updatePhone(c, WebSupport.body(ctx, Dto.PhoneChange.class).phone());
+        ctx.status(204);
+    }
+
+    private void startTotp(Context ctx) {
+        Caller c = auth.require(ctx, false);
+        IdentityService.TotpEnrollment e = identity.startTotpEnrollment(c);
+        ctx.header("Cache-Control", "no-store");
+        ctx.json(new Dto.TotpStart(e.secret(), e.otpauthUri(), QrCodes.svgDataUrl(e.otpauthUri())));
+    }
+
+    private void confirmTotp(Context ctx) {
+        Caller c = auth.require(ctx, false);
+        Dto.Code req = WebSupport.body(ctx, Dto.Code.class);
+        ctx.header("Cache-Control", "no-store");
+        ctx.json(new Dto.RecoveryCodesResponse(identity.confirmTotpEnrollment(c, req.code())));
+    }
+
+    private void removeTotp(Context ctx) {
+        Caller c = auth.require(ctx, false);
+        identity.removeTotp(c, WebSupport.body(ctx, Dto.PasswordOnly.class).password());
+        ctx.status(204);
+    }
+
+    private void recoveryCodes(Context ctx) {
+        Caller c = auth.require(ctx, false);
+        Dto.PasswordOnly req = WebSupport.body(ctx, Dto.PasswordOnly.class);
+        ctx.header("Cache-Control", "no-store");
+        ctx.json(new Dto.RecoveryCodesResponse(identity.regenerateRecoveryCodes(c, req.password())));
+    }
+
+    private void sessions(Context ctx) {
+        Caller c = auth.require(ctx, false);
+        ctx.json(new Dto.SessionList(identity.listSessions(c)));
+    }
+
+    private void endSession(Context ctx) {
+        Caller c = auth.require(ctx, false);
+        identity.endSession(c, ctx.pathParam("id"));
+        ctx.status(204);
+    }
+
+    private void acceptInvite(Context ctx) {
+        Dto.PasswordOnly req = WebSupport.body(ctx, Dto.PasswordOnly.class);
+        if (req.password() == null) {
+            throw new ImsmException.Invalid("password is required");
+        }
+        identity.acceptInvite(ctx.pathParam("token"), req.password(), WebSupport.clientIp(ctx));
+        ctx.status(204);
+    }
+}

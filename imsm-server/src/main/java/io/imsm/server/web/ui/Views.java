@@ -1,0 +1,45 @@
+package io.imsm.server.web.ui;
+
+import io.imsm.server.identity.IdentityService;
+import io.imsm.server.identity.User;
+
+import java.util.List;
+
+/** The data each page template renders. */
+public final class Views {
+    private Views() {}
+
+    /** What every page's header needs. */
+    public record Nav(String username, boolean admin, String csrf) {
+        public static final Nav ANONYMOUS = new Nav(null, false, null);
+    }
+
+    public record ErrorPage(int status, String title, String detail) {}
+
+    public record Login(String csrf, String error, String username) {}
+
+    public record LoginOtp(String error) {}
+
+    public record Home(Nav nav, String displayName, List<String> roles, List<String> services, boolean mfaEnrolled, int recoveryCodesLeft) {}
+
+    public record Settings(Nav nav, User user, List<IdentityService.SessionView> sessions, int recoveryCodesLeft,
+                           boolean mfaRequired, String message, String error) {}
+
+    public record PasswordChange(Nav nav, boolean forced, int minLength, String error) {}
+
+    public record TotpEnroll(Nav nav, String secret, String qrDataUrl, String error, boolean required) {}
+
+    public record RecoveryCodes(Nav nav, List<String> codes) {}
+
+    public record AdminUsers(Nav nav, List<User> users, long total, int offset, int limit, String search,
+                             String message, String error) {
+        public boolean hasPrev() { return offset > 0; }
+        public boolean hasNext() { return offset + limit < total; }
+        public int prevOffset() { return Math.max(0, offset - limit); }
+        public int nextOffset() { return offset + limit; }
+    }
+
+    public record AdminUser(Nav nav, User user, String message, String error) {}
+
+    public record Invite(String token, String username, int minLength, String error, boolean done) {}
+}
