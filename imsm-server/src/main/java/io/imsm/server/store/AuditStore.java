@@ -18,9 +18,12 @@ public final class AuditStore {
     }
 
     public List<AuditEvent> recent(Handle h, String action, int limit) {
-        return h.createQuery("SELECT occurred_at, actor, action, target, ip, outcome, detail FROM audit_log "
-                        + "WHERE (:action IS NULL OR action = :action) ORDER BY id DESC LIMIT :limit")
-                .bind("action", action).bind("limit", limit)
+        var q = h.createQuery("SELECT occurred_at, actor, action, target, ip, outcome, detail FROM audit_log "
+                + (action == null ? "" : "WHERE action = :action ") + "ORDER BY id DESC LIMIT :limit");
+        if (action != null) {
+            q.bind("action", action);
+        }
+        return q.bind("limit", limit)
                 .map((rs, ctx) -> new AuditEvent(instant(rs, "occurred_at"), rs.getString("actor"), rs.getString("action"),
                         rs.getString("target"), rs.getString("ip"), rs.getString("outcome"), rs.getString("detail")))
                 .list();

@@ -10,6 +10,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -74,20 +75,26 @@ public final class UserStore {
     /** Page of users whose username, display name or email contains {@code search} (case-insensitive). */
     public List<User> search(Handle h, String search, int offset, int limit) {
         String like = likePattern(search);
-        List<User> users = h.createQuery("SELECT " + COLUMNS + " FROM users WHERE (:like IS NULL OR username_key LIKE :like ESCAPE '\\' "
-                        + "OR LOWER(display_name) LIKE :like ESCAPE '\\' OR email_key LIKE :like ESCAPE '\\') "
-                        + "ORDER BY username_key LIMIT :limit OFFSET :offset")
-                .bind("like", like).bind("limit", limit).bind("offset", offset)
-                .map(MAPPER).list();
+        var q = h.createQuery("SELECT " + COLUMNS + " FROM users" + (like == null ? "" : SEARCH_WHERE)
+                + " ORDER BY username_key LIMIT :limit OFFSET :offset");
+        if (like != null) {
+            q.bind("like", like);
+        }
+        List<User> users = q.bind("limit", limit).bind("offset", offset).map(MAPPER).list();
         return users.stream().map(u -> u.withRoles(roles(h, u.id()))).toList();
     }
 
     public long searchCount(Handle h, String search) {
         String like = likePattern(search);
-        return h.createQuery("SELECT COUNT(*) FROM users WHERE (:like IS NULL OR username_key LIKE :like ESCAPE '\\' "
-                        + "OR LOWER(display_name) LIKE :like ESCAPE '\\' OR email_key LIKE :like ESCAPE '\\')")
-                .bind("like", like).mapTo(Long.class).one();
+        var q = h.createQuery("SELECT COUNT(*) FROM users" + (like == null ? "" : SEARCH_WHERE));
+        if (like != null) {
+            q.bind("like", like);
+        }
+        return q.mapTo(Long.class).one();
     }
+
+    private static final String SEARCH_WHERE = " WHERE username_key LIKE :like ESCAPE '!' "
+            + "OR LOWER(display_name) LIKE :like ESCAPE '!' OR email_key LIKE :like ESCAPE '!'";
 
     public Set<String> roles(Handle h, String userId) {
         return new HashSet<>(h.createQuery("SELECT role FROM user_roles WHERE user_id = :id").bind("id", userId)
@@ -150,9 +157,11 @@ public final class UserStore {
     }
 
     public void recordFailure(Handle h, String id, Instant at, Instant lockedUntil) {
-        h.createUpdate("UPDATE users SET failed_attempts = failed_attempts + 1, last_login_attempt = :at, "
-                        + "locked_until = COALESCE(:lu, locked_until) WHERE id = :id")
-                .bind("at", ts(at)).bind("lu", ts(lockedUntil)).bind("id", id).execute();
+        h.createUpdate("UPDATE users SET failed_attempts = failed_attempts + 1, last_login_attempt = :at WHERE id = :id")
+                .bind("at", ts(at)).bind("id", id).execute();
+        if (lockedUntil != null) {
+            h.createUpdate("UPDATE users SET locked_until = :lu WHERE id = :id").bind("lu", ts(lockedUntil)).bind("id", id).execute();
+        }
     }
 
     public void recordAttempt(Handle h, String id, Instant at) {
@@ -191,13 +200,13 @@ public final class UserStore {
         if (search == null || search.isBlank()) {
             return null;
         }
-        String escaped = key(search).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
+        String escaped = key(search).replace("!", "!!").replace("%", "!%").replace("_", "!_");
         return "%" + escaped + "%";
     }
 
     /** Times travel as UTC OffsetDateTime, which both drivers map to TIMESTAMP WITH TIME ZONE exactly. */
     static OffsetDateTime ts(Instant i) {
-        return i == null ? null : i.atOffset(ZoneOffset.UTC);
+        return i == null ? null : i.truncatedTo(ChronoUnit.MICROS).atOffset(ZoneOffset.UTC);
     }
 
     static Instant instant(ResultSet rs, String col) throws SQLException {

@@ -1,0 +1,270 @@
+package io.imsm.server.web;
+
+import io.imsm.server.identity.Totp;
+import io.imsm.server.support.Http;
+import io.imsm.server.support.People;
+import io.imsm.server.support.TestDatabases;
+import io.imsm.server.support.TestServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The login contract over HTTP against the real server; run once per database (H2 and PostgreSQL)
+ * by the subclasses.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class LoginFlowContract {
+    TestServer s;
+
+    abstract TestDatabases.Kind kind();
+
+    @BeforeAll
+    void start() {
+        s = TestServer.start(kind(), Map.of("login.max_failures_per_account", "3", "login.lockout_seconds", "600"));
+    }
+
+    @AfterAll
+    void stop() {
+        s.close();
+    }
+
+    @Test
+    void whenPasswordAndTotpAreRight_thenSessionWorksAndMeShowsUser() {
+        People.Person p = People.ready(s, "alice", List.of("analyst"));
+        Http c = s.client();
+        Http.Res login = People.login(s, c, p);
+        assertThat(login.status()).as(login.toString()).isEqualTo(200);
+        assertThat(login.header("Set-Cookie")).contains("HttpOnly").contains("SameSite=Lax");
+        Http.Res me = c.get("/api/v1/me");
+        assertThat(me.status()).isEqualTo(200);
+        assertThat(me.json().path("user").path("username").asText()).isEqualTo("alice");
+        assertThat(me.json().path("roles").toString()).contains("analyst");
+        assertThat(me.json().path("csrf").asText()).isEqualTo(c.csrf());
+        assertThat(me.json().path("user").path("last_login").isNull()).isFalse();
+    }
+
+    @Test
+    void whenPasswordIsWrongOrUserUnknown_thenSameAnswerAndNoSession() {
+        People.Person p = People.ready(s, "bob", List.of());
+        Http c = s.client();
+        Http.Res wrong = c.postJson("/api/v1/login", Map.of("username", "bob", "password", "not-the-password",
+                "otp", Totp.code(p.totpSecret(), s.clock.instant())));
+        Http.Res unknown = c.postJson("/api/v1/login", Map.of("username", "nobody-here", "password", "not-the-password",
+                "otp", "123456"));
+        assertThat(wrong.status()).isEqualTo(401);
+        assertThat(unknown.status()).isEqualTo(401);
+        assertThat(wrong.code()).isEqualTo("login_failed");
+        assertThat(wrong.json().path("detail")).isEqualTo(unknown.json().path("detail"));
+        assertThat(c.get("/api/v1/me").status()).isEqualTo(401);
+    }
+
+    @Test
+    void whenOtpMissing_thenOtpRequired_andWhenWrong_thenRefused() {
+        People.Person p = People.ready(s, "carol", List.of());
+        Http c = s.client();
+        Http.Res missing = c.postJson("/api/v1/login", Map.of("username", "carol", "password", p.password()));
+        assertThat(missing.status()).isEqualTo(401);
+        assertThat(missing.code()).isEqualTo("otp_required");
+        String right = Totp.code(p.totpSecret(), s.clock.instant());
+        String wrong = right.equals("000000") ? "111111" : "000000";
+        Http.Res bad = c.postJson("/api/v1/login", Map.of("username", "carol", "password", p.password(), "otp", wrong));
+        assertThat(bad.status()).isEqualTo(401);
+        assertThat(bad.code()).isEqualTo("login_failed");
+        assertThat(c.get("/api/v1/me").status()).isEqualTo(401);
+    }
+
+    @Test
+    void whenTotpCodeIsReused_thenRefused() {
+        People.Person p = People.ready(s, "dave", List.of());
+        String code = Totp.code(p.totpSecret(), s.clock.instant());
+        Http first = s.client();
+        assertThat(first.postJson("/api/v1/login", Map.of("username", "dave", "password", p.password(), "otp", code)).status())
+                .isEqualTo(200);
+        Http second = s.client();
+        Http.Res replay = second.postJson("/api/v1/login", Map.of("username", "dave", "password", p.password(), "otp", code));
+        assertThat(replay.status()).isEqualTo(401);
+        assertThat(replay.json().path("detail").asText()).contains("already used");
+        // the next step's code works
+        s.clock.advance(Duration.ofSeconds(30));
+        assertThat(People.login(s, s.client(), p).status()).isEqualTo(200);
+    }
+
+    @Test
+    void whenRecoveryCodeUsed_thenItWorksExactlyOnce() {
+        People.Person p = People.ready(s, "erin", List.of());
+        assertThat(p.recoveryCodes()).hasSize(10).doesNotHaveDuplicates();
+        String rc = p.recoveryCodes().get(3);
+        Http.Res ok = s.client().postJson("/api/v1/login", Map.of("username", "erin", "password", p.password(), "otp", rc));
+        assertThat(ok.status()).as(ok.toString()).isEqualTo(200);
+        Http.Res again = s.client().postJson("/api/v1/login", Map.of("username", "erin", "password", p.password(), "otp", rc));
+        assertThat(again.status()).isEqualTo(401);
+        Http c = s.client();
+        People.login(s, c, p);
+        assertThat(c.get("/api/v1/me").status()).isEqualTo(200);
+    }
+
+    @Test
+    void whenTooManyFailures_thenLockedWithRetryAfter_andUnlockedLater() {
+        People.Person p = People.ready(s, "frank", List.of());
+        Http c = s.client();
+        for (int i = 0; i < 3; i++) {
+            assertThat(c.postJson("/api/v1/login", Map.of("username", "frank", "password", "wrong-" + i)).status()).isEqualTo(401);
+        }
+        Http.Res locked = People.login(s, c, p);
+        assertThat(locked.status()).isEqualTo(429);
+        assertThat(locked.code()).isEqualTo("login_locked");
+        assertThat(locked.json().path("detail").asText()).contains("Try again in");
+        assertThat(Long.parseLong(locked.header("Retry-After"))).isBetween(1L, 600L);
+        // the failures were recorded on the account
+        Http admin = s.client();
+        Http.Res user = admin.get("/api/v1/admin/users/" + p.id(), "Authorization", "Bearer " + TestServer.BOOTSTRAP_TOKEN);
+        assertThat(user.json().path("failed_attempts").asInt()).isGreaterThanOrEqualTo(3);
+        assertThat(user.json().path("last_login_attempt").isNull()).isFalse();
+        // an unknown account name locks the same way, so a lockout does not reveal existence
+        for (int i = 0; i < 3; i++) {
+            c.postJson("/api/v1/login", Map.of("username", "ghost", "password", "wrong-" + i));
+        }
+        Http.Res ghost = c.postJson("/api/v1/login", Map.of("username", "ghost", "password", "whatever"));
+        assertThat(ghost.code()).isEqualTo("login_locked");
+        s.clock.advance(Duration.ofSeconds(601));
+        Http.Res after = People.login(s, c, p);
+        assertThat(after.status()).as(after.toString()).isEqualTo(200);
+        Http.Res reset = admin.get("/api/v1/admin/users/" + p.id(), "Authorization", "Bearer " + TestServer.BOOTSTRAP_TOKEN);
+        assertThat(reset.json().path("failed_attempts").asInt()).isZero();
+    }
+
+    @Test
+    void whenCsrfTokenMissingOrWrong_thenStateChangeRefused() {
+        People.Person p = People.ready(s, "grace", List.of());
+        Http c = s.client();
+        People.login(s, c, p);
+        String good = c.csrf();
+        c.csrf(null);
+        Http.Res none = c.putJson("/api/v1/me/phone", Map.of("phone", "+41791234567"));
+        assertThat(none.status()).isEqualTo(403);
+        assertThat(none.code()).isEqualTo("csrf_failed");
+        c.csrf("x" + good.substring(1));
+        assertThat(c.putJson("/api/v1/me/phone", Map.of("phone", "+41791234567")).code()).isEqualTo("csrf_failed");
+        c.csrf(good);
+        assertThat(c.putJson("/api/v1/me/phone", Map.of("phone", "+41791234567")).status()).isEqualTo(204);
+        assertThat(c.get("/api/v1/me").json().path("user").path("phone").asText()).isEqualTo("+41791234567");
+    }
+
+    @Test
+    void whenIdleTooLong_thenSessionEnds_andAbsoluteTimeoutEndsActiveSession() {
+        People.Person p = People.ready(s, "heidi", List.of());
+        Http c = s.client();
+        People.login(s, c, p);
+        s.clock.advance(Duration.ofMinutes(29));
+        assertThat(c.get("/api/v1/me").status()).isEqualTo(200);
+        s.clock.advance(Duration.ofMinutes(31));
+        assertThat(c.get("/api/v1/me").status()).isEqualTo(401);
+
+        Http d = s.client();
+        s.clock.advance(Duration.ofSeconds(30));
+        People.login(s, d, p);
+        // active every 20 minutes for 12 hours: the absolute timeout still ends it
+        for (int i = 0; i < 35; i++) {
+            s.clock.advance(Duration.ofMinutes(20));
+            assertThat(d.get("/api/v1/me").status()).as("after %d x 20 min", i + 1).isEqualTo(200);
+        }
+        s.clock.advance(Duration.ofMinutes(20));
+        assertThat(d.get("/api/v1/me").status()).isEqualTo(401);
+    }
+
+    @Test
+    void whenLoggedOut_thenSessionIsDeadServerSide() {
+        People.Person p = People.ready(s, "ivan", List.of());
+        Http c = s.client();
+        People.login(s, c, p);
+        String cookie = c.cookies().getCookieStore().getCookies().stream()
+                .filter(k -> k.getName().equals("imsm_session")).findFirst().orElseThrow().getValue();
+        assertThat(c.postJson("/api/v1/logout", Map.of()).status()).isEqualTo(204);
+        // replaying the old cookie value from another client fails: the session ended on the server
+        Http thief = s.client();
+        Http.Res r = thief.get("/api/v1/me", "Cookie", "imsm_session=" + cookie);
+        assertThat(r.status()).isEqualTo(401);
+        assertThat(r.header("WWW-Authenticate")).startsWith("Bearer");
+    }
+
+    @Test
+    void whenUserDeactivatedOrDeleted_thenLoginRefusedAndSessionsEnd() {
+        People.Person p = People.ready(s, "judy", List.of());
+        Http c = s.client();
+        People.login(s, c, p);
+        Http admin = s.client();
+        String bearer = "Bearer " + TestServer.BOOTSTRAP_TOKEN;
+        assertThat(admin.putJson("/api/v1/admin/users/" + p.id() + "/status", Map.of("status", "deactivated"), "Authorization", bearer)
+                .status()).isEqualTo(200);
+        assertThat(c.get("/api/v1/me").status()).isEqualTo(401);
+        s.clock.advance(Duration.ofSeconds(30));
+        Http.Res refused = People.login(s, s.client(), p);
+        assertThat(refused.status()).isEqualTo(401);
+        assertThat(refused.json().path("detail").asText()).contains("not active");
+
+        assertThat(admin.putJson("/api/v1/admin/users/" + p.id() + "/status", Map.of("status", "deleted"), "Authorization", bearer)
+                .status()).isEqualTo(200);
+        s.clock.advance(Duration.ofSeconds(30));
+        assertThat(People.login(s, s.client(), p).status()).isEqualTo(401);
+        Http.Res reactivate = admin.putJson("/api/v1/admin/users/" + p.id() + "/status", Map.of("status", "active"),
+                "Authorization", bearer);
+        assertThat(reactivate.status()).isEqualTo(409);
+        // the username stays blocked
+        Http.Res again = admin.postJson("/api/v1/admin/users", Map.of("username", "JUDY", "password", "another-long-password"),
+                "Authorization", bearer);
+        assertThat(again.status()).isEqualTo(409);
+    }
+
+    @Test
+    void whenBootstrapAdminLogsIn_thenPasswordChangeThenEnrollmentAreEnforced() {
+        var admin = s.bootstrapAdmin();
+        assertThat(s.console).contains("username: " + admin.username()).contains("password: " + admin.oneTimePassword());
+        Http c = s.client();
+        Http.Res login = c.postJson("/api/v1/login", Map.of("username", admin.username(), "password", admin.oneTimePassword()));
+        assertThat(login.status()).as(login.toString()).isEqualTo(200);
+        c.csrf(login.json().path("csrf").asText());
+        assertThat(c.get("/api/v1/admin/users").code()).isEqualTo("password_change_required");
+        Http.Res weak = c.putJson("/api/v1/me/password", Map.of("current_password", admin.oneTimePassword(), "new_password", "password123"));
+        assertThat(weak.status()).isEqualTo(400);
+        assertThat(weak.code()).isEqualTo("weak_password");
+        assertThat(c.putJson("/api/v1/me/password", Map.of("current_password", admin.oneTimePassword(),
+                "new_password", People.ADMIN_PASSWORD)).status()).isEqualTo(204);
+        assertThat(c.get("/api/v1/admin/users").code()).isEqualTo("mfa_enrollment_required");
+        String secret = c.postJson("/api/v1/me/totp", Map.of()).json().path("secret").asText();
+        assertThat(c.postJson("/api/v1/me/totp/confirm", Map.of("code", Totp.code(secret, s.clock.instant()))).status()).isEqualTo(200);
+        assertThat(c.get("/api/v1/admin/users").status()).isEqualTo(200);
+        // the one-time password is gone
+        s.clock.advance(Duration.ofSeconds(30));
+        assertThat(s.client().postJson("/api/v1/login", Map.of("username", admin.username(), "password", admin.oneTimePassword(),
+                "otp", Totp.code(secret, s.clock.instant()))).status()).isEqualTo(401);
+    }
+
+    @Test
+    void whenSessionEndedFromList_thenThatSessionStopsWorking() {
+        People.Person p = People.ready(s, "kim", List.of());
+        Http laptop = s.client();
+        People.login(s, laptop, p);
+        s.clock.advance(Duration.ofSeconds(30));
+        Http phone = s.client();
+        People.login(s, phone, p);
+        Http.Res list = laptop.get("/api/v1/me/sessions");
+        assertThat(list.json().path("sessions")).hasSize(2);
+        String other = null;
+        for (var n : list.json().path("sessions")) {
+            if (!n.path("current").asBoolean()) {
+                other = n.path("id").asText();
+            }
+        }
+        assertThat(laptop.delete("/api/v1/me/sessions/" + other).status()).isEqualTo(204);
+        assertThat(phone.get("/api/v1/me").status()).isEqualTo(401);
+        assertThat(laptop.get("/api/v1/me").status()).isEqualTo(200);
+    }
+}
