@@ -275,7 +275,7 @@ public final class IdentityService {
                               String userAgent, boolean current) {}
 
     public List<SessionView> listSessions(Caller caller) {
-        caller.requirePerson();
+        caller.requirePerson().requireReady();
         Instant now = clock.instant();
         return db.read(h -> sessions.listLive(h, caller.user().id(), now, now.minusSeconds(sessionCfg.idleTimeoutSeconds())))
                 .stream().map(s -> new SessionView(s.publicId(), s.createdAt(), s.lastSeenAt(), s.expiresAt(), s.ip(),
@@ -284,7 +284,7 @@ public final class IdentityService {
     }
 
     public void endSession(Caller caller, String publicId) {
-        caller.requirePerson();
+        caller.requirePerson().requireReady();
         boolean ended = db.inTransaction(h -> {
             boolean ok = sessions.endByPublicId(h, caller.user().id(), publicId, clock.instant());
             if (ok) {

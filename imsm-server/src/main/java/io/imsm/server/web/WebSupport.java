@@ -22,9 +22,9 @@ public final class WebSupport {
         T value;
         try {
             value = ctx.bodyAsClass(type);
-        } catch (ImsmException e) {
-            throw e;
-        } catch (RuntimeException e) {
+        } catch (ImsmException | io.javalin.http.HttpResponseException e) {
+            throw e; // includes Javalin's 413 for bodies over server.max_body_bytes
+        } catch (Exception e) { // Jackson's checked exceptions arrive undeclared through Kotlin code
             throw new ImsmException.Invalid(ErrorCode.INVALID_REQUEST, "The JSON body is not valid: " + JsonErrors.describe(e), e);
         }
         if (value == null) {
