@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import java.io.PrintStream;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -64,6 +65,9 @@ public final class ImsmServer implements AutoCloseable {
     }
 
     public int port() { return http.port(); }
+
+    /** The registered HTTP routes, {@code "METHOD /path"} (see {@link HttpServer#routes()}). */
+    public List<String> routes() { return http.routes(); }
 
     public Services services() { return services; }
 

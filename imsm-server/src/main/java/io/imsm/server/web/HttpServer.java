@@ -20,6 +20,7 @@ import io.micrometer.core.instrument.Counter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -110,6 +111,20 @@ public final class HttpServer {
 
     public int port() {
         return app.port();
+    }
+
+    /**
+     * The HTTP routes the app registered, as {@code "METHOD /path"} in Javalin's {@code {param}} syntax,
+     * sorted (filters like before/after and static files are not routes). Lets tests hold the OpenAPI
+     * description to what the server really serves.
+     */
+    public List<String> routes() {
+        return app.unsafe.internalRouter.allHttpHandlers().stream()
+                .map(parsed -> parsed.endpoint)
+                .filter(e -> e.method.isHttpMethod())
+                .map(e -> e.method.name() + " " + e.path)
+                .sorted()
+                .toList();
     }
 
     public void stop() {

@@ -3,6 +3,7 @@ package io.imsm.server.web;
 import io.imsm.server.ErrorCode;
 import io.imsm.server.ImsmException;
 import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
 
 /** Small HTTP helpers shared by the API and the pages. */
 public final class WebSupport {
@@ -13,7 +14,7 @@ public final class WebSupport {
         return ctx.ip();
     }
 
-    /** Parses a JSON body into a record, with a clear 400/415 on anything else. */
+    /** Parses a JSON body into a record, with a clear 400/413/415 on anything else. */
     public static <T> T body(Context ctx, Class<T> type) {
         String ct = ctx.contentType();
         if (ct == null || !ct.toLowerCase().startsWith("application/json")) {
@@ -22,9 +23,12 @@ public final class WebSupport {
         T value;
         try {
             value = ctx.bodyAsClass(type);
-        } catch (ImsmException | io.javalin.http.HttpResponseException e) {
-            throw e; // includes Javalin's 413 for bodies over server.max_body_bytes
-        } catch (Exception e) { // Jackson's checked exceptions arrive undeclared through Kotlin code
+        } catch (ImsmException | HttpResponseException e) {
+            // HttpResponseException: Javalin's 413 for a body over server.max_body_bytes; ErrorMapper maps it.
+            throw e;
+        } catch (Exception e) {
+            // Not only RuntimeException: Javalin's Kotlin JSON mapper lets Jackson's checked exceptions
+            // (unknown field, empty body, syntax errors) through undeclared.
             throw new ImsmException.Invalid(ErrorCode.INVALID_REQUEST, "The JSON body is not valid: " + JsonErrors.describe(e), e);
         }
         if (value == null) {
