@@ -57,11 +57,7 @@ public final class ImsmServer implements AutoCloseable {
     }
 
     public String baseUrl() {
-        Config cfg = ctx.config();
-        if (cfg.server().publicUrl() != null && !cfg.server().publicUrl().isBlank()) {
-            return cfg.publicUri().toString();
-        }
-        return "http://" + cfg.server().host() + ":" + http.port();
+        return http.baseUrl();
     }
 
     public int port() { return http.port(); }

@@ -46,9 +46,13 @@ public final class AdminService {
         this.clock = Objects.requireNonNull(clock);
     }
 
-    /** What an admin asks for. Exactly one of {@code password} (initial, to be changed) or {@code invite}. */
+    /**
+     * What an admin asks for. Exactly one of {@code password} (initial, to be changed), {@code invite},
+     * or {@code passwordBcrypt} (a bcrypt hash imported from another system; kept until the next login
+     * rehashes it to Argon2id).
+     */
     public record NewUser(String username, String displayName, String email, String phone, List<String> roles,
-                          String password, boolean invite) {
+                          String password, boolean invite, String passwordBcrypt) {
         @Override public String toString() { return "NewUser[username=" + username + "]"; }
     }
 
@@ -66,14 +70,21 @@ public final class AdminService {
         String displayName = Validation.displayName(req.displayName(), username);
         Set<String> roles = Roles.validate(req.roles());
         boolean hasPassword = req.password() != null && !req.password().isEmpty();
-        if (hasPassword == req.invite()) {
-            throw new ImsmException.Invalid("give either an initial password or \"invite\": true");
+        boolean imported = req.passwordBcrypt() != null && !req.passwordBcrypt().isEmpty();
+        if ((hasPassword ? 1 : 0) + (req.invite() ? 1 : 0) + (imported ? 1 : 0) != 1) {
+            throw new ImsmException.Invalid("give exactly one of an initial password, \"invite\": true, or password_bcrypt");
         }
         String hash = null;
         if (hasPassword) {
             policy.check(username, req.password());
             hash = hasher.hash(req.password());
+        } else if (imported) {
+            if (!PasswordHasher.isWellFormedBcrypt(req.passwordBcrypt())) {
+                throw new ImsmException.Invalid("password_bcrypt must be a bcrypt hash ($2a$, $2b$ or $2y$, cost 4-31, 60 characters)");
+            }
+            hash = req.passwordBcrypt();
         }
+        boolean mustChange = hasPassword;
         String pwHash = hash;
         String token = req.invite() ? secrets.token(32) : null;
         Instant now = clock.instant();
@@ -85,12 +96,12 @@ public final class AdminService {
                 throw new ImsmException.Conflict("The email address is already used by another account.");
             }
             User u = new User(UUID.randomUUID().toString(), username, email, phone, displayName, UserStatus.ACTIVE, pwHash,
-                    pwHash != null, null, false, 0, 0, null, now, caller.actor(), null, null, roles);
+                    mustChange, null, false, 0, 0, null, now, caller.actor(), null, null, roles);
             users.insert(h, u);
             if (token != null) {
                 invites.insert(h, Secrets.sha256Hex(token), u.id(), now.plus(INVITE_LIFETIME));
             }
-            audit.record(h, caller.actor(), "user_create", username, caller.ip(), "ok", "roles=" + roles + (token != null ? " invite" : ""));
+            audit.record(h, caller.actor(), "user_create", username, caller.ip(), "ok", "roles=" + roles + (token != null ? " invite" : imported ? " bcrypt-import" : ""));
             return u;
         });
         return new Created(user, token, token == null ? null : now.plus(INVITE_LIFETIME));

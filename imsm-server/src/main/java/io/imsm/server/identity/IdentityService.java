@@ -384,12 +384,13 @@ public final class IdentityService {
 
     /** Removes the authenticator (needs the password). A policy that requires one sends the person back to enrollment. */
     public void removeTotp(Caller caller, String password) {
-        caller.requirePerson();
+        caller.requirePerson().requireReady();
         if (password == null || !hasher.verify(password, caller.user().passwordHash())) {
             throw new ImsmException.Invalid("The password is wrong.");
         }
         db.inTransaction(h -> {
             users.clearSecondFactor(h, caller.user().id());
+            sessions.endAllForUser(h, caller.user().id(), clock.instant(), caller.session().idHash());
             audit.record(h, caller.actor(), "totp_removed", caller.actor(), caller.ip(), "ok", null);
             return null;
         });

@@ -53,6 +53,11 @@ public final class PasswordHasher {
         return "$argon2id$v=19$m=" + argon2.getMemory() + ",t=" + argon2.getIterations() + ",p=" + argon2.getParallelism() + "$";
     }
 
+    /** Modular crypt format of bcrypt: $2x$NN$ + 53 characters of bcrypt's base64. */
+    public static boolean isWellFormedBcrypt(String hash) {
+        return hash != null && hash.matches("\\$2[aby]\\$(0[4-9]|[12][0-9]|3[01])\\$[./A-Za-z0-9]{53}");
+    }
+
     public static boolean isBcrypt(String hash) {
         return hash.startsWith("$2a$") || hash.startsWith("$2b$") || hash.startsWith("$2y$");
     }

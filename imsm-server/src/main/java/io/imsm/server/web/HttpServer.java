@@ -54,8 +54,8 @@ public final class HttpServer {
         WebAuth auth = new WebAuth(services.identity, services.bearer, cfg.secureCookies());
         int absolute = (int) Math.min(Integer.MAX_VALUE, cfg.sessions().absoluteTimeoutSeconds());
         AccountApi accountApi = new AccountApi(services.identity, auth, absolute);
-        AdminApi adminApi = new AdminApi(services.admin, auth, cfg.publicUri());
-        Pages pages = new Pages(services.identity, services.admin, auth, services.secrets, renderer, absolute, cfg.publicUri().toString());
+        AdminApi adminApi = new AdminApi(services.admin, auth, this::baseUrl);
+        Pages pages = new Pages(services.identity, services.admin, auth, services.secrets, renderer, absolute, this::baseUrl);
         String openApi = resource("/openapi.json");
         Counter requests = Counter.builder("imsm_http_requests").description("HTTP requests served").register(ctx.metrics());
 
@@ -111,6 +111,15 @@ public final class HttpServer {
 
     public int port() {
         return app.port();
+    }
+
+    /** Base URL for links we hand out: server.public_url, else this listener's real address (port 0 resolved). */
+    public String baseUrl() {
+        var cfg = services.ctx.config();
+        if (cfg.server().publicUrl() != null && !cfg.server().publicUrl().isBlank()) {
+            return cfg.publicUri().toString();
+        }
+        return "http://" + cfg.server().host() + ":" + app.port();
     }
 
     /**

@@ -67,7 +67,7 @@ class AdminApiTest {
         Http.Res r = create(Map.of("username", "paul", "invite", true, "roles", List.of()));
         assertThat(r.status()).as(r.toString()).isEqualTo(201);
         String url = r.json().path("invite_url").asText();
-        assertThat(url).startsWith("http://127.0.0.1:").contains("/invite/");
+        assertThat(url).startsWith(s.baseUrl() + "/invite/");
         String token = url.substring(url.lastIndexOf('/') + 1);
         Http anon = s.client();
         Http.Res weak = anon.postJson("/api/v1/invites/" + token, Map.of("password", "paul"));
@@ -223,5 +223,24 @@ class AdminApiTest {
         assertThat(events).isNotEmpty();
         assertThat(events.get(0).actor()).isEqualTo("bootstrap-token");
         assertThat(events.get(0).detail()).isEqualTo("GET /api/v1/admin/users");
+    }
+
+    @Test
+    void whenBcryptHashImported_thenUserLogsInWithOldPasswordAndHashBecomesArgon2id() {
+        String bcrypt = com.password4j.Password.hash("password-from-the-old-system").withBcrypt().getResult();
+        Http.Res r = create(Map.of("username", "wendy", "password_bcrypt", bcrypt));
+        assertThat(r.status()).as(r.toString()).isEqualTo(201);
+        assertThat(r.json().path("user").path("must_change_password").asBoolean()).isFalse();
+        assertThat(create(Map.of("username", "wendy2", "password_bcrypt", "$1$md5crypt$xyz")).code()).isEqualTo("invalid_request");
+        String id = r.json().path("user").path("id").asText();
+        var services = s.server.services();
+        assertThat(services.ctx.database().read(h -> services.userStore.findById(h, id)).orElseThrow().passwordHash()).startsWith("$2");
+        Http c = s.client();
+        assertThat(c.postJson("/api/v1/login", Map.of("username", "wendy", "password", "password-from-the-old-system")).status())
+                .isEqualTo(200);
+        assertThat(services.ctx.database().read(h -> services.userStore.findById(h, id)).orElseThrow().passwordHash())
+                .startsWith("$argon2id$");
+        assertThat(s.client().postJson("/api/v1/login", Map.of("username", "wendy", "password", "password-from-the-old-system"))
+                .status()).as("the rehashed password still works").isEqualTo(200);
     }
 }

@@ -9,7 +9,7 @@ import io.imsm.server.web.WebSupport;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 
-import java.net.URI;
+import java.util.function.Supplier;
 import java.util.List;
 import java.util.Objects;
 
@@ -17,12 +17,12 @@ import java.util.Objects;
 public final class AdminApi {
     private final AdminService admin;
     private final WebAuth auth;
-    private final URI publicUri;
+    private final Supplier<String> baseUrl;
 
-    public AdminApi(AdminService admin, WebAuth auth, URI publicUri) {
+    public AdminApi(AdminService admin, WebAuth auth, Supplier<String> baseUrl) {
         this.admin = Objects.requireNonNull(admin);
         this.auth = Objects.requireNonNull(auth);
-        this.publicUri = Objects.requireNonNull(publicUri);
+        this.baseUrl = Objects.requireNonNull(baseUrl);
     }
 
     public void register(RoutesConfig r) {
@@ -46,7 +46,7 @@ public final class AdminApi {
     private void create(Context ctx) {
         Caller c = auth.require(ctx, false);
         AdminService.Created created = admin.createUser(c, WebSupport.body(ctx, Dto.NewUserRequest.class).toCommand());
-        String inviteUrl = created.inviteToken() == null ? null : publicUri + "/invite/" + created.inviteToken();
+        String inviteUrl = created.inviteToken() == null ? null : baseUrl.get() + "/invite/" + created.inviteToken();
         ctx.status(201).header("Location", "/api/v1/admin/users/" + created.user().id()).header("Cache-Control", "no-store");
         ctx.json(new Dto.CreatedUser(Dto.UserView.of(created.user()), inviteUrl, created.inviteExpiresAt()));
     }

@@ -49,11 +49,12 @@ public final class Dto {
     public record SessionList(List<IdentityService.SessionView> sessions) {}
 
     public record NewUserRequest(String username, String displayName, String email, String phone, List<String> roles,
-                                 String password, Boolean invite) {
+                                 String password, Boolean invite, String passwordBcrypt) {
         @Override public String toString() { return "NewUserRequest[username=" + username + "]"; }
 
         AdminService.NewUser toCommand() {
-            return new AdminService.NewUser(username, displayName, email, phone, roles, password, Boolean.TRUE.equals(invite));
+            return new AdminService.NewUser(username, displayName, email, phone, roles, password, Boolean.TRUE.equals(invite),
+                    passwordBcrypt);
         }
     }
 

@@ -26,10 +26,10 @@ public final class Pages {
     private final Secrets secrets;
     private final PageRenderer renderer;
     private final int absoluteTimeoutSeconds;
-    private final String publicUrl;
+    private final java.util.function.Supplier<String> publicUrl;
 
     public Pages(IdentityService identity, AdminService admin, WebAuth auth, Secrets secrets, PageRenderer renderer,
-                 int absoluteTimeoutSeconds, String publicUrl) {
+                 int absoluteTimeoutSeconds, java.util.function.Supplier<String> publicUrl) {
         this.identity = Objects.requireNonNull(identity);
         this.admin = Objects.requireNonNull(admin);
         this.auth = Objects.requireNonNull(auth);
@@ -279,9 +279,9 @@ public final class Pages {
         try {
             AdminService.Created created = admin.createUser(c, new AdminService.NewUser(ctx.formParam("username"),
                     ctx.formParam("display_name"), ctx.formParam("email"), null, splitRoles(ctx.formParam("roles")),
-                    invite ? null : password, invite));
+                    invite ? null : password, invite, null));
             String msg = "Created " + created.user().username() + "."
-                    + (invite ? " Send this one-time invite link (valid 72 hours): " + publicUrl + "/invite/" + created.inviteToken()
+                    + (invite ? " Send this one-time invite link (valid 72 hours): " + publicUrl.get() + "/invite/" + created.inviteToken()
                               : " The user must change the password at first login.");
             renderUsers(ctx, c, msg, null);
         } catch (ImsmException.Invalid | ImsmException.Conflict e) {

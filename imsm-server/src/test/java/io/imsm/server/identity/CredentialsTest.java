@@ -1,0 +1,91 @@
+package io.imsm.server.identity;
+
+import com.password4j.Password;
+import io.imsm.server.ErrorCode;
+import io.imsm.server.ImsmException;
+import io.imsm.server.app.Config;
+import org.junit.jupiter.api.Test;
+
+import java.security.SecureRandom;
+import java.time.Instant;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Password hashing, password policy, TOTP (RFC 6238 vectors) and recovery codes. */
+class CredentialsTest {
+    final PasswordHasher hasher = new PasswordHasher(new Config.Passwords(1024, 1, 1, 12));
+
+    @Test
+    void whenHashing_thenArgon2idPhcWithConfiguredCostAndRandomSalt() {
+        String a = hasher.hash("correct horse battery");
+        String b = hasher.hash("correct horse battery");
+        assertThat(a).startsWith("$argon2id$v=19$m=1024,t=1,p=1$").isNotEqualTo(b);
+        assertThat(hasher.verify("correct horse battery", a)).isTrue();
+        assertThat(hasher.verify("correct horse batterY", a)).isFalse();
+        assertThat(hasher.needsRehash(a)).isFalse();
+        assertThat(new PasswordHasher(new Config.Passwords(2048, 2, 1, 12)).needsRehash(a)).as("cost raised").isTrue();
+    }
+
+    @Test
+    void whenStoredHashIsBcrypt_thenVerifiedAndMarkedForRehash() {
+        String bcrypt = Password.hash("imported password").withBcrypt().getResult();
+        assertThat(PasswordHasher.isWellFormedBcrypt(bcrypt)).isTrue();
+        assertThat(hasher.verify("imported password", bcrypt)).isTrue();
+        assertThat(hasher.verify("imported passwort", bcrypt)).isFalse();
+        assertThat(hasher.needsRehash(bcrypt)).isTrue();
+        assertThat(PasswordHasher.isWellFormedBcrypt("$2b$10$tooShort")).isFalse();
+        assertThat(hasher.verify("x", "plaintext-in-db")).as("unknown formats never verify").isFalse();
+    }
+
+    @Test
+    void whenPasswordIsWeak_thenPolicyNamesTheRule() {
+        PasswordPolicy p = new PasswordPolicy(12);
+        assertThatThrownBy(() -> p.check("alice", "short")).hasMessageContaining("at least 12");
+        assertThatThrownBy(() -> p.check("alice-the-admin", "Alice-The-Admin")).hasMessageContaining("username");
+        assertThatThrownBy(() -> p.check("alice", "PasswordPassword")).isInstanceOf(ImsmException.Invalid.class)
+                .hasMessageContaining("common")
+                .satisfies(e -> assertThat(((ImsmException) e).code()).isEqualTo(ErrorCode.WEAK_PASSWORD));
+        assertThatThrownBy(() -> p.check("alice", "x".repeat(257))).hasMessageContaining("at most");
+        p.check("alice", "a sentence that is long enough");
+    }
+
+    @Test
+    void whenRfc6238Vectors_thenCodesMatch() {
+        // RFC 6238 Appendix B, SHA-1 seed "12345678901234567890"; 6-digit codes are the last 6 digits.
+        String secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+        assertThat(Totp.code(secret, Instant.ofEpochSecond(59))).isEqualTo("287082");
+        assertThat(Totp.code(secret, Instant.ofEpochSecond(1111111109))).isEqualTo("081804");
+        assertThat(Totp.code(secret, Instant.ofEpochSecond(2000000000))).isEqualTo("279037");
+    }
+
+    @Test
+    void whenCodeIsOneStepOff_thenAccepted_butTwoStepsOffRefused() {
+        String secret = Totp.newSecret(new Secrets(new SecureRandom()));
+        Instant now = Instant.ofEpochSecond(1_800_000_000L);
+        long step = now.getEpochSecond() / 30;
+        assertThat(Totp.matchingStep(secret, Totp.code(secret, now.minusSeconds(30)), now)).hasValue(step - 1);
+        assertThat(Totp.matchingStep(secret, Totp.code(secret, now.plusSeconds(30)), now)).hasValue(step + 1);
+        assertThat(Totp.matchingStep(secret, Totp.code(secret, now.minusSeconds(60)), now)).isEmpty();
+        assertThat(Totp.matchingStep(secret, "12345", now)).isEmpty();
+        assertThat(Totp.matchingStep(secret, "abcdef", now)).isEmpty();
+        assertThat(Totp.otpauthUri("IMSM example", "bob", secret)).startsWith("otpauth://totp/IMSM%20example:bob?secret=" + secret);
+    }
+
+    @Test
+    void whenRecoveryCodesGenerated_thenDistinctFormattedAndHashedNormalized() {
+        var codes = RecoveryCodes.generate(new Secrets(new SecureRandom()), 10);
+        assertThat(codes).hasSize(10).doesNotHaveDuplicates().allMatch(c -> c.matches("[a-z2-9]{5}-[a-z2-9]{5}"));
+        String c = codes.get(0);
+        assertThat(RecoveryCodes.hash(c.toUpperCase().replace("-", " "))).isEqualTo(RecoveryCodes.hash(c));
+        assertThat(RecoveryCodes.hash(c)).hasSize(64).doesNotContain(c);
+    }
+
+    @Test
+    void whenSecretsCompared_thenEqualityIsExact() {
+        assertThat(Secrets.constantTimeEquals("abc", "abc")).isTrue();
+        assertThat(Secrets.constantTimeEquals("abc", "abd")).isFalse();
+        assertThat(Secrets.constantTimeEquals("abc", "abcd")).isFalse();
+        assertThat(Secrets.constantTimeEquals(null, "abc")).isFalse();
+    }
+}
