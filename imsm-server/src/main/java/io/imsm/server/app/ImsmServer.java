@@ -12,19 +12,41 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /** One running IMSM: context, services, HTTP. Used by {@code imsm serve} and by the tests. */
 public final class ImsmServer implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ImsmServer.class);
     private final ProcessContext ctx;
     private final Services services;
     private final HttpServer http;
     private final Optional<Bootstrap.BootstrapAdmin> bootstrapAdmin;
+    private final ScheduledExecutorService housekeeping;
 
     private ImsmServer(ProcessContext ctx, Services services, HttpServer http, Optional<Bootstrap.BootstrapAdmin> admin) {
         this.ctx = ctx;
         this.services = services;
         this.http = http;
         this.bootstrapAdmin = admin;
+        this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "imsm-housekeeping");
+            t.setDaemon(true);
+            return t;
+        });
+        housekeeping.scheduleWithFixedDelay(this::purge, 1, 60, TimeUnit.MINUTES);
+    }
+
+    private void purge() {
+        try {
+            int n = services.identity.purgeExpiredSessions();
+            if (n > 0) {
+                LOG.atInfo().addKeyValue("count", n).log("purged expired browser sessions");
+            }
+        } catch (RuntimeException e) {
+            LOG.atWarn().setCause(e).log("session purge failed; will retry");
+        }
     }
 
     public static ImsmServer start(Config config, Clock clock, Map<String, String> env, PrintStream console) {
@@ -71,6 +93,7 @@ public final class ImsmServer implements AutoCloseable {
 
     @Override
     public void close() {
+        housekeeping.shutdownNow();
         http.stop();
         ctx.close();
     }

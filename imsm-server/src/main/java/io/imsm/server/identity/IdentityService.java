@@ -257,6 +257,11 @@ public final class IdentityService {
         });
     }
 
+    /** Deletes sessions that ended or expired more than a day ago (they are kept a day for the session list and audit). */
+    public int purgeExpiredSessions() {
+        return db.inTransaction(h -> sessions.purge(h, clock.instant().minus(Duration.ofDays(1))));
+    }
+
     public void logout(String cookie) {
         if (cookie == null || cookie.isBlank() || cookie.length() > 100) {
             return;

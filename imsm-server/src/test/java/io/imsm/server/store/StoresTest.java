@@ -1,0 +1,186 @@
+package io.imsm.server.store;
+
+import io.imsm.server.app.Config;
+import io.imsm.server.audit.AuditEvent;
+import io.imsm.server.identity.BrowserSession;
+import io.imsm.server.identity.LoginThrottle;
+import io.imsm.server.identity.User;
+import io.imsm.server.identity.UserStatus;
+import io.imsm.server.support.MutableClock;
+import io.imsm.server.support.TestDatabases;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Every store against H2 and a real PostgreSQL, through the same Flyway migrations. */
+class StoresTest {
+    Database db;
+
+    Database open(TestDatabases.Kind kind) {
+        TestDatabases.Db t = TestDatabases.fresh(kind);
+        db = Database.open(t.url(), t.username(), t.password(), 4);
+        assertThat(db.migrate()).isEqualTo(1);
+        assertThat(db.migrate()).as("second run applies nothing").isZero();
+        return db;
+    }
+
+    /** Typed wrappers so assertThat picks the right overload. */
+    <T> T read(org.jdbi.v3.core.HandleCallback<T, RuntimeException> cb) {
+        return db.read(cb);
+    }
+
+    <T> T tx(org.jdbi.v3.core.HandleCallback<T, RuntimeException> cb) {
+        return db.inTransaction(cb);
+    }
+
+    @AfterEach
+    void close() {
+        if (db != null) {
+            db.close();
+        }
+    }
+
+    static User user(String username, String email) {
+        return new User(UUID.randomUUID().toString(), username, email, null, username, UserStatus.ACTIVE, "$argon2id$x", false,
+                null, false, 0, 0, null, Instant.now().truncatedTo(ChronoUnit.MICROS), "test", null, null, Set.of("ops", "viewer"));
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabases.Kind.class)
+    void whenUsersStored_thenFoundCaseInsensitivelyAndUniquenessHolds(TestDatabases.Kind kind) {
+        open(kind);
+        UserStore store = new UserStore();
+        User u = user("Alice", "Alice@Example.org");
+        db.inTransaction(h -> { store.insert(h, u); return null; });
+        User found = db.read(h -> store.findByUsername(h, "ALICE")).orElseThrow();
+        assertThat(found.id()).isEqualTo(u.id());
+        assertThat(found.username()).isEqualTo("Alice");
+        assertThat(found.roles()).containsExactlyInAnyOrder("ops", "viewer");
+        assertThat(found.createdAt()).isEqualTo(u.createdAt());
+        assertThat(read((Handle h) -> store.emailTaken(h, "alice@example.ORG", null))).isTrue();
+        assertThatThrownBy(() -> db.inTransaction(h -> { store.insert(h, user("aLiCe", null)); return null; }))
+                .isInstanceOf(UnableToExecuteStatementException.class);
+        assertThatThrownBy(() -> db.inTransaction(h -> { store.insert(h, user("other", "ALICE@example.org")); return null; }))
+                .isInstanceOf(UnableToExecuteStatementException.class);
+        // a failed transaction leaves nothing behind
+        assertThat(read((Handle h) -> store.count(h))).isEqualTo(1);
+        assertThat(read((Handle h) -> store.search(h, "ali", 0, 10))).hasSize(1);
+        assertThat(read((Handle h) -> store.search(h, "%", 0, 10))).isEmpty();
+        assertThat(read((Handle h) -> store.countActiveWithRole(h, "ops"))).isEqualTo(1);
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabases.Kind.class)
+    void whenTotpStepAdvanced_thenOnlyNewerStepsPass_andRecoveryCodesWorkOnce(TestDatabases.Kind kind) {
+        open(kind);
+        UserStore store = new UserStore();
+        User u = user("bob", null);
+        db.inTransaction(h -> { store.insert(h, u); return null; });
+        assertThat(tx((Handle h) -> store.advanceTotpStep(h, u.id(), 100))).isTrue();
+        assertThat(tx((Handle h) -> store.advanceTotpStep(h, u.id(), 100))).isFalse();
+        assertThat(tx((Handle h) -> store.advanceTotpStep(h, u.id(), 99))).isFalse();
+        assertThat(tx((Handle h) -> store.advanceTotpStep(h, u.id(), 101))).isTrue();
+        db.inTransaction(h -> { store.replaceRecoveryCodes(h, u.id(), List.of("h1", "h2")); return null; });
+        Instant now = Instant.now();
+        assertThat(tx((Handle h) -> store.useRecoveryCode(h, u.id(), "h1", now))).isTrue();
+        assertThat(tx((Handle h) -> store.useRecoveryCode(h, u.id(), "h1", now))).isFalse();
+        assertThat(tx((Handle h) -> store.useRecoveryCode(h, u.id(), "nope", now))).isFalse();
+        assertThat(read((Handle h) -> store.unusedRecoveryCodes(h, u.id()))).isEqualTo(1);
+        db.inTransaction(h -> { store.recordFailure(h, u.id(), now, now.plusSeconds(60)); return null; });
+        User failed = db.read(h -> store.findById(h, u.id())).orElseThrow();
+        assertThat(failed.failedAttempts()).isEqualTo(1);
+        assertThat(failed.lockedUntil()).isEqualTo(now.plusSeconds(60).truncatedTo(ChronoUnit.MICROS));
+        db.inTransaction(h -> { store.recordSuccess(h, u.id(), now); return null; });
+        assertThat(read((Handle h) -> store.findById(h, u.id())).orElseThrow().failedAttempts()).isZero();
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabases.Kind.class)
+    void whenSessionsStored_thenListedEndedAndPurged(TestDatabases.Kind kind) {
+        open(kind);
+        UserStore users = new UserStore();
+        SessionStore sessions = new SessionStore();
+        User u = user("carol", null);
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        db.inTransaction(h -> {
+            users.insert(h, u);
+            sessions.insert(h, new BrowserSession("hash1", "pub1", u.id(), "full", "csrf1", now, now, now.plusSeconds(3600), null, "127.0.0.1", "ua"));
+            sessions.insert(h, new BrowserSession("hash2", "pub2", u.id(), "full", "csrf2", now, now, now.plusSeconds(3600), null, "127.0.0.1", "ua"));
+            return null;
+        });
+        assertThat(read((Handle h) -> sessions.listLive(h, u.id(), now, now.minusSeconds(60)))).hasSize(2);
+        assertThat(tx((Handle h) -> sessions.endByPublicId(h, u.id(), "pub1", now))).isTrue();
+        assertThat(tx((Handle h) -> sessions.endByPublicId(h, "someone-else", "pub2", now))).isFalse();
+        assertThat(read((Handle h) -> sessions.listLive(h, u.id(), now, now.minusSeconds(60)))).extracting(BrowserSession::publicId)
+                .containsExactly("pub2");
+        assertThat(tx((Handle h) -> sessions.purge(h, now.plusSeconds(1)))).isEqualTo(1);
+        assertThat(tx((Handle h) -> sessions.purge(h, now.plusSeconds(7200)))).isEqualTo(1);
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabases.Kind.class)
+    void whenSettingsInvitesAuditAndKeysStored_thenReadBack(TestDatabases.Kind kind) {
+        open(kind);
+        SettingsStore settings = new SettingsStore();
+        assertThat(tx((Handle h) -> settings.putIfAbsent(h, "k", "v1"))).isTrue();
+        assertThat(tx((Handle h) -> settings.putIfAbsent(h, "k", "v2"))).isFalse();
+        db.inTransaction(h -> { settings.put(h, "k", "v3"); return null; });
+        assertThat(read((Handle h) -> settings.get(h, "k"))).hasValue("v3");
+
+        UserStore users = new UserStore();
+        InviteStore invites = new InviteStore();
+        User u = user("dan", null);
+        Instant now = Instant.now();
+        db.inTransaction(h -> { users.insert(h, u); invites.insert(h, "tok", u.id(), now.plusSeconds(60)); return null; });
+        assertThat(tx((Handle h) -> invites.consume(h, "tok", now))).hasValue(u.id());
+        assertThat(tx((Handle h) -> invites.consume(h, "tok", now))).isEmpty();
+
+        AuditStore audit = new AuditStore();
+        db.inTransaction(h -> {
+            audit.append(h, new AuditEvent(now, "dan", "login", "dan", "::1", "ok", null));
+            audit.append(h, new AuditEvent(now, "dan", "logout", "dan", "::1", "ok", "x"));
+            return null;
+        });
+        assertThat(read((Handle h) -> audit.recent(h, null, 10))).extracting(AuditEvent::action).containsExactly("logout", "login");
+        assertThat(read((Handle h) -> audit.recent(h, "login", 10))).hasSize(1);
+
+        KeyStore keys = new KeyStore();
+        db.inTransaction(h -> { keys.insert(h, new KeyStore.StoredKey("kid1", "ES256", "jwe", "{}", "active", now)); return null; });
+        assertThat(read((Handle h) -> keys.list(h))).extracting(KeyStore.StoredKey::kid).containsExactly("kid1");
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = TestDatabases.Kind.class, names = "POSTGRES")
+    void whenTwoInstancesShareOnePostgres_thenLoginLimitsAreShared(TestDatabases.Kind kind) {
+        open(kind);
+        MutableClock clock = MutableClock.startingNow();
+        Config.Login cfg = new Config.Login(3, 600, 5);
+        LoginThrottle instanceA = LoginThrottle.shared(db.dataSource(), cfg, clock);
+        LoginThrottle instanceB = LoginThrottle.shared(db.dataSource(), cfg, clock);
+        instanceA.recordAccountFailure("erin");
+        instanceB.recordAccountFailure("erin");
+        assertThat(instanceA.accountLockedFor("erin")).isZero();
+        assertThat(instanceB.recordAccountFailure("erin")).isBetween(1L, 600L);
+        assertThat(instanceA.accountLockedFor("erin")).as("instance A sees B's lockout").isBetween(1L, 600L);
+        assertThat(instanceA.accountLockedFor("frank")).isZero();
+        for (int i = 0; i < 5; i++) {
+            assertThat((i % 2 == 0 ? instanceA : instanceB).consumeIpAttempt("10.0.0.1")).isZero();
+        }
+        assertThat(instanceA.consumeIpAttempt("10.0.0.1")).isPositive();
+        clock.advance(Duration.ofSeconds(601));
+        assertThat(instanceB.accountLockedFor("erin")).isZero();
+        assertThat(instanceB.consumeIpAttempt("10.0.0.1")).isZero();
+    }
+}
