@@ -1,5 +1,6 @@
 package io.imsm.server.app;
 
+import io.imsm.server.access.CatalogService;
 import io.imsm.server.audit.AuditLog;
 import io.imsm.server.identity.AdminService;
 import io.imsm.server.identity.BearerAuthenticator;
@@ -15,6 +16,7 @@ import io.imsm.server.keys.SigningKeys;
 import io.imsm.server.store.AuditStore;
 import io.imsm.server.store.InviteStore;
 import io.imsm.server.store.KeyStore;
+import io.imsm.server.store.ServiceStore;
 import io.imsm.server.store.SessionStore;
 import io.imsm.server.store.SettingsStore;
 import io.imsm.server.store.UserStore;
@@ -28,6 +30,7 @@ public final class Services {
     public final SettingsStore settingsStore = new SettingsStore();
     public final AuditStore auditStore = new AuditStore();
     public final KeyStore keyStore = new KeyStore();
+    public final ServiceStore serviceStore = new ServiceStore();
     public final Secrets secrets;
     public final AuditLog audit;
     public final PasswordHasher hasher;
@@ -39,6 +42,7 @@ public final class Services {
     public final AdminService admin;
     public final Bootstrap bootstrap;
     public final BearerAuthenticator bearer;
+    public final CatalogService catalog;
 
     public Services(ProcessContext ctx) {
         this.ctx = ctx;
@@ -57,6 +61,7 @@ public final class Services {
                 passwordPolicy, throttle, mfaPolicies, ctx.kek(), secrets, ctx.clock(), cfg.sessions(), issuerName);
         this.admin = new AdminService(ctx.database(), userStore, sessionStore, inviteStore, audit, hasher, passwordPolicy,
                 mfaPolicies, secrets, ctx.clock());
+        this.catalog = new CatalogService(ctx.database(), serviceStore, audit, ctx.clock());
         this.bearer = new BearerAuthenticator(ctx.bootstrapToken(), ctx.database(), audit);
         this.bootstrap = new Bootstrap(ctx.database(), userStore, settingsStore, audit, hasher, secrets, ctx.clock());
     }

@@ -9,6 +9,7 @@ import io.imsm.server.ImsmException;
 import io.imsm.server.app.Services;
 import io.imsm.server.web.api.AccountApi;
 import io.imsm.server.web.api.AdminApi;
+import io.imsm.server.web.api.CatalogApi;
 import io.imsm.server.web.ui.PageRenderer;
 import io.imsm.server.web.ui.Pages;
 import io.javalin.Javalin;
@@ -99,6 +100,7 @@ public final class HttpServer {
             c.routes.get("/api/v1/openapi.json", x -> x.contentType("application/json").result(openApi));
             accountApi.register(c.routes);
             adminApi.register(c.routes);
+            new CatalogApi(services.catalog, auth).register(c.routes);
             pages.register(c.routes);
             c.routes.exception(ImsmException.class, errors::handle);
             c.routes.exception(HttpResponseException.class, errors::handleHttp);

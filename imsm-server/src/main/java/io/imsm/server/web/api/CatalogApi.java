@@ -1,0 +1,91 @@
+package io.imsm.server.web.api;
+
+import io.imsm.server.access.CatalogService;
+import io.imsm.server.access.ServiceDefinition;
+import io.imsm.server.identity.Caller;
+import io.imsm.server.web.WebAuth;
+import io.imsm.server.web.WebSupport;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/** The service catalog: admin CRUD and apply, and the caller's menu. */
+public final class CatalogApi {
+    private final CatalogService catalog;
+    private final WebAuth auth;
+
+    public CatalogApi(CatalogService catalog, WebAuth auth) {
+        this.catalog = Objects.requireNonNull(catalog);
+        this.auth = Objects.requireNonNull(auth);
+    }
+
+    /** What a person sees of a service: no key-exchange URL, no keys. */
+    public record MenuEntry(String id, String name, String description, List<String> scopes, int defaultTtlSeconds,
+                            int maxTtlSeconds, List<String> fields, boolean allowRequestLimit) {
+        public static MenuEntry of(ServiceDefinition s) {
+            return new MenuEntry(s.id(), s.name(), s.description(), s.scopes(), s.defaultTtlSeconds(), s.maxTtlSeconds(),
+                    s.fields(), s.allowRequestLimit());
+        }
+    }
+
+    public record ServiceList(List<ServiceDefinition> services) {}
+
+    public record Menu(List<MenuEntry> services) {}
+
+    public record ApplyResult(String id, String outcome) {}
+
+    public void register(RoutesConfig r) {
+        r.get("/api/v1/admin/services", this::list);
+        r.post("/api/v1/admin/services", this::create);
+        r.post("/api/v1/admin/services/apply", this::apply);
+        r.get("/api/v1/admin/services/{id}", this::get);
+        r.put("/api/v1/admin/services/{id}", this::put);
+        r.delete("/api/v1/admin/services/{id}", this::delete);
+        r.get("/api/v1/services", this::menu);
+    }
+
+    private void list(Context ctx) {
+        Caller c = auth.require(ctx, false);
+        ctx.json(new ServiceList(catalog.list(c)));
+    }
+
+    private void create(Context ctx) {
+        Caller c = auth.require(ctx, false);
+        ServiceDefinition s = catalog.create(c, WebSupport.body(ctx, ServiceDefinition.class));
+        ctx.status(201).header("Location", "/api/v1/admin/services/" + s.id());
+        ctx.json(s);
+    }
+
+    private void apply(Context ctx) {
+        Caller c = auth.require(ctx, false);
+        ServiceList body = WebSupport.body(ctx, ServiceList.class);
+        ctx.json(Map.of("results", catalog.apply(c, body.services()).stream()
+                .map(a -> new ApplyResult(a.service().id(), a.outcome().name().toLowerCase())).toList()));
+    }
+
+    private void get(Context ctx) {
+        Caller c = auth.require(ctx, false);
+        ctx.json(catalog.get(c, ctx.pathParam("id")));
+    }
+
+    private void put(Context ctx) {
+        Caller c = auth.require(ctx, false);
+        CatalogService.Applied a = catalog.put(c, ctx.pathParam("id"), WebSupport.body(ctx, ServiceDefinition.class));
+        ctx.status(a.outcome() == CatalogService.Outcome.CREATED ? 201 : 200);
+        ctx.json(a.service());
+    }
+
+    private void delete(Context ctx) {
+        Caller c = auth.require(ctx, false);
+        catalog.delete(c, ctx.pathParam("id"));
+        ctx.status(204);
+    }
+
+    private void menu(Context ctx) {
+        Caller c = auth.require(ctx, false);
+        ctx.json(new Menu(catalog.menu(c).stream().map(MenuEntry::of).toList()));
+    }
+}
