@@ -3,6 +3,8 @@ package io.imsm.server.web.ui;
 import io.imsm.server.identity.IdentityService;
 import io.imsm.server.identity.User;
 
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /** The data each page template renders. */
@@ -37,6 +39,8 @@ public final class Views {
         public boolean hasNext() { return offset + limit < total; }
         public int prevOffset() { return Math.max(0, offset - limit); }
         public int nextOffset() { return offset + limit; }
+        /** The search term for a query string: URL-encoded, so '+', '&', '#' and spaces survive the paging links. */
+        public String searchParam() { return URLEncoder.encode(search, StandardCharsets.UTF_8); }
     }
 
     public record AdminUser(Nav nav, User user, String message, String error) {}
