@@ -262,7 +262,7 @@ public final class IdentityService {
         return db.inTransaction(h -> sessions.purge(h, clock.instant().minus(Duration.ofDays(1))));
     }
 
-    public void logout(String cookie) {
+    public void logout(String cookie, String ip) {
         if (cookie == null || cookie.isBlank() || cookie.length() > 100) {
             return;
         }
@@ -270,7 +270,7 @@ public final class IdentityService {
             String hash = Secrets.sha256Hex(cookie);
             sessions.find(h, hash).ifPresent(s -> {
                 sessions.end(h, hash, clock.instant());
-                users.findById(h, s.userId()).ifPresent(u -> audit.record(h, u.username(), "logout", u.username(), null, "ok", null));
+                users.findById(h, s.userId()).ifPresent(u -> audit.record(h, u.username(), "logout", u.username(), ip, "ok", null));
             });
             return null;
         });
@@ -343,6 +343,9 @@ public final class IdentityService {
     /** Starts (or restarts) enrollment: a new secret, kept encrypted until a valid code confirms it. */
     public TotpEnrollment startTotpEnrollment(Caller caller) {
         caller.requirePerson();
+        if (caller.user().mustChangePassword()) {
+            throw new ImsmException.Forbidden(ErrorCode.PASSWORD_CHANGE_REQUIRED, "Change your password before continuing.");
+        }
         if (caller.user().hasTotp()) {
             throw new ImsmException.Conflict("An authenticator app is already set up. Remove it first to set up another.");
         }
@@ -365,6 +368,9 @@ public final class IdentityService {
     /** Confirms enrollment with one valid code; returns the new recovery codes (shown once). */
     public List<String> confirmTotpEnrollment(Caller caller, String code) {
         caller.requirePerson();
+        if (caller.user().mustChangePassword()) {
+            throw new ImsmException.Forbidden(ErrorCode.PASSWORD_CHANGE_REQUIRED, "Change your password before continuing.");
+        }
         User u = db.read(h -> users.findById(h, caller.user().id())).orElseThrow();
         if (u.totpConfirmed()) {
             throw new ImsmException.Conflict("An authenticator app is already set up.");

@@ -48,7 +48,7 @@ public final class AccountApi {
 
     private void logout(Context ctx) {
         auth.require(ctx, false);
-        identity.logout(auth.sessionCookieValue(ctx));
+        identity.logout(auth.sessionCookieValue(ctx), WebSupport.clientIp(ctx));
         auth.clearSession(ctx);
         ctx.status(204);
     }

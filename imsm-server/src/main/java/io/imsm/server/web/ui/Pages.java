@@ -2,6 +2,7 @@ package io.imsm.server.web.ui;
 
 import io.imsm.server.ErrorCode;
 import io.imsm.server.ImsmException;
+import io.imsm.server.access.CatalogService;
 import io.imsm.server.identity.AdminService;
 import io.imsm.server.identity.Caller;
 import io.imsm.server.identity.IdentityService;
@@ -22,16 +23,18 @@ import java.util.TreeSet;
 public final class Pages {
     private final IdentityService identity;
     private final AdminService admin;
+    private final CatalogService catalog;
     private final WebAuth auth;
     private final Secrets secrets;
     private final PageRenderer renderer;
     private final int absoluteTimeoutSeconds;
     private final java.util.function.Supplier<String> publicUrl;
 
-    public Pages(IdentityService identity, AdminService admin, WebAuth auth, Secrets secrets, PageRenderer renderer,
+    public Pages(IdentityService identity, AdminService admin, CatalogService catalog, WebAuth auth, Secrets secrets, PageRenderer renderer,
                  int absoluteTimeoutSeconds, java.util.function.Supplier<String> publicUrl) {
         this.identity = Objects.requireNonNull(identity);
         this.admin = Objects.requireNonNull(admin);
+        this.catalog = Objects.requireNonNull(catalog);
         this.auth = Objects.requireNonNull(auth);
         this.secrets = Objects.requireNonNull(secrets);
         this.renderer = Objects.requireNonNull(renderer);
@@ -120,7 +123,7 @@ public final class Pages {
 
     private void logout(Context ctx) {
         auth.require(ctx, true);
-        identity.logout(auth.sessionCookieValue(ctx));
+        identity.logout(auth.sessionCookieValue(ctx), WebSupport.clientIp(ctx));
         auth.clearSession(ctx);
         ctx.redirect("/login");
     }
@@ -133,7 +136,7 @@ public final class Pages {
             return;
         }
         User u = c.user();
-        ctx.html(renderer.render("home.jte", new Views.Home(nav(c), u.displayName(), sorted(u.roles()), List.of(),
+        ctx.html(renderer.render("home.jte", new Views.Home(nav(c), u.displayName(), sorted(u.roles()), catalog.menu(c),
                 u.hasTotp(), identity.unusedRecoveryCodes(c))));
     }
 
@@ -244,6 +247,10 @@ public final class Pages {
     private void totpSubmit(Context ctx) {
         Caller c = auth.require(ctx, true);
         try {
+            if (c.user().hasTotp()) {
+                ctx.redirect("/settings#mfa");
+                return;
+            }
             List<String> codes = identity.confirmTotpEnrollment(c, ctx.formParam("code"));
             noStore(ctx);
             ctx.html(renderer.render("recovery_codes.jte", new Views.RecoveryCodes(nav(c), codes)));

@@ -22,7 +22,7 @@ public final class Views {
 
     public record LoginOtp(String error) {}
 
-    public record Home(Nav nav, String displayName, List<String> roles, List<String> services, boolean mfaEnrolled, int recoveryCodesLeft) {}
+    public record Home(Nav nav, String displayName, List<String> roles, List<io.imsm.server.access.ServiceDefinition> services, boolean mfaEnrolled, int recoveryCodesLeft) {}
 
     public record Settings(Nav nav, User user, List<IdentityService.SessionView> sessions, int recoveryCodesLeft,
                            boolean mfaRequired, String message, String error) {}
