@@ -31,7 +31,7 @@ class StoresTest {
     Database open(TestDatabases.Kind kind) {
         TestDatabases.Db t = TestDatabases.fresh(kind);
         db = Database.open(t.url(), t.username(), t.password(), 4);
-        assertThat(db.migrate()).isEqualTo(1);
+        assertThat(db.migrate()).as("all migrations apply to an empty database").isPositive();
         assertThat(db.migrate()).as("second run applies nothing").isZero();
         return db;
     }
