@@ -1,0 +1,79 @@
+package io.imsm.server.store;
+
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.mapper.RowMapper;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+import static io.imsm.server.store.UserStore.instant;
+import static io.imsm.server.store.UserStore.ts;
+
+/** Token sessions (metadata only) and the outbox of messages to services. */
+public final class TokenSessionStore {
+    public record Row(String sid, String jti, String userId, String serviceId, String binding, String scope, String request,
+                      Instant issuedAt, Instant expiresAt, Instant revokedAt, String revokedBy) {}
+
+    public record OutboxRow(long id, String kind, String target, String payload, int attempts, Instant nextAttempt) {}
+
+    private static final String COLUMNS = "sid, jti, user_id, service_id, binding, scope, request, issued_at, expires_at, revoked_at, revoked_by";
+    private static final RowMapper<Row> MAPPER = (rs, ctx) -> new Row(rs.getString("sid"), rs.getString("jti"),
+            rs.getString("user_id"), rs.getString("service_id"), rs.getString("binding"), rs.getString("scope"),
+            rs.getString("request"), instant(rs, "issued_at"), instant(rs, "expires_at"), instant(rs, "revoked_at"),
+            rs.getString("revoked_by"));
+
+    public void insert(Handle h, Row r) {
+        h.createUpdate("INSERT INTO token_sessions (" + COLUMNS + ") VALUES (:sid, :jti, :user, :service, :binding, :scope, "
+                        + ":request, :issued, :expires, NULL, NULL)")
+                .bind("sid", r.sid()).bind("jti", r.jti()).bind("user", r.userId()).bind("service", r.serviceId())
+                .bind("binding", r.binding()).bind("scope", r.scope()).bind("request", r.request())
+                .bind("issued", ts(r.issuedAt())).bind("expires", ts(r.expiresAt())).execute();
+    }
+
+    public Optional<Row> find(Handle h, String sid) {
+        return h.createQuery("SELECT " + COLUMNS + " FROM token_sessions WHERE sid = :sid").bind("sid", sid).map(MAPPER).findOne();
+    }
+
+    public List<Row> live(Handle h, String userId, Instant now) {
+        return h.createQuery("SELECT " + COLUMNS + " FROM token_sessions WHERE user_id = :u AND revoked_at IS NULL "
+                        + "AND expires_at > :now ORDER BY issued_at DESC")
+                .bind("u", userId).bind("now", ts(now)).map(MAPPER).list();
+    }
+
+    public boolean revoke(Handle h, String sid, Instant at, String by) {
+        return h.createUpdate("UPDATE token_sessions SET revoked_at = :at, revoked_by = :by WHERE sid = :sid AND revoked_at IS NULL")
+                .bind("at", ts(at)).bind("by", by).bind("sid", sid).execute() == 1;
+    }
+
+    public int purgeExpired(Handle h, Instant before) {
+        return h.createUpdate("DELETE FROM token_sessions WHERE expires_at < :b").bind("b", ts(before)).execute();
+    }
+
+    public void enqueue(Handle h, String kind, String target, String payload, Instant now) {
+        h.createUpdate("INSERT INTO outbox (kind, target, payload, attempts, next_attempt, created_at) VALUES (:k, :t, :p, 0, :n, :n)")
+                .bind("k", kind).bind("t", target).bind("p", payload).bind("n", ts(now)).execute();
+    }
+
+    public List<OutboxRow> due(Handle h, Instant now, int limit) {
+        return h.createQuery("SELECT id, kind, target, payload, attempts, next_attempt FROM outbox "
+                        + "WHERE delivered_at IS NULL AND next_attempt <= :now ORDER BY id LIMIT :limit")
+                .bind("now", ts(now)).bind("limit", limit)
+                .map((rs, ctx) -> new OutboxRow(rs.getLong("id"), rs.getString("kind"), rs.getString("target"),
+                        rs.getString("payload"), rs.getInt("attempts"), instant(rs, "next_attempt")))
+                .list();
+    }
+
+    public void delivered(Handle h, long id, Instant at) {
+        h.createUpdate("UPDATE outbox SET delivered_at = :at, attempts = attempts + 1 WHERE id = :id").bind("at", ts(at)).bind("id", id).execute();
+    }
+
+    public void failed(Handle h, long id, Instant next, String error) {
+        h.createUpdate("UPDATE outbox SET attempts = attempts + 1, next_attempt = :n, last_error = :e WHERE id = :id")
+                .bind("n", ts(next)).bind("e", error.length() > 500 ? error.substring(0, 500) : error).bind("id", id).execute();
+    }
+
+    public int pending(Handle h) {
+        return h.createQuery("SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL").mapTo(Integer.class).one();
+    }
+}
