@@ -1,0 +1,196 @@
+package io.imsm.protocol;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.crypto.ECDSAVerifier;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+
+import java.text.ParseException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+import static io.imsm.protocol.ProtocolException.Reason.*;
+
+/**
+ * Verifies KX1 messages. A service builds one with the IMS issuer as expected issuer, its own id as
+ * expected audience and the IMS JWKS, and calls {@link #verifyOffer} and {@link #verifyRevocation}.
+ * The IMS builds one per exchange with the service id as expected issuer, its own issuer as audience
+ * and the service's registered key, and calls {@link #verifyAnswer}.
+ *
+ * <p>Order of checks: header ({@code alg} pinned to ES256, {@code typ} imsm-kx+jwt), key by
+ * {@code kid}, signature, then claims; the {@code jti} is recorded only for an otherwise valid
+ * message, so forged messages cannot fill the replay guard. Every refusal is a {@link KxException}.
+ *
+ * <p>Not checked here, because it needs state: whether a {@code sid} is already known (the
+ * service's session store must refuse it, KX1 section 1).
+ *
+ * <p>Thread-safe when its {@link ReplayGuard} is (the in-memory one is).
+ */
+public final class KxVerifier {
+    private final String expectedIssuer;
+    private final String expectedAudience;
+    private final Function<String, ECKey> keyByKid;
+    private final Clock clock;
+    private final Duration maxSkew;
+    private final ReplayGuard replayGuard;
+
+    /** With a key set: the header {@code kid} selects the key (IMS keys on the service side). */
+    public KxVerifier(String expectedIssuer, String expectedAudience, JWKSet keys, Clock clock, Duration maxSkew,
+                      ReplayGuard replayGuard) {
+        this(expectedIssuer, expectedAudience, kidLookup(Objects.requireNonNull(keys, "keys")), clock, maxSkew, replayGuard);
+    }
+
+    /**
+     * With one key (the service's registered key on the IMS side). If that key has a {@code kid}, the
+     * header must name it. The replay guard is consulted for offers and revocations only: an answer
+     * is bound to its offer by {@code nonce}.
+     */
+    public KxVerifier(String expectedIssuer, String expectedAudience, ECKey key, Clock clock, Duration maxSkew,
+                      ReplayGuard replayGuard) {
+        this(expectedIssuer, expectedAudience, singleKey(Objects.requireNonNull(key, "key")), clock, maxSkew, replayGuard);
+    }
+
+    private KxVerifier(String expectedIssuer, String expectedAudience, Function<String, ECKey> keyByKid, Clock clock,
+                       Duration maxSkew, ReplayGuard replayGuard) {
+        Messages.requireText(expectedIssuer, "expectedIssuer");
+        Messages.requireText(expectedAudience, "expectedAudience");
+        this.expectedIssuer = expectedIssuer;
+        this.expectedAudience = expectedAudience;
+        this.keyByKid = keyByKid;
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.maxSkew = Kx1.checkSkew(maxSkew);
+        this.replayGuard = Objects.requireNonNull(replayGuard, "replayGuard");
+    }
+
+    private static Function<String, ECKey> kidLookup(JWKSet keys) {
+        return kid -> Jws.es256Key(keys, kid, Jws.KX);
+    }
+
+    private static Function<String, ECKey> singleKey(ECKey key) {
+        final ECKey pub;
+        try {
+            pub = Jws.requireEs256Key(key, Jws.KX);
+        } catch (KxException e) {
+            throw new IllegalArgumentException("the registered key must be an ES256 (EC P-256) key", e);
+        }
+        return kid -> {
+            if (pub.getKeyID() != null && !pub.getKeyID().equals(kid)) {
+                throw new KxException(UNKNOWN_KEY, "the header kid does not name the registered key");
+            }
+            return pub;
+        };
+    }
+
+    /** KX1 section 1: the service verifies an offer from the IMS. */
+    public Offer verifyOffer(String compactJws) {
+        JWTClaimsSet c = verifiedClaims(compactJws);
+        Jws.Times t = checkCommon(c, true);
+        String jti = Jws.requireId(c, "jti", Jws.KX);
+        String sid = Jws.requireId(c, "sid", Jws.KX);
+        String sub = Jws.requireString(c, "sub", Jws.KX);
+        String scope = Jws.requireString(c, "scope", Jws.KX);
+        Instant sessionExp = Jws.requireDate(c, "session_exp", Jws.KX);
+        if (!sessionExp.isAfter(t.issuedAt())) {
+            throw new KxException(MALFORMED, "session_exp is not after iat");
+        }
+        ECKey epk = epk(c);
+        Offer offer = build(() -> new Offer(c.getIssuer(), expectedAudience, t.issuedAt(), t.expiresAt(), jti, sid, sub, scope,
+                sessionExp, epk));
+        requireFirstUse(jti, t.expiresAt());
+        return offer;
+    }
+
+    /** KX1 section 5: the service verifies a revocation from the IMS like an offer. */
+    public Revocation verifyRevocation(String compactJws) {
+        JWTClaimsSet c = verifiedClaims(compactJws);
+        Jws.Times t = checkCommon(c, true);
+        String jti = Jws.requireId(c, "jti", Jws.KX);
+        String sid = Jws.requireId(c, "sid", Jws.KX);
+        final Boolean revoked;
+        try {
+            revoked = c.getBooleanClaim("revoked");
+        } catch (ParseException e) {
+            throw new KxException(MALFORMED, "revoked must be true", e);
+        }
+        if (!Boolean.TRUE.equals(revoked)) {
+            throw new KxException(MALFORMED, "revoked must be true");
+        }
+        Revocation revocation = build(() -> new Revocation(c.getIssuer(), expectedAudience, t.issuedAt(), t.expiresAt(), jti, sid));
+        requireFirstUse(jti, t.expiresAt());
+        return revocation;
+    }
+
+    /**
+     * KX1 section 2: the IMS verifies the service's answer to {@code offer}: signature by the
+     * service's key, {@code sid} echoed, {@code nonce} equal to the offer's {@code jti}, {@code exp},
+     * and the ephemeral point.
+     */
+    public Answer verifyAnswer(String compactJws, Offer offer) {
+        Objects.requireNonNull(offer, "offer");
+        JWTClaimsSet c = verifiedClaims(compactJws);
+        Jws.Times t = checkCommon(c, false);
+        String sid = Jws.requireString(c, "sid", Jws.KX);
+        if (!Jws.constantTimeEquals(sid, offer.sid())) {
+            throw new KxException(SID_MISMATCH, "the answer does not echo the offer's sid");
+        }
+        String nonce = Jws.requireString(c, "nonce", Jws.KX);
+        if (!Jws.constantTimeEquals(nonce, offer.jti())) {
+            throw new KxException(NONCE_MISMATCH, "the answer's nonce is not the offer's jti");
+        }
+        ECKey epk = epk(c);
+        return build(() -> new Answer(c.getIssuer(), expectedAudience, t.issuedAt(), t.expiresAt(), sid, nonce, epk));
+    }
+
+    private JWTClaimsSet verifiedClaims(String compactJws) {
+        SignedJWT jwt = Jws.parse(compactJws, JWSAlgorithm.ES256, Kx1.MESSAGE_TYPE, Jws.KX);
+        ECKey key = keyByKid.apply(jwt.getHeader().getKeyID());
+        final ECDSAVerifier verifier;
+        try {
+            verifier = new ECDSAVerifier(key);
+        } catch (JOSEException e) {
+            throw new KxException(UNKNOWN_KEY, "the key cannot verify ES256", e);
+        }
+        Jws.verify(jwt, verifier, Jws.KX);
+        return Jws.claims(jwt, Jws.KX);
+    }
+
+    private Jws.Times checkCommon(JWTClaimsSet c, boolean capLifetime) {
+        Jws.checkIssuer(c, expectedIssuer, Jws.KX);
+        Jws.checkAudience(c, expectedAudience, Jws.KX);
+        Jws.Times t = Jws.checkTimes(c, clock.instant(), maxSkew, Jws.KX);
+        if (capLifetime && t.expiresAt().isAfter(t.issuedAt().plus(Kx1.MAX_MESSAGE_LIFETIME))) {
+            throw new KxException(LIFETIME_TOO_LONG, "exp is more than " + Kx1.MAX_MESSAGE_LIFETIME.toSeconds() + " s after iat");
+        }
+        return t;
+    }
+
+    private static ECKey epk(JWTClaimsSet c) {
+        Object epk = c.getClaim("epk");
+        if (epk == null) {
+            throw new KxException(MALFORMED, "epk is missing");
+        }
+        return EphemeralKeys.requireValidPeerKey(epk);
+    }
+
+    /** A seen id is kept until exp plus the skew, the last moment the message would still be accepted. */
+    private void requireFirstUse(String jti, Instant expiresAt) {
+        if (!replayGuard.firstUse(jti, expiresAt.plus(maxSkew))) {
+            throw new KxException(REPLAYED, "jti was seen before");
+        }
+    }
+
+    private static <T> T build(Supplier<T> record) {
+        try {
+            return record.get();
+        } catch (IllegalArgumentException e) {
+            throw new KxException(MALFORMED, e.getMessage(), e);
+        }
+    }
+}

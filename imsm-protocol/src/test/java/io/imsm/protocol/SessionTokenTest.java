@@ -1,0 +1,247 @@
+package io.imsm.protocol;
+
+import com.nimbusds.jose.EncryptionMethod;
+import com.nimbusds.jose.JWEAlgorithm;
+import com.nimbusds.jose.JWEHeader;
+import com.nimbusds.jose.JWEObject;
+import com.nimbusds.jose.Payload;
+import com.nimbusds.jose.crypto.DirectEncrypter;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWKSet;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static io.imsm.protocol.Fixture.ISSUER;
+import static io.imsm.protocol.Fixture.SERVICE;
+import static io.imsm.protocol.Fixture.resign;
+import static io.imsm.protocol.Fixture.resignClaims;
+import static io.imsm.protocol.Fixture.tokenFailure;
+import static io.imsm.protocol.ProtocolException.Reason.*;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Session tokens (KX1 section 4): minting, verification and attacks on them. */
+class SessionTokenTest {
+    private final Fixture f = new Fixture();
+    private final String sid = Kx1.newId(f.random);
+    private final SessionKeys keys = randomKeys();
+    private final Instant sessionExp = f.clock.instant().plus(Duration.ofHours(1));
+
+    private SessionKeys randomKeys() {
+        byte[] mac = new byte[32];
+        byte[] enc = new byte[32];
+        f.random.nextBytes(mac);
+        f.random.nextBytes(enc);
+        return new SessionKeys(mac, enc);
+    }
+
+    private SessionToken token(Map<String, Object> confidential) {
+        return new SessionToken(ISSUER, "alice", SERVICE, f.clock.instant(), f.clock.instant().plus(Duration.ofMinutes(5)),
+                Kx1.newId(f.random), sid, "search:read search:export",
+                List.of(new HttpAuthorizationDetail("GET", "/search", Map.of("account", "12345"))), confidential);
+    }
+
+    private String mint(Map<String, Object> confidential) {
+        return SessionTokens.mintHs256(token(confidential), sessionExp, keys, f.random);
+    }
+
+    private SessionToken verify(String token) {
+        return f.tokenVerifier().verify(token, kid -> kid.equals(sid) ? Optional.of(keys) : Optional.empty());
+    }
+
+    @Test
+    void whenMintedAndVerified_thenClaimsAndHeaderAreAsTheContractSays() {
+        String compact = mint(Map.of("email", "alice@example.com", "limit", 100));
+        assertThat(Fixture.json(compact.split("\\.")[0])).containsOnly(
+                Map.entry("alg", "HS256"), Map.entry("typ", "JWT"), Map.entry("kid", sid));
+        Map<String, Object> claims = Fixture.json(compact.split("\\.")[1]);
+        assertThat(claims).containsKeys("iss", "sub", "aud", "iat", "exp", "jti", "sid", "scope", "authorization_details", "enc")
+                .doesNotContainKeys("email", "limit");
+        String enc = (String) claims.get("enc");
+        assertThat(Fixture.json(enc.split("\\.")[0])).containsOnly(
+                Map.entry("alg", "dir"), Map.entry("enc", "A256GCM"), Map.entry("kid", sid));
+
+        SessionToken verified = verify(compact);
+        assertThat(verified.confidentialClaims()).containsEntry("email", "alice@example.com").containsEntry("limit", 100L);
+        assertThat(verified.scopes()).containsExactly("search:read", "search:export");
+        assertThat(verified.authorizationDetails()).containsExactly(new HttpAuthorizationDetail("GET", "/search", Map.of("account", "12345")));
+    }
+
+    @Test
+    void whenTokenIsTampered_thenBadSignature() {
+        String compact = mint(Map.of());
+        assertThat(tokenFailure(() -> verify(Fixture.swapPayload(compact, c -> c.remove("authorization_details")))))
+                .isEqualTo(BAD_SIGNATURE);
+        assertThat(tokenFailure(() -> verify(Fixture.swapPayload(compact, c -> c.put("scope", "admin"))))).isEqualTo(BAD_SIGNATURE);
+        assertThat(tokenFailure(() -> verify(Fixture.flipSignature(compact)))).isEqualTo(BAD_SIGNATURE);
+    }
+
+    @Test
+    void whenMacedWithAnotherSessionsKey_thenBadSignature() {
+        String compact = SessionTokens.mintHs256(token(Map.of()), sessionExp, randomKeys(), f.random);
+        assertThat(tokenFailure(() -> verify(compact))).isEqualTo(BAD_SIGNATURE);
+    }
+
+    @Test
+    void whenKidNamesNoLiveSession_thenUnknownKey() {
+        String other = resign(mint(Map.of()), keys.macKey(), h -> h.put("kid", "someOtherSession"), c -> c.put("sid", "someOtherSession"));
+        assertThat(tokenFailure(() -> verify(other))).isEqualTo(UNKNOWN_KEY);
+        String noKid = resign(mint(Map.of()), keys.macKey(), h -> h.remove("kid"), c -> {});
+        assertThat(tokenFailure(() -> verify(noKid))).isEqualTo(UNKNOWN_KEY);
+    }
+
+    @Test
+    void whenSidClaimIsNotTheKid_thenSidMismatch() {
+        String swapped = resignClaims(mint(Map.of()), keys.macKey(), c -> c.put("sid", Kx1.newId(f.random)));
+        assertThat(tokenFailure(() -> verify(swapped))).isEqualTo(SID_MISMATCH);
+        String missing = resignClaims(mint(Map.of()), keys.macKey(), c -> c.remove("sid"));
+        assertThat(tokenFailure(() -> verify(missing))).isEqualTo(SID_MISMATCH);
+    }
+
+    @Test
+    void whenUsedAfterExp_thenExpiredButWithinSkewAccepted() {
+        String compact = mint(Map.of());
+        f.clock.advance(Duration.ofMinutes(5).plusSeconds(60));
+        assertThat(verify(compact).subject()).isEqualTo("alice");
+        f.clock.advance(Duration.ofSeconds(1));
+        assertThat(tokenFailure(() -> verify(compact))).isEqualTo(EXPIRED);
+    }
+
+    @Test
+    void whenNotYetValid_thenNotYetValid() {
+        String future = resignClaims(mint(Map.of()), keys.macKey(), c -> c.put("nbf", f.clock.instant().getEpochSecond() + 120));
+        assertThat(tokenFailure(() -> verify(future))).isEqualTo(NOT_YET_VALID);
+        String issuedLater = mint(Map.of());
+        f.clock.advance(Duration.ofSeconds(-61));
+        assertThat(tokenFailure(() -> verify(issuedLater))).isEqualTo(NOT_YET_VALID);
+    }
+
+    @Test
+    void whenAudienceOrIssuerIsWrong_thenRefused() {
+        String compact = mint(Map.of());
+        assertThat(tokenFailure(() -> new SessionTokenVerifier(ISSUER, "other-service", f.clock, Fixture.SKEW)
+                .verify(compact, kid -> Optional.of(keys)))).isEqualTo(WRONG_AUDIENCE);
+        assertThat(tokenFailure(() -> new SessionTokenVerifier("https://other-ims.example", SERVICE, f.clock, Fixture.SKEW)
+                .verify(compact, kid -> Optional.of(keys)))).isEqualTo(WRONG_ISSUER);
+        String audArray = resignClaims(compact, keys.macKey(), c -> c.put("aud", List.of("x", SERVICE)));
+        assertThat(verify(audArray).audience()).isEqualTo(SERVICE);
+    }
+
+    @Test
+    void whenAlgIsNotHs256_thenWrongAlgorithm() {
+        String compact = mint(Map.of());
+        String none = resign(compact, null, h -> h.put("alg", "none"), c -> {});
+        assertThat(tokenFailure(() -> verify(none))).isEqualTo(WRONG_ALGORITHM);
+        String hs512 = resign(compact, new byte[64], h -> h.put("alg", "HS512"), c -> {});
+        assertThat(tokenFailure(() -> verify(hs512))).isEqualTo(WRONG_ALGORITHM);
+        String es256 = SessionTokens.mintEs256(token(Map.of()), f.imsKey, f.random);
+        assertThat(tokenFailure(() -> verify(es256))).isEqualTo(WRONG_ALGORITHM);
+    }
+
+    @Test
+    void whenTypIsAKxMessageType_thenWrongType() {
+        String kxTyp = resign(mint(Map.of()), keys.macKey(), h -> h.put("typ", Kx1.MESSAGE_TYPE), c -> {});
+        assertThat(tokenFailure(() -> verify(kxTyp))).isEqualTo(WRONG_TYPE);
+    }
+
+    @Test
+    void whenEncIsTampered_thenBadEnc() {
+        String compact = mint(Map.of("email", "alice@example.com"));
+        String enc = (String) Fixture.json(compact.split("\\.")[1]).get("enc");
+        String[] p = enc.split("\\.");
+        // flip a character in the ciphertext; the outer MAC is recomputed as if the attacker knew mac_key
+        String badCipher = p[0] + "." + p[1] + "." + p[2] + "." + (p[3].charAt(0) == 'A' ? "B" : "A") + p[3].substring(1) + "." + p[4];
+        assertThat(tokenFailure(() -> verify(resignClaims(compact, keys.macKey(), c -> c.put("enc", badCipher))))).isEqualTo(BAD_ENC);
+        assertThat(tokenFailure(() -> verify(resignClaims(compact, keys.macKey(), c -> c.put("enc", "not-a-jwe"))))).isEqualTo(BAD_ENC);
+        assertThat(tokenFailure(() -> verify(resignClaims(compact, keys.macKey(), c -> c.put("enc", 42))))).isEqualTo(BAD_ENC);
+        // and untouched, the outer MAC already catches any change to enc
+        assertThat(tokenFailure(() -> verify(Fixture.swapPayload(compact, c -> c.put("enc", badCipher))))).isEqualTo(BAD_SIGNATURE);
+    }
+
+    @Test
+    void whenEncIsUnderAnotherKeyOrHeader_thenBadEnc() throws Exception {
+        String compact = mint(Map.of());
+        String otherKey = jwe(new JWEHeader.Builder(JWEAlgorithm.DIR, EncryptionMethod.A256GCM).keyID(sid).build(), randomKeys().encKey(), "{\"a\":1}");
+        assertThat(tokenFailure(() -> verify(resignClaims(compact, keys.macKey(), c -> c.put("enc", otherKey))))).isEqualTo(BAD_ENC);
+        String otherKid = jwe(new JWEHeader.Builder(JWEAlgorithm.DIR, EncryptionMethod.A256GCM).keyID("other").build(), keys.encKey(), "{\"a\":1}");
+        assertThat(tokenFailure(() -> verify(resignClaims(compact, keys.macKey(), c -> c.put("enc", otherKid))))).isEqualTo(BAD_ENC);
+        String cbc = jwe(new JWEHeader.Builder(JWEAlgorithm.DIR, EncryptionMethod.A128CBC_HS256).keyID(sid).build(), keys.encKey(), "{\"a\":1}");
+        assertThat(tokenFailure(() -> verify(resignClaims(compact, keys.macKey(), c -> c.put("enc", cbc))))).isEqualTo(BAD_ENC);
+        String notObject = jwe(new JWEHeader.Builder(JWEAlgorithm.DIR, EncryptionMethod.A256GCM).keyID(sid).build(), keys.encKey(), "[1]");
+        assertThat(tokenFailure(() -> verify(resignClaims(compact, keys.macKey(), c -> c.put("enc", notObject))))).isEqualTo(BAD_ENC);
+        String overridesAud = jwe(new JWEHeader.Builder(JWEAlgorithm.DIR, EncryptionMethod.A256GCM).keyID(sid).build(), keys.encKey(),
+                "{\"aud\":\"admin-service\"}");
+        assertThat(tokenFailure(() -> verify(resignClaims(compact, keys.macKey(), c -> c.put("enc", overridesAud))))).isEqualTo(BAD_ENC);
+    }
+
+    private static String jwe(JWEHeader header, byte[] key, String plaintext) throws Exception {
+        JWEObject jwe = new JWEObject(header, new Payload(plaintext));
+        jwe.encrypt(new DirectEncrypter(key));
+        return jwe.serialize();
+    }
+
+    @Test
+    void whenAuthorizationDetailsHaveAnUnknownTypeOrMember_thenMalformed() {
+        String compact = mint(Map.of());
+        String otherType = resignClaims(compact, keys.macKey(), c -> c.put("authorization_details",
+                List.of(Map.of("type", "payment_initiation", "actions", List.of("initiate")))));
+        assertThat(tokenFailure(() -> verify(otherType))).isEqualTo(MALFORMED);
+        String extraMember = resignClaims(compact, keys.macKey(), c -> c.put("authorization_details",
+                List.of(Map.of("type", "imsm:http", "method", "GET", "path", "/search", "locations", List.of("https://x")))));
+        assertThat(tokenFailure(() -> verify(extraMember))).isEqualTo(MALFORMED);
+        String notArray = resignClaims(compact, keys.macKey(), c -> c.put("authorization_details", "GET /search"));
+        assertThat(tokenFailure(() -> verify(notArray))).isEqualTo(MALFORMED);
+    }
+
+    @Test
+    void whenARequiredClaimIsMissing_thenMalformed() {
+        for (String claim : new String[] {"sub", "jti", "scope", "exp", "iat", "iss", "aud"}) {
+            String compact = resignClaims(mint(Map.of()), keys.macKey(), c -> c.remove(claim));
+            assertThat(tokenFailure(() -> verify(compact))).as(claim).isEqualTo(MALFORMED);
+        }
+    }
+
+    @Test
+    void whenMintingBeyondSessionExpOrWithReservedEncryptedClaims_thenRefused() {
+        SessionToken t = token(Map.of());
+        assertThatThrownBy(() -> SessionTokens.mintHs256(t, t.expiresAt().minusSeconds(1), keys, f.random))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("session_exp");
+        assertThatThrownBy(() -> token(Map.of("aud", "x"))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> SessionTokens.mintEs256(token(Map.of("email", "a")), f.imsKey, f.random))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void whenEs256TokenIsForgedOrCarriesEnc_thenRefused() {
+        SessionToken t = token(Map.of());
+        ECKey attacker = Fixture.generate(f.imsKey.getKeyID());
+        String forged = SessionTokens.mintEs256(t, attacker, f.random);
+        assertThat(tokenFailure(() -> f.tokenVerifier().verifyEs256(forged, f.imsJwks))).isEqualTo(BAD_SIGNATURE);
+        String unknown = SessionTokens.mintEs256(t, Fixture.generate("nope"), f.random);
+        assertThat(tokenFailure(() -> f.tokenVerifier().verifyEs256(unknown, f.imsJwks))).isEqualTo(UNKNOWN_KEY);
+        String withEnc = resignClaims(SessionTokens.mintEs256(t, f.imsKey, f.random), f.imsKey, c -> c.put("enc", "x.y.z.w.v"));
+        assertThat(tokenFailure(() -> f.tokenVerifier().verifyEs256(withEnc, f.imsJwks))).isEqualTo(BAD_ENC);
+        String hs = mint(Map.of());
+        assertThat(tokenFailure(() -> f.tokenVerifier().verifyEs256(hs, f.imsJwks))).isEqualTo(WRONG_ALGORITHM);
+        // an offer is ES256 by the same IMS key with much the same claims: typ keeps it out
+        assertThat(tokenFailure(() -> f.tokenVerifier().verifyEs256(f.signedOffer(), f.imsJwks))).isEqualTo(WRONG_TYPE);
+        // a JWKS entry that is not pinned to ES256 is not used
+        JWKSet es384Pinned = new JWKSet(new ECKey.Builder(f.imsKey.toPublicJWK()).algorithm(com.nimbusds.jose.JWSAlgorithm.ES384).build());
+        String ok = SessionTokens.mintEs256(t, f.imsKey, f.random);
+        assertThat(tokenFailure(() -> f.tokenVerifier().verifyEs256(ok, es384Pinned))).isEqualTo(UNKNOWN_KEY);
+    }
+
+    @Test
+    void whenRequestDoesNotMatchTheTokensAuthorizationDetails_thenRefusedWithAReason() {
+        SessionToken verified = verify(mint(Map.of()));
+        assertThat(verified.check("GET", "/search", Map.of("account", List.of("12345"))).allowed()).isTrue();
+        RequestDecision extra = verified.check("GET", "/search", Map.of("account", List.of("12345"), "all", List.of("true")));
+        assertThat(extra.allowed()).isFalse();
+        assertThat(extra.reason()).contains("'all' is not allowed");
+    }
+}
