@@ -22,6 +22,7 @@ public enum ErrorCode {
     CONFLICT("conflict", 409, "Conflict with the current state"),
     PAYLOAD_TOO_LARGE("payload_too_large", 413, "The request body is too large"),
     UNSUPPORTED_MEDIA_TYPE("unsupported_media_type", 415, "Unsupported content type"),
+    KEY_EXCHANGE_FAILED("key_exchange_failed", 502, "The service did not complete the key exchange"),
     UNAVAILABLE("unavailable", 503, "Temporarily unavailable"),
     INTERNAL("internal_error", 500, "Internal error");
 

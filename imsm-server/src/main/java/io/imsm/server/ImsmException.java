@@ -61,5 +61,6 @@ public abstract sealed class ImsmException extends RuntimeException
 
     public static final class Unavailable extends ImsmException {
         public Unavailable(String message, Throwable cause) { super(ErrorCode.UNAVAILABLE, message, 0, cause); }
+        public Unavailable(ErrorCode code, String message, Throwable cause) { super(code, message, 0, cause); }
     }
 }

@@ -36,6 +36,16 @@ public final class ImsmServer implements AutoCloseable {
             return t;
         });
         housekeeping.scheduleWithFixedDelay(this::purge, 1, 60, TimeUnit.MINUTES);
+        housekeeping.scheduleWithFixedDelay(this::deliverOutbox, 5, 5, TimeUnit.SECONDS);
+        services.outboxKick.set(() -> housekeeping.execute(this::deliverOutbox));
+    }
+
+    private void deliverOutbox() {
+        try {
+            services.outbox.deliverDue();
+        } catch (RuntimeException e) {
+            LOG.atWarn().setCause(e).log("outbox delivery failed; will retry");
+        }
     }
 
     private void purge() {
@@ -59,6 +69,7 @@ public final class ImsmServer implements AutoCloseable {
             new JvmThreadMetrics().bindTo(ctx.metrics());
             new ProcessorMetrics().bindTo(ctx.metrics());
             HttpServer http = new HttpServer(services).start(config.server().host(), config.server().port());
+            services.baseUrl.set(http.baseUrl());
             ImsmServer server = new ImsmServer(ctx, services, http, admin);
             admin.ifPresent(a -> {
                 // Printed to the console on purpose (never to the log): the operator needs it exactly once.

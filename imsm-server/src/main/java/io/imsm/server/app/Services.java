@@ -16,6 +16,12 @@ import io.imsm.server.keys.SigningKeys;
 import io.imsm.server.store.AuditStore;
 import io.imsm.server.store.InviteStore;
 import io.imsm.server.store.KeyStore;
+import io.imsm.server.store.TokenSessionStore;
+import io.imsm.server.kx.KeyExchangeClient;
+import io.imsm.server.token.Outbox;
+import io.imsm.server.token.TokenService;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
 import io.imsm.server.store.ServiceStore;
 import io.imsm.server.store.SessionStore;
 import io.imsm.server.store.SettingsStore;
@@ -31,6 +37,11 @@ public final class Services {
     public final AuditStore auditStore = new AuditStore();
     public final KeyStore keyStore = new KeyStore();
     public final ServiceStore serviceStore = new ServiceStore();
+    public final TokenSessionStore tokenSessionStore = new TokenSessionStore();
+    /** The issuer / base URL; set to the real listener address once the HTTP server is up (port 0 in tests). */
+    public final AtomicReference<String> baseUrl;
+    /** Asks the outbox worker to run now (set by the server; a no-op until then). */
+    public final AtomicReference<Runnable> outboxKick = new AtomicReference<>(() -> { });
     public final Secrets secrets;
     public final AuditLog audit;
     public final PasswordHasher hasher;
@@ -43,6 +54,9 @@ public final class Services {
     public final Bootstrap bootstrap;
     public final BearerAuthenticator bearer;
     public final CatalogService catalog;
+    public final KeyExchangeClient kx;
+    public final TokenService tokens;
+    public final Outbox outbox;
 
     public Services(ProcessContext ctx) {
         this.ctx = ctx;
@@ -62,6 +76,11 @@ public final class Services {
         this.admin = new AdminService(ctx.database(), userStore, sessionStore, inviteStore, audit, hasher, passwordPolicy,
                 mfaPolicies, secrets, ctx.clock());
         this.catalog = new CatalogService(ctx.database(), serviceStore, audit, ctx.clock());
+        this.baseUrl = new AtomicReference<>(cfg.publicUri().toString());
+        this.kx = new KeyExchangeClient(signingKeys, baseUrl::get, ctx.clock(), ctx.random(), Duration.ofSeconds(cfg.kx().timeoutSeconds()));
+        this.outbox = new Outbox(ctx.database(), tokenSessionStore, catalog, kx, ctx.clock());
+        this.tokens = new TokenService(ctx.database(), tokenSessionStore, catalog, kx, signingKeys, audit, baseUrl::get,
+                ctx.clock(), ctx.random(), () -> outboxKick.get().run());
         this.bearer = new BearerAuthenticator(ctx.bootstrapToken(), ctx.database(), audit);
         this.bootstrap = new Bootstrap(ctx.database(), userStore, settingsStore, audit, hasher, secrets, ctx.clock());
     }

@@ -101,6 +101,7 @@ public final class HttpServer {
             accountApi.register(c.routes);
             adminApi.register(c.routes);
             new CatalogApi(services.catalog, auth).register(c.routes);
+            new io.imsm.server.web.api.TokenApi(services.tokens, auth).register(c.routes);
             pages.register(c.routes);
             c.routes.exception(ImsmException.class, errors::handle);
             c.routes.exception(HttpResponseException.class, errors::handleHttp);

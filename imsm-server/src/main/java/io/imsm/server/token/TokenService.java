@@ -1,0 +1,249 @@
+package io.imsm.server.token;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.imsm.protocol.HttpAuthorizationDetail;
+import io.imsm.protocol.Kx1;
+import io.imsm.protocol.SessionToken;
+import io.imsm.protocol.SessionTokens;
+import io.imsm.server.ImsmException;
+import io.imsm.server.access.CatalogService;
+import io.imsm.server.access.ServiceDefinition;
+import io.imsm.server.audit.AuditLog;
+import io.imsm.server.identity.Caller;
+import io.imsm.server.keys.SigningKeys;
+import io.imsm.server.kx.KeyExchangeClient;
+import io.imsm.server.store.Database;
+import io.imsm.server.store.TokenSessionStore;
+
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+
+/**
+ * Issuing and revoking tokens for people. A token is minted once and handed back; only what listing
+ * and revocation need (sid, jti, user, service, scope, expiry) is stored.
+ */
+public final class TokenService {
+    private static final Set<String> METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD");
+    private static final Pattern PATH = Pattern.compile("/[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,1999}");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Database db;
+    private final TokenSessionStore store;
+    private final CatalogService catalog;
+    private final KeyExchangeClient kx;
+    private final SigningKeys signingKeys;
+    private final AuditLog audit;
+    private final Supplier<String> issuer;
+    private final Clock clock;
+    private final SecureRandom random;
+    private final Runnable outboxKick;
+
+    public TokenService(Database db, TokenSessionStore store, CatalogService catalog, KeyExchangeClient kx, SigningKeys signingKeys,
+                        AuditLog audit, Supplier<String> issuer, Clock clock, SecureRandom random, Runnable outboxKick) {
+        this.db = Objects.requireNonNull(db);
+        this.store = Objects.requireNonNull(store);
+        this.catalog = Objects.requireNonNull(catalog);
+        this.kx = Objects.requireNonNull(kx);
+        this.signingKeys = Objects.requireNonNull(signingKeys);
+        this.audit = Objects.requireNonNull(audit);
+        this.issuer = Objects.requireNonNull(issuer);
+        this.clock = Objects.requireNonNull(clock);
+        this.random = Objects.requireNonNull(random);
+        this.outboxKick = Objects.requireNonNull(outboxKick);
+    }
+
+    /** The one exact request a token may be used for. */
+    public record RequestLimit(String method, String path, Map<String, String> query) {}
+
+    public record TokenRequest(List<String> scopes, Integer ttlSeconds, Map<String, String> fields, RequestLimit request) {}
+
+    public record Issued(String token, String sid, Instant expiresAt, String scope, List<Map<String, Object>> authorizationDetails,
+                         String serviceId, String binding) {
+        @Override public String toString() { return "Issued[sid=" + sid + ", service=" + serviceId + "]"; }
+    }
+
+    public Issued issue(Caller caller, String serviceId, TokenRequest req) {
+        ServiceDefinition svc = catalog.requestable(caller, serviceId);
+        if (req == null) {
+            throw new ImsmException.Invalid("body required");
+        }
+        String scope = scopes(svc, req.scopes());
+        int ttl = req.ttlSeconds() == null ? svc.defaultTtlSeconds() : req.ttlSeconds();
+        if (ttl < CatalogService.MIN_TTL || ttl > svc.maxTtlSeconds()) {
+            throw new ImsmException.Invalid("ttl_seconds must be between " + CatalogService.MIN_TTL + " and " + svc.maxTtlSeconds()
+                    + " for " + svc.name());
+        }
+        Map<String, String> fields = fields(svc, req.fields());
+        List<HttpAuthorizationDetail> details = requestLimit(svc, req.request());
+        Map<String, Object> confidential = new LinkedHashMap<>();
+        for (String claim : svc.encryptedClaims()) {
+            if (fields.containsKey(claim)) {
+                confidential.put(claim, fields.get(claim));
+            }
+        }
+        Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+        Instant exp = now.plusSeconds(ttl);
+        String sub = caller.user().username();
+        String jti = Kx1.newId(random);
+        String sid;
+        String token;
+        if (ServiceDefinition.BINDING_KX.equals(svc.binding())) {
+            KeyExchangeClient.Exchanged ex;
+            try {
+                ex = kx.exchange(svc, sub, scope, exp);
+            } catch (ImsmException e) {
+                db.inTransaction(h -> {
+                    audit.record(h, caller.actor(), "token_issue", svc.id(), caller.ip(), "failed", e.getMessage());
+                    return null;
+                });
+                throw e;
+            }
+            sid = ex.sid();
+            token = SessionTokens.mintHs256(new SessionToken(issuer.get(), sub, svc.id(), now, exp, jti, sid, scope, details,
+                    confidential), exp, ex.keys(), random);
+        } else {
+            sid = Kx1.newId(random);
+            token = SessionTokens.mintEs256(new SessionToken(issuer.get(), sub, svc.id(), now, exp, jti, sid, scope, details, Map.of()),
+                    signingKeys.activeKey(), random);
+        }
+        List<Map<String, Object>> detailsJson = details.stream().map(HttpAuthorizationDetail::toJson).toList();
+        String detailText = detailsJson.isEmpty() ? null : write(detailsJson);
+        db.inTransaction(h -> {
+            store.insert(h, new TokenSessionStore.Row(sid, jti, caller.user().id(), svc.id(), svc.binding(), scope, detailText,
+                    now, exp, null, null));
+            audit.record(h, caller.actor(), "token_issue", svc.id(), caller.ip(), "ok",
+                    "sid=" + sid + " scope=" + scope + " ttl=" + ttl + (fields.containsKey("ticket_id") ? " ticket=" + fields.get("ticket_id") : ""));
+            return null;
+        });
+        return new Issued(token, sid, exp, scope, detailsJson, svc.id(), svc.binding());
+    }
+
+    public record SessionView(String sid, String serviceId, String binding, String scope, Instant issuedAt, Instant expiresAt,
+                              List<Object> authorizationDetails) {}
+
+    public List<SessionView> live(Caller caller) {
+        caller.requirePerson().requireReady();
+        return db.read(h -> store.live(h, caller.user().id(), clock.instant())).stream().map(TokenService::view).toList();
+    }
+
+    /** Revokes a session: its owner or an admin. Services bound by kx are told through the outbox. */
+    public void revoke(Caller caller, String sid) {
+        caller.requireReady();
+        db.inTransaction(h -> {
+            TokenSessionStore.Row row = store.find(h, sid)
+                    .filter(r -> caller.isAdmin() || (caller.user() != null && r.userId().equals(caller.user().id())))
+                    .orElseThrow(() -> new ImsmException.NotFound("No such token session."));
+            if (store.revoke(h, sid, clock.instant(), caller.actor()) && ServiceDefinition.BINDING_KX.equals(row.binding())
+                    && row.expiresAt().isAfter(clock.instant())) {
+                store.enqueue(h, Outbox.REVOKE, row.serviceId(), sid, clock.instant());
+            }
+            audit.record(h, caller.actor(), "token_revoke", row.serviceId(), caller.ip(), "ok", "sid=" + sid);
+            return null;
+        });
+        outboxKick.run();
+    }
+
+    private static SessionView view(TokenSessionStore.Row r) {
+        List<Object> details = List.of();
+        if (r.request() != null) {
+            try {
+                details = JSON.readValue(r.request(), List.class);
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return new SessionView(r.sid(), r.serviceId(), r.binding(), r.scope(), r.issuedAt(), r.expiresAt(), details);
+    }
+
+    private static String scopes(ServiceDefinition svc, List<String> asked) {
+        if (asked == null || asked.isEmpty()) {
+            return String.join(" ", svc.scopes());
+        }
+        Set<String> out = new LinkedHashSet<>();
+        for (String s : asked) {
+            if (!svc.scopes().contains(s)) {
+                throw new ImsmException.Invalid("scope '" + s + "' is not offered by " + svc.name() + " (offered: "
+                        + String.join(", ", svc.scopes()) + ")");
+            }
+            out.add(s);
+        }
+        return String.join(" ", out);
+    }
+
+    private static Map<String, String> fields(ServiceDefinition svc, Map<String, String> given) {
+        Map<String, String> in = given == null ? Map.of() : given;
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : in.entrySet()) {
+            if (!svc.fields().contains(e.getKey()) || "request".equals(e.getKey())) {
+                throw new ImsmException.Invalid("field '" + e.getKey() + "' is not asked for by " + svc.name());
+            }
+            String v = e.getValue() == null ? "" : e.getValue().strip();
+            if (v.length() > 1000 || v.chars().anyMatch(c -> Character.isISOControl(c) && c != '\n')) {
+                throw new ImsmException.Invalid("field '" + e.getKey() + "' must be at most 1000 characters without control characters");
+            }
+            if (!v.isEmpty()) {
+                out.put(e.getKey(), v);
+            }
+        }
+        for (String required : svc.fields()) {
+            if (!"request".equals(required) && !out.containsKey(required)) {
+                throw new ImsmException.Invalid(svc.name() + " asks for '" + required.replace('_', ' ') + "'; fill it in");
+            }
+        }
+        return out;
+    }
+
+    private static List<HttpAuthorizationDetail> requestLimit(ServiceDefinition svc, RequestLimit r) {
+        if (r == null || (blank(r.method()) && blank(r.path()))) {
+            if (svc.fields().contains("request")) {
+                throw new ImsmException.Invalid(svc.name() + " asks for the exact request (method and path) the token is for");
+            }
+            return List.of();
+        }
+        if (!svc.allowRequestLimit()) {
+            throw new ImsmException.Invalid(svc.name() + " does not take tokens limited to one request");
+        }
+        String method = r.method() == null ? "" : r.method().trim().toUpperCase(Locale.ROOT);
+        if (!METHODS.contains(method)) {
+            throw new ImsmException.Invalid("request.method must be one of " + String.join(", ", METHODS.stream().sorted().toList()));
+        }
+        if (r.path() == null || !PATH.matcher(r.path()).matches() || r.path().contains("?")) {
+            throw new ImsmException.Invalid("request.path must start with '/' and hold only URL path characters (no query string; use request.query)");
+        }
+        Map<String, String> query = r.query() == null ? Map.of() : r.query();
+        if (query.size() > 50) {
+            throw new ImsmException.Invalid("request.query may hold at most 50 parameters");
+        }
+        for (Map.Entry<String, String> e : query.entrySet()) {
+            if (blank(e.getKey()) || e.getKey().length() > 100 || e.getValue() == null || e.getValue().length() > 1000) {
+                throw new ImsmException.Invalid("request.query: names of 1-100 characters, values of at most 1000");
+            }
+        }
+        return new ArrayList<>(List.of(new HttpAuthorizationDetail(method, r.path(), new LinkedHashMap<>(query))));
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
+    }
+
+    private static String write(Object o) {
+        try {
+            return JSON.writeValueAsString(o);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package io.imsm.server.web.api;
+
+import io.imsm.server.identity.Caller;
+import io.imsm.server.token.TokenService;
+import io.imsm.server.web.WebAuth;
+import io.imsm.server.web.WebSupport;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+
+import java.util.List;
+import java.util.Objects;
+
+/** Requesting tokens and managing the caller's token sessions. */
+public final class TokenApi {
+    private final TokenService tokens;
+    private final WebAuth auth;
+
+    public TokenApi(TokenService tokens, WebAuth auth) {
+        this.tokens = Objects.requireNonNull(tokens);
+        this.auth = Objects.requireNonNull(auth);
+    }
+
+    public record SessionList(List<TokenService.SessionView> sessions) {}
+
+    public record IssuedView(String token, String sid, java.time.Instant expiresAt, String scope, List<java.util.Map<String, Object>> authorizationDetails) {}
+
+    public void register(RoutesConfig r) {
+        r.post("/api/v1/services/{id}/tokens", this::issue);
+        r.get("/api/v1/sessions", this::list);
+        r.delete("/api/v1/sessions/{sid}", this::revoke);
+    }
+
+    private void issue(Context ctx) {
+        Caller c = auth.require(ctx, false);
+        TokenService.Issued t = tokens.issue(c, ctx.pathParam("id"), WebSupport.body(ctx, TokenService.TokenRequest.class));
+        ctx.header("Cache-Control", "no-store");
+        ctx.status(201).json(new IssuedView(t.token(), t.sid(), t.expiresAt(), t.scope(), t.authorizationDetails()));
+    }
+
+    private void list(Context ctx) {
+        Caller c = auth.require(ctx, false);
+        ctx.json(new SessionList(tokens.live(c)));
+    }
+
+    private void revoke(Context ctx) {
+        Caller c = auth.require(ctx, false);
+        tokens.revoke(c, ctx.pathParam("sid"));
+        ctx.status(204);
+    }
+}

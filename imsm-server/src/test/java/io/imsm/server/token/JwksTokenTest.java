@@ -1,0 +1,117 @@
+package io.imsm.server.token;
+
+import com.nimbusds.jose.jwk.JWKSet;
+import io.imsm.protocol.SessionToken;
+import io.imsm.protocol.SessionTokenVerifier;
+import io.imsm.protocol.TokenException;
+import io.imsm.server.support.Http;
+import io.imsm.server.support.People;
+import io.imsm.server.support.TestDatabases;
+import io.imsm.server.support.TestServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Token requests for a jwks-bound service: rules, the minted ES256 token, listing and revocation. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class JwksTokenTest {
+    static final String BEARER = "Bearer " + TestServer.BOOTSTRAP_TOKEN;
+    TestServer s;
+    People.Person ops;
+    Http c;
+
+    @BeforeAll
+    void start() {
+        s = TestServer.start(TestDatabases.Kind.H2);
+        Http admin = s.client();
+        Http.Res r = admin.putJson("/api/v1/admin/services/reports", Map.of("name", "Reports", "binding", "jwks", "roles", List.of("ops"),
+                "scopes", List.of("reports:read", "reports:export"), "default_ttl_seconds", 300, "max_ttl_seconds", 3600,
+                "fields", List.of("justification")), "Authorization", BEARER);
+        assertThat(r.status()).as(r.toString()).isEqualTo(201);
+        ops = People.ready(s, "olga", List.of("ops"));
+        c = s.client();
+        People.login(s, c, ops);
+    }
+
+    @AfterAll
+    void stop() {
+        s.close();
+    }
+
+    @Test
+    void whenTokenRequested_thenEs256TokenVerifiesAgainstJwksWithTheAskedLimits() throws Exception {
+        Http.Res r = c.postJson("/api/v1/services/reports/tokens", Map.of("scopes", List.of("reports:read"), "ttl_seconds", 600,
+                "fields", Map.of("justification", "monthly close"),
+                "request", Map.of("method", "get", "path", "/reports/2026-10", "query", Map.of("format", "csv"))));
+        assertThat(r.status()).as(r.toString()).isEqualTo(201);
+        assertThat(r.header("Cache-Control")).isEqualTo("no-store");
+        String token = r.json().path("token").asText();
+        JWKSet jwks = JWKSet.parse(s.client().get("/.well-known/jwks.json").body());
+        SessionTokenVerifier verifier = new SessionTokenVerifier(s.baseUrl(), "reports", s.clock, Duration.ofSeconds(60));
+        SessionToken t = verifier.verifyEs256(token, jwks);
+        assertThat(t.subject()).isEqualTo("olga");
+        assertThat(t.scope()).isEqualTo("reports:read");
+        assertThat(t.sid()).isEqualTo(r.json().path("sid").asText());
+        assertThat(Duration.between(t.issuedAt(), t.expiresAt())).isEqualTo(Duration.ofSeconds(600));
+        assertThat(t.check("GET", "/reports/2026-10", Map.of("format", List.of("csv"))).allowed()).isTrue();
+        assertThat(t.check("GET", "/reports/2026-10", Map.of("format", List.of("pdf"))).allowed()).isFalse();
+        assertThat(t.check("GET", "/reports/2026-11", Map.of("format", List.of("csv"))).allowed()).isFalse();
+        assertThatThrownBy(() -> new SessionTokenVerifier(s.baseUrl(), "other-service", s.clock, Duration.ofSeconds(60))
+                .verifyEs256(token, jwks)).isInstanceOf(TokenException.class);
+        s.clock.advance(Duration.ofSeconds(700));
+        assertThatThrownBy(() -> verifier.verifyEs256(token, jwks)).isInstanceOf(TokenException.class);
+        s.clock.advance(Duration.ofSeconds(-700));
+    }
+
+    @Test
+    void whenRequestBreaksServiceRules_thenClearErrorAndNoSession() {
+        int before = c.get("/api/v1/sessions").json().path("sessions").size();
+        assertThat(c.postJson("/api/v1/services/reports/tokens", Map.of("scopes", List.of("admin:all"),
+                "fields", Map.of("justification", "x"))).json().path("detail").asText()).contains("admin:all");
+        assertThat(c.postJson("/api/v1/services/reports/tokens", Map.of("ttl_seconds", 7200,
+                "fields", Map.of("justification", "x"))).json().path("detail").asText()).contains("ttl_seconds");
+        assertThat(c.postJson("/api/v1/services/reports/tokens", Map.of()).json().path("detail").asText()).contains("justification");
+        assertThat(c.postJson("/api/v1/services/reports/tokens", Map.of("fields", Map.of("justification", "x", "colour", "red")))
+                .json().path("detail").asText()).contains("colour");
+        assertThat(c.postJson("/api/v1/services/reports/tokens", Map.of("fields", Map.of("justification", "x"),
+                "request", Map.of("method", "BREW", "path", "/pot"))).json().path("detail").asText()).contains("request.method");
+        assertThat(c.postJson("/api/v1/services/reports/tokens", Map.of("fields", Map.of("justification", "x"),
+                "request", Map.of("method", "GET", "path", "/a?b=c"))).json().path("detail").asText()).contains("request.path");
+        assertThat(c.postJson("/api/v1/services/nope/tokens", Map.of()).status()).isEqualTo(404);
+        assertThat(c.get("/api/v1/sessions").json().path("sessions")).hasSize(before);
+    }
+
+    @Test
+    void whenRoleDoesNotAllowService_thenNotFoundAtTheApi() {
+        People.Person viewer = People.ready(s, "vera", List.of("viewer"));
+        Http v = s.client();
+        People.login(s, v, viewer);
+        Http.Res r = v.postJson("/api/v1/services/reports/tokens", Map.of("fields", Map.of("justification", "curious")));
+        assertThat(r.status()).isEqualTo(404);
+        assertThat(s.client().postJson("/api/v1/services/reports/tokens", Map.of(), "Authorization", BEARER).status())
+                .as("the bootstrap token is not a person").isEqualTo(403);
+    }
+
+    @Test
+    void whenSessionRevoked_thenGoneFromList_andOthersCannotRevokeIt() {
+        Http.Res r = c.postJson("/api/v1/services/reports/tokens", Map.of("fields", Map.of("justification", "audit")));
+        String sid = r.json().path("sid").asText();
+        assertThat(c.get("/api/v1/sessions").body()).contains(sid);
+        People.Person other = People.ready(s, "otto", List.of("ops"));
+        Http o = s.client();
+        People.login(s, o, other);
+        assertThat(o.delete("/api/v1/sessions/" + sid).status()).isEqualTo(404);
+        assertThat(c.delete("/api/v1/sessions/" + sid).status()).isEqualTo(204);
+        assertThat(c.get("/api/v1/sessions").body()).doesNotContain(sid);
+        var events = s.server.services().ctx.database().read(h -> s.server.services().auditStore.recent(h, "token_issue", 50));
+        assertThat(events).anyMatch(e -> e.detail() != null && e.detail().contains(sid));
+    }
+}
