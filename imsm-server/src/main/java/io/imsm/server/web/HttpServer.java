@@ -56,7 +56,7 @@ public final class HttpServer {
         int absolute = (int) Math.min(Integer.MAX_VALUE, cfg.sessions().absoluteTimeoutSeconds());
         AccountApi accountApi = new AccountApi(services.identity, auth, absolute);
         AdminApi adminApi = new AdminApi(services.admin, auth, this::baseUrl);
-        Pages pages = new Pages(services.identity, services.admin, services.catalog, auth, services.secrets, renderer, absolute, this::baseUrl);
+        Pages pages = new Pages(services.identity, services.admin, services.catalog, services.tokens, auth, services.secrets, renderer, absolute, this::baseUrl);
         String openApi = resource("/openapi.json");
         Counter requests = Counter.builder("imsm_http_requests").description("HTTP requests served").register(ctx.metrics());
 

@@ -114,4 +114,24 @@ class JwksTokenTest {
         var events = s.server.services().ctx.database().read(h -> s.server.services().auditStore.recent(h, "token_issue", 50));
         assertThat(events).anyMatch(e -> e.detail() != null && e.detail().contains(sid));
     }
+
+    @Test
+    void whenTokenRequestedThroughPages_thenShownOnceListedAndRevocable() {
+        Http.Res form = c.get("/services/reports");
+        assertThat(form.status()).isEqualTo(200);
+        assertThat(form.body()).contains("name=\"justification\"").contains("reports:export");
+        Http.Res missing = c.postForm("/services/reports", Http.form("_csrf", c.csrf(), "scope", "reports:read", "ttl_minutes", "5"));
+        assertThat(missing.status()).isEqualTo(400);
+        assertThat(missing.body()).contains("justification");
+        Http.Res issued = c.postForm("/services/reports", Http.form("_csrf", c.csrf(), "scope", "reports:read", "ttl_minutes", "5",
+                "justification", "quarterly numbers", "req_method", "GET", "req_path", "/reports/q3", "req_query", "format=csv\nyear=2026"));
+        assertThat(issued.status()).as(issued.body()).isEqualTo(200);
+        assertThat(issued.header("Cache-Control")).isEqualTo("no-store");
+        assertThat(issued.body()).contains("id=\"token\"").contains("GET /reports/q3?format=csv&amp;year=2026").contains("/static/copy.js");
+        String sid = c.get("/api/v1/sessions").json().path("sessions").get(0).path("sid").asText();
+        assertThat(c.get("/").body()).contains("data-sid=\"" + sid + "\"");
+        assertThat(c.postForm("/sessions/" + sid + "/revoke", Http.form("_csrf", "wrong")).status()).isEqualTo(403);
+        assertThat(c.postForm("/sessions/" + sid + "/revoke", Http.form("_csrf", c.csrf())).status()).isEqualTo(302);
+        assertThat(c.get("/").body()).doesNotContain("data-sid=\"" + sid + "\"");
+    }
 }

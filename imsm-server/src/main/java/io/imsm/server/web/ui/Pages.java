@@ -3,6 +3,8 @@ package io.imsm.server.web.ui;
 import io.imsm.server.ErrorCode;
 import io.imsm.server.ImsmException;
 import io.imsm.server.access.CatalogService;
+import io.imsm.server.access.ServiceDefinition;
+import io.imsm.server.token.TokenService;
 import io.imsm.server.identity.AdminService;
 import io.imsm.server.identity.Caller;
 import io.imsm.server.identity.IdentityService;
@@ -24,17 +26,19 @@ public final class Pages {
     private final IdentityService identity;
     private final AdminService admin;
     private final CatalogService catalog;
+    private final TokenService tokens;
     private final WebAuth auth;
     private final Secrets secrets;
     private final PageRenderer renderer;
     private final int absoluteTimeoutSeconds;
     private final java.util.function.Supplier<String> publicUrl;
 
-    public Pages(IdentityService identity, AdminService admin, CatalogService catalog, WebAuth auth, Secrets secrets, PageRenderer renderer,
+    public Pages(IdentityService identity, AdminService admin, CatalogService catalog, TokenService tokens, WebAuth auth, Secrets secrets, PageRenderer renderer,
                  int absoluteTimeoutSeconds, java.util.function.Supplier<String> publicUrl) {
         this.identity = Objects.requireNonNull(identity);
         this.admin = Objects.requireNonNull(admin);
         this.catalog = Objects.requireNonNull(catalog);
+        this.tokens = Objects.requireNonNull(tokens);
         this.auth = Objects.requireNonNull(auth);
         this.secrets = Objects.requireNonNull(secrets);
         this.renderer = Objects.requireNonNull(renderer);
@@ -64,6 +68,9 @@ public final class Pages {
         r.post("/admin/users/{id}/roles", this::adminRoles);
         r.post("/admin/users/{id}/status", this::adminStatus);
         r.post("/admin/users/{id}/mfa-reset", this::adminMfaReset);
+        r.get("/services/{id}", this::serviceForm);
+        r.post("/services/{id}", this::serviceSubmit);
+        r.post("/sessions/{sid}/revoke", this::revokeToken);
         r.get("/invite/{token}", this::invitePage);
         r.post("/invite/{token}", this::inviteSubmit);
     }
@@ -137,7 +144,7 @@ public final class Pages {
         }
         User u = c.user();
         ctx.html(renderer.render("home.jte", new Views.Home(nav(c), u.displayName(), sorted(u.roles()), catalog.menu(c),
-                u.hasTotp(), identity.unusedRecoveryCodes(c))));
+                u.hasTotp(), identity.unusedRecoveryCodes(c), tokens.live(c))));
     }
 
     private void settings(Context ctx) {
@@ -328,6 +335,100 @@ public final class Pages {
             ctx.html(renderer.render("admin_user.jte", new Views.AdminUser(nav(c), admin.getUser(c, ctx.pathParam("id")),
                     null, e.getMessage())));
         }
+    }
+
+    // ------------------------------------------------------------ tokens
+
+    private void serviceForm(Context ctx) {
+        Caller c = ready(ctx);
+        if (c == null) {
+            return;
+        }
+        ctx.html(renderer.render("service_request.jte", new Views.ServiceRequest(nav(c), catalog.requestable(c, ctx.pathParam("id")), null)));
+    }
+
+    private void serviceSubmit(Context ctx) {
+        Caller c = auth.require(ctx, true).requireReady();
+        ServiceDefinition svc = catalog.requestable(c, ctx.pathParam("id"));
+        try {
+            java.util.Map<String, String> fields = new java.util.LinkedHashMap<>();
+            for (String f : List.of("justification", "ticket_id", "manager")) {
+                String v = ctx.formParam(f);
+                if (v != null && !v.isBlank()) {
+                    fields.put(f, v);
+                }
+            }
+            TokenService.RequestLimit limit = null;
+            String method = ctx.formParam("req_method");
+            String path = ctx.formParam("req_path");
+            if ((method != null && !method.isBlank()) || (path != null && !path.isBlank())) {
+                limit = new TokenService.RequestLimit(method, path, queryLines(ctx.formParam("req_query")));
+            }
+            Integer ttl = null;
+            String minutes = ctx.formParam("ttl_minutes");
+            if (minutes != null && !minutes.isBlank()) {
+                try {
+                    ttl = Math.multiplyExact(Integer.parseInt(minutes.trim()), 60);
+                } catch (NumberFormatException | ArithmeticException e) {
+                    throw new ImsmException.Invalid("The lifetime must be a whole number of minutes.");
+                }
+            }
+            TokenService.Issued issued = tokens.issue(c, svc.id(), new TokenService.TokenRequest(ctx.formParams("scope"), ttl, fields, limit));
+            noStore(ctx);
+            ctx.html(renderer.render("token_issued.jte", new Views.TokenIssued(nav(c), svc.name(), issued, describe(limit),
+                    curl(svc, limit, issued.token()))));
+        } catch (ImsmException.Invalid | ImsmException.Unavailable e) {
+            ctx.status(e.code().status());
+            ctx.html(renderer.render("service_request.jte", new Views.ServiceRequest(nav(c), svc, e.getMessage())));
+        }
+    }
+
+    private void revokeToken(Context ctx) {
+        Caller c = auth.require(ctx, true).requireReady();
+        tokens.revoke(c, ctx.pathParam("sid"));
+        ctx.redirect("/#tokens");
+    }
+
+    private static java.util.Map<String, String> queryLines(String text) {
+        java.util.Map<String, String> q = new java.util.LinkedHashMap<>();
+        if (text == null) {
+            return q;
+        }
+        for (String line : text.split("\\R")) {
+            if (line.isBlank()) {
+                continue;
+            }
+            int eq = line.indexOf('=');
+            if (eq <= 0) {
+                throw new ImsmException.Invalid("Write query parameters as name=value, one per line ('" + line.strip() + "' is not).");
+            }
+            q.put(line.substring(0, eq).strip(), line.substring(eq + 1).strip());
+        }
+        return q;
+    }
+
+    private static String describe(TokenService.RequestLimit limit) {
+        if (limit == null) {
+            return null;
+        }
+        return limit.method().toUpperCase() + " " + limit.path() + query(limit);
+    }
+
+    private static String query(TokenService.RequestLimit limit) {
+        if (limit == null || limit.query() == null || limit.query().isEmpty()) {
+            return "";
+        }
+        return "?" + limit.query().entrySet().stream()
+                .map(e -> java.net.URLEncoder.encode(e.getKey(), java.nio.charset.StandardCharsets.UTF_8) + "="
+                        + java.net.URLEncoder.encode(e.getValue(), java.nio.charset.StandardCharsets.UTF_8))
+                .collect(java.util.stream.Collectors.joining("&"));
+    }
+
+    private static String curl(ServiceDefinition svc, TokenService.RequestLimit limit, String token) {
+        String base = svc.baseUrl() != null ? svc.baseUrl() : "https://" + svc.id() + ".example";
+        String method = limit == null ? "GET" : limit.method().toUpperCase();
+        String path = limit == null ? "/" : limit.path() + query(limit);
+        return "curl -X " + method + " -H 'Authorization: Bearer " + token + "' '" + base + path + "'";
     }
 
     // ------------------------------------------------------------ invites

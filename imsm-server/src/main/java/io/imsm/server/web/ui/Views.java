@@ -22,7 +22,12 @@ public final class Views {
 
     public record LoginOtp(String error) {}
 
-    public record Home(Nav nav, String displayName, List<String> roles, List<io.imsm.server.access.ServiceDefinition> services, boolean mfaEnrolled, int recoveryCodesLeft) {}
+    public record Home(Nav nav, String displayName, List<String> roles, List<io.imsm.server.access.ServiceDefinition> services,
+                       boolean mfaEnrolled, int recoveryCodesLeft, List<io.imsm.server.token.TokenService.SessionView> tokens) {}
+
+    public record ServiceRequest(Nav nav, io.imsm.server.access.ServiceDefinition service, String error) {}
+
+    public record TokenIssued(Nav nav, String serviceName, io.imsm.server.token.TokenService.Issued issued, String limit, String curl) {}
 
     public record Settings(Nav nav, User user, List<IdentityService.SessionView> sessions, int recoveryCodesLeft,
                            boolean mfaRequired, String message, String error) {}
