@@ -36,6 +36,30 @@ public final class Bootstrap {
         @Override public String toString() { return "BootstrapAdmin[username=" + username + "]"; }
     }
 
+    /**
+     * Demo only ({@code imsm demo}): makes sure a ready-to-use account exists with exactly this password,
+     * authenticator secret and roles, so the printed credentials work on every demo start.
+     */
+    public void seedReadyUser(String username, String displayName, Set<String> roles, String password, String totpSecretEnc) {
+        String hash = hasher.hash(password);
+        db.inTransaction(h -> {
+            Optional<User> existing = users.findByUsername(h, username);
+            String id = existing.map(User::id).orElse(UUID.randomUUID().toString());
+            if (existing.isEmpty()) {
+                users.insert(h, new User(id, username, null, null, displayName, UserStatus.ACTIVE, hash, false, null, false, 0, 0,
+                        null, clock.instant(), "demo", null, null, roles));
+            } else {
+                users.updatePassword(h, id, hash, false);
+                users.updateStatus(h, id, UserStatus.ACTIVE);
+                users.setRoles(h, id, roles);
+            }
+            users.setPendingTotp(h, id, totpSecretEnc);
+            users.confirmTotp(h, id);
+            audit.record(h, "demo", "demo_user_seeded", username, null, "ok", null);
+            return null;
+        });
+    }
+
     /** Creates the admin if this database never had one; empty on every later start. */
     public Optional<BootstrapAdmin> createAdminOnce(String username) {
         String password = secrets.token(15);
