@@ -1,2 +1,10 @@
-/** What a protected service embeds to take part in IMSM: key exchange, token verification, request guard. */
+/**
+ * What a protected service embeds to take part in IMSM (docs/sdk.md): the service side of the KX1
+ * key exchange ({@link io.imsm.sdk.KeyExchangeEndpoint}, mounted with
+ * {@link io.imsm.sdk.JdkHttpServerAdapter}), the {@link io.imsm.sdk.SessionKeyStore} it fills, bearer
+ * token verification ({@link io.imsm.sdk.TokenVerifier}, IMS keys from a
+ * {@link io.imsm.sdk.JwksSource} such as {@link io.imsm.sdk.RemoteJwks}), per-request checks
+ * ({@link io.imsm.sdk.RequestGuard}), and {@link io.imsm.sdk.MockIms} for the service's own tests.
+ * The protocol itself is {@code io.imsm.protocol}; nothing here re-implements it.
+ */
 package io.imsm.sdk;

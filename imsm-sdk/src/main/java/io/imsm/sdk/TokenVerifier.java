@@ -1,0 +1,198 @@
+package io.imsm.sdk;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.util.Base64URL;
+import com.nimbusds.jose.util.JSONObjectUtils;
+import io.imsm.protocol.Kx1;
+import io.imsm.protocol.ProtocolException;
+import io.imsm.protocol.SessionToken;
+import io.imsm.protocol.SessionTokenVerifier;
+import io.imsm.protocol.TokenException;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+import static io.imsm.sdk.AccessDeniedException.Failure.*;
+
+/**
+ * Verifies the bearer tokens a protected service receives (docs/protocol.md sections 7.3 and 9):
+ *
+ * <ul>
+ *   <li>header {@code alg} HS256: a session token. Its {@code kid} must name a live session of the
+ *       {@link SessionKeyStore} (unknown: {@code unknown_session}; revoked: {@code revoked}); the MAC,
+ *       {@code iss}, {@code aud}, times and {@code sid} are checked and {@code enc} decrypted by
+ *       {@link SessionTokenVerifier}. Beyond the protocol, the token may not claim another {@code sub},
+ *       more scopes or a later {@code exp} than its session was established for
+ *       ({@code session_mismatch});</li>
+ *   <li>header {@code alg} ES256: a jwks-binding token, verified against the IMS key set (an unknown
+ *       {@code kid} makes the set refresh once, rate-limited by the {@link JwksSource});</li>
+ *   <li>anything else: {@code wrong_algorithm}.</li>
+ * </ul>
+ *
+ * <p>The header only selects between these two verifiers; each pins its algorithm and its key type
+ * (RFC 8725 section 3.1), so no token can make the service verify an HMAC with a public key. Either
+ * binding can be switched off by passing {@code null} for its key source. Every refusal is an
+ * {@link AccessDeniedException} with a distinct {@link AccessDeniedException.Failure}.
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class TokenVerifier {
+    private final SessionTokenVerifier verifier;
+    private final SessionKeyStore sessions;
+    private final JwksSource imsKeys;
+    private final Clock clock;
+    private final Duration maxSkew;
+
+    /** With a 60 s clock skew. */
+    public TokenVerifier(String issuer, String serviceId, SessionKeyStore sessions, JwksSource imsKeys, Clock clock) {
+        this(issuer, serviceId, sessions, imsKeys, clock, Kx1.MAX_CLOCK_SKEW);
+    }
+
+    /**
+     * @param issuer    the IMS issuer, pinned
+     * @param serviceId this service's id: the expected {@code aud}
+     * @param sessions  the sessions the {@link KeyExchangeEndpoint} established; {@code null}: HS256
+     *                  session tokens are refused
+     * @param imsKeys   the IMS key set; {@code null}: ES256 jwks-binding tokens are refused
+     * @param maxSkew   clock skew allowed on {@code exp}, {@code nbf}, {@code iat}; at most 60 s
+     */
+    public TokenVerifier(String issuer, String serviceId, SessionKeyStore sessions, JwksSource imsKeys, Clock clock,
+                         Duration maxSkew) {
+        if (sessions == null && imsKeys == null) {
+            throw new IllegalArgumentException("a token verifier needs session keys, IMS keys or both");
+        }
+        this.verifier = new SessionTokenVerifier(issuer, serviceId, clock, maxSkew);
+        this.sessions = sessions;
+        this.imsKeys = imsKeys;
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.maxSkew = maxSkew;
+    }
+
+    /**
+     * Verifies the value of an {@code Authorization} header ({@code Bearer <token>}, RFC 6750 section 2.1).
+     *
+     * @param authorization the header value; {@code null} when the request has none
+     * @throws AccessDeniedException {@code missing_token} when there is no Bearer token, else as {@link #verify}
+     */
+    public VerifiedToken verifyAuthorization(String authorization) {
+        String token = bearer(authorization);
+        if (token == null) {
+            throw new AccessDeniedException(MISSING_TOKEN, "no Bearer token in the Authorization header");
+        }
+        return verify(token);
+    }
+
+    /**
+     * Verifies a compact token.
+     *
+     * @throws AccessDeniedException with the failure, never anything else for a bad token
+     */
+    public VerifiedToken verify(String token) {
+        String alg = headerAlgorithm(token);
+        if (JWSAlgorithm.HS256.getName().equals(alg) && sessions != null) {
+            return verifySession(token);
+        }
+        if (JWSAlgorithm.ES256.getName().equals(alg) && imsKeys != null) {
+            return verifyJwks(token);
+        }
+        throw new AccessDeniedException(WRONG_ALGORITHM, "alg " + alg + " is not accepted by this service");
+    }
+
+    private VerifiedToken verifySession(String token) {
+        SessionKeyStore.Session[] session = new SessionKeyStore.Session[1];
+        final SessionToken verified;
+        try {
+            verified = verifier.verify(token, sid -> {
+                Optional<SessionKeyStore.Session> s = sessions.find(sid);
+                if (s.isEmpty() && sessions.isRevoked(sid)) {
+                    throw new TokenException(ProtocolException.Reason.REVOKED, "session " + sid + " was revoked");
+                }
+                session[0] = s.orElse(null);
+                return s.map(SessionKeyStore.Session::keys);
+            });
+        } catch (TokenException e) {
+            throw AccessDeniedException.of(e, true);
+        }
+        SessionKeyStore.Session s = session[0];
+        Instant now = clock.instant();
+        if (now.isAfter(s.sessionExpiresAt().plus(maxSkew))) {
+            throw new AccessDeniedException(EXPIRED, "the session expired at " + s.sessionExpiresAt());
+        }
+        if (verified.expiresAt().isAfter(s.sessionExpiresAt())) {
+            throw new AccessDeniedException(SESSION_MISMATCH, "exp is after the session's session_exp");
+        }
+        if (!verified.subject().equals(s.subject())) {
+            throw new AccessDeniedException(SESSION_MISMATCH, "sub is not the session's subject");
+        }
+        if (!s.scopes().containsAll(verified.scopes())) {
+            throw new AccessDeniedException(SESSION_MISMATCH, "scope exceeds the scopes granted to the session");
+        }
+        return new VerifiedToken(VerifiedToken.Binding.SESSION, verified);
+    }
+
+    private VerifiedToken verifyJwks(String token) {
+        try {
+            try {
+                return jwksToken(verifier.verifyEs256(token, imsKeys.keys()));
+            } catch (TokenException e) {
+                if (e.reason() != ProtocolException.Reason.UNKNOWN_KEY) {
+                    throw e;
+                }
+                Optional<JWKSet> fresh = imsKeys.refresh();
+                if (fresh.isEmpty()) {
+                    throw e;
+                }
+                return jwksToken(verifier.verifyEs256(token, fresh.get()));
+            }
+        } catch (TokenException e) {
+            throw AccessDeniedException.of(e, false);
+        } catch (JwksUnavailableException e) {
+            throw new AccessDeniedException(KEYS_UNAVAILABLE, "the IMS key set is not available", e);
+        }
+    }
+
+    private static VerifiedToken jwksToken(SessionToken t) { return new VerifiedToken(VerifiedToken.Binding.JWKS, t); }
+
+    /** The header {@code alg}, read only to choose the verifier; each verifier checks the header again. */
+    private static String headerAlgorithm(String token) {
+        if (token == null || token.isEmpty()) {
+            throw new AccessDeniedException(MALFORMED, "no token given");
+        }
+        if (token.length() > 16 * 1024) {
+            throw new AccessDeniedException(MALFORMED, "the token is too long");
+        }
+        int dot = token.indexOf('.');
+        if (dot <= 0) {
+            throw new AccessDeniedException(MALFORMED, "not a compact JWS");
+        }
+        final Map<String, Object> header;
+        try {
+            header = JSONObjectUtils.parse(new Base64URL(token.substring(0, dot)).decodeToString());
+        } catch (java.text.ParseException | RuntimeException e) {
+            throw new AccessDeniedException(MALFORMED, "the JOSE header is not valid", e);
+        }
+        Object alg = header.get("alg");
+        if (!(alg instanceof String s)) {
+            throw new AccessDeniedException(MALFORMED, "the JOSE header has no alg");
+        }
+        return s;
+    }
+
+    /** The token of a {@code Bearer} Authorization header (scheme case-insensitive, RFC 6750 section 2.1), or null. */
+    static String bearer(String authorization) {
+        if (authorization == null) {
+            return null;
+        }
+        String value = authorization.strip();
+        if (value.length() <= 7 || !value.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return null;
+        }
+        String token = value.substring(7).strip();
+        return token.isEmpty() ? null : token;
+    }
+}

@@ -1,0 +1,143 @@
+package io.imsm.sdk;
+
+import io.imsm.protocol.Kx1;
+import io.imsm.protocol.SessionKeys;
+import org.junit.jupiter.api.Test;
+
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SessionKeyStoreTest {
+    private static final Duration GRACE = Duration.ofSeconds(60);
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+    private final SecureRandom random = new SecureRandom();
+    private final SessionKeyStore store = new SessionKeyStore(clock, GRACE, 3);
+
+    private SessionKeyStore.Session session(Duration lifetime) {
+        byte[] mac = new byte[32];
+        byte[] enc = new byte[32];
+        random.nextBytes(mac);
+        random.nextBytes(enc);
+        return new SessionKeyStore.Session(Kx1.newId(random), new SessionKeys(mac, enc), clock.instant().plus(lifetime),
+                "alice", "search:read profile");
+    }
+
+    @Test
+    void whenSessionAdded_thenFoundUntilSessionExpPlusGrace() {
+        SessionKeyStore.Session s = session(Duration.ofMinutes(10));
+        assertThat(store.add(s)).isTrue();
+        assertThat(store.find(s.sid())).contains(s);
+        assertThat(s.scopes()).containsExactly("search:read", "profile");
+
+        clock.advance(Duration.ofMinutes(10).plus(GRACE).minusSeconds(1));
+        assertThat(store.find(s.sid())).contains(s);
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(store.find(s.sid())).isEmpty();
+        assertThat(store.size()).isZero(); // removed when the lookup met it
+    }
+
+    @Test
+    void whenInserting_thenExpiredEntriesArePurged() {
+        store.add(session(Duration.ofMinutes(1)));
+        store.add(session(Duration.ofMinutes(2)));
+        clock.advance(Duration.ofMinutes(5));
+
+        store.add(session(Duration.ofMinutes(10)));
+
+        assertThat(store.size()).isEqualTo(1);
+    }
+
+    @Test
+    void whenRevoked_thenKeysGoneAndTombstoneKeptUntilSessionExp() {
+        SessionKeyStore.Session s = session(Duration.ofMinutes(10));
+        store.add(s);
+
+        assertThat(store.revoke(s.sid())).isTrue();
+
+        assertThat(store.find(s.sid())).isEmpty();
+        assertThat(store.isRevoked(s.sid())).isTrue();
+        assertThat(store.revoke(s.sid())).isFalse(); // already revoked
+        clock.advance(Duration.ofMinutes(9));
+        assertThat(store.isRevoked(s.sid())).isTrue();
+        clock.advance(Duration.ofMinutes(1).plus(GRACE));
+        assertThat(store.isRevoked(s.sid())).isFalse();
+        assertThat(store.revoke(Kx1.newId(random))).isFalse(); // unknown
+    }
+
+    @Test
+    void whenSidAlreadyKnown_thenAddRefused_liveOrRevoked() {
+        SessionKeyStore.Session s = session(Duration.ofMinutes(10));
+        store.add(s);
+        SessionKeyStore.Session again = new SessionKeyStore.Session(s.sid(), session(Duration.ofMinutes(1)).keys(),
+                clock.instant().plus(Duration.ofHours(1)), "mallory", "admin");
+
+        assertThat(store.add(again)).isFalse();
+        assertThat(store.find(s.sid())).contains(s);
+        store.revoke(s.sid());
+        assertThat(store.add(again)).isFalse();
+        assertThat(store.isRevoked(s.sid())).isTrue();
+    }
+
+    @Test
+    void whenFullOfLiveSessions_thenNewOnesRefusedUntilSomeExpire() {
+        store.add(session(Duration.ofMinutes(1)));
+        store.add(session(Duration.ofMinutes(10)));
+        store.add(session(Duration.ofMinutes(10)));
+
+        assertThatThrownBy(() -> store.add(session(Duration.ofMinutes(10)))).isInstanceOf(SessionKeyStore.FullException.class);
+
+        clock.advance(Duration.ofMinutes(1).plus(GRACE));
+        assertThat(store.add(session(Duration.ofMinutes(10)))).isTrue();
+    }
+
+    @Test
+    void whenSessionExpAlreadyPassed_thenAddRefused() {
+        SessionKeyStore.Session s = session(Duration.ofMinutes(1));
+        clock.advance(Duration.ofMinutes(1).plus(GRACE));
+
+        assertThatThrownBy(() -> store.add(s)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void whenManyThreadsAddTheSameSids_thenEachIsAcceptedOnce() throws Exception {
+        SessionKeyStore big = new SessionKeyStore(clock);
+        List<SessionKeyStore.Session> sessions = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            sessions.add(session(Duration.ofMinutes(10)));
+        }
+        AtomicInteger accepted = new AtomicInteger();
+        try (ExecutorService pool = Executors.newFixedThreadPool(4)) {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                futures.add(pool.submit(() -> sessions.forEach(s -> {
+                    if (big.add(s)) {
+                        accepted.incrementAndGet();
+                    }
+                    big.find(s.sid());
+                })));
+            }
+            for (Future<?> f : futures) {
+                f.get();
+            }
+        }
+        assertThat(accepted.get()).isEqualTo(200);
+        assertThat(big.size()).isEqualTo(200);
+    }
+
+    @Test
+    void whenPrinted_thenNoKeyMaterial() {
+        SessionKeyStore.Session s = session(Duration.ofMinutes(1));
+
+        assertThat(s.toString()).contains("<hidden>");
+    }
+}
