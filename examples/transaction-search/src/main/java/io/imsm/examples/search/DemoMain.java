@@ -63,7 +63,7 @@ public final class DemoMain {
         Demo demo;
         try {
             Config cfg = ConfigLoader.load(Optional.empty(), System.getenv(), overrides);
-            demo = start(cfg, System.getenv(), System.out);
+            demo = start(cfg, Clock.systemUTC(), System.getenv(), System.out);
         } catch (ImsmException e) {
             System.err.println("imsm demo: " + e.getMessage());
             System.exit(2);
@@ -78,8 +78,7 @@ public final class DemoMain {
     }
 
     /** Starts everything; used by main and by the tests. */
-    public static Demo start(Config cfg, Map<String, String> env, PrintStream out) throws IOException {
-        Clock clock = Clock.systemUTC();
+    public static Demo start(Config cfg, Clock clock, Map<String, String> env, PrintStream out) throws IOException {
         ImsmServer ims = ImsmServer.start(cfg, clock, env, out);
         try {
             Services services = ims.services();

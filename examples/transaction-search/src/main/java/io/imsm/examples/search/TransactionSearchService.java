@@ -44,9 +44,15 @@ public final class TransactionSearchService implements AutoCloseable {
      */
     public static TransactionSearchService start(String host, int port, String issuer, ECKey serviceKey, JwksSource imsKeys,
                                                  Clock clock) throws IOException {
+        return start(ID, host, port, issuer, serviceKey, imsKeys, clock);
+    }
+
+    /** The same service under another catalog id (tests run a second instance). */
+    public static TransactionSearchService start(String serviceId, String host, int port, String issuer, ECKey serviceKey,
+                                                 JwksSource imsKeys, Clock clock) throws IOException {
         SessionKeyStore sessions = new SessionKeyStore(clock);
-        KeyExchangeEndpoint kx = KeyExchangeEndpoint.builder(issuer, ID, serviceKey, imsKeys, sessions).clock(clock).build();
-        TokenVerifier verifier = new TokenVerifier(issuer, ID, sessions, imsKeys, clock);
+        KeyExchangeEndpoint kx = KeyExchangeEndpoint.builder(issuer, serviceId, serviceKey, imsKeys, sessions).clock(clock).build();
+        TokenVerifier verifier = new TokenVerifier(issuer, serviceId, sessions, imsKeys, clock);
         HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 0);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         TransactionSearchService service = new TransactionSearchService(server, verifier);
