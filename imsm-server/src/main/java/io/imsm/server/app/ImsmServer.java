@@ -50,7 +50,7 @@ public final class ImsmServer implements AutoCloseable {
 
     private void purge() {
         try {
-            int n = services.identity.purgeExpiredSessions();
+            int n = services.identity.purgeExpiredSessions() + services.tokens.purgeExpired();
             if (n > 0) {
                 LOG.atInfo().addKeyValue("count", n).log("purged expired browser sessions");
             }

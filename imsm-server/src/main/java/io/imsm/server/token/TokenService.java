@@ -156,6 +156,11 @@ public final class TokenService {
         outboxKick.run();
     }
 
+    /** Forgets token sessions that expired more than a day ago (services purge theirs at session_exp). */
+    public int purgeExpired() {
+        return db.inTransaction(h -> store.purgeExpired(h, clock.instant().minus(java.time.Duration.ofDays(1))));
+    }
+
     private static SessionView view(TokenSessionStore.Row r) {
         List<Object> details = List.of();
         if (r.request() != null) {

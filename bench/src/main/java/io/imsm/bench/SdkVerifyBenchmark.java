@@ -1,0 +1,78 @@
+package io.imsm.bench;
+
+import com.nimbusds.jose.jwk.ECKey;
+import io.imsm.protocol.EphemeralKeys;
+import io.imsm.protocol.HttpAuthorizationDetail;
+import io.imsm.sdk.KeyExchangeEndpoint;
+import io.imsm.sdk.MockIms;
+import io.imsm.sdk.RequestGuard;
+import io.imsm.sdk.SessionKeyStore;
+import io.imsm.sdk.TokenVerifier;
+import io.imsm.sdk.VerifiedToken;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** What a protected service pays per request with the SDK: TokenVerifier (+ RequestGuard) on a session token. */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Fork(value = 1, jvmArgs = {"-Xmx512m"})
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+public class SdkVerifyBenchmark {
+    MockIms ims;
+    TokenVerifier verifier;
+    RequestGuard guard = RequestGuard.requiring("search:read");
+    String sessionToken;
+    String jwksToken;
+    Map<String, List<String>> query = Map.of("account", List.of("12345"));
+
+    @Setup
+    public void setup() {
+        Clock clock = Clock.systemUTC();
+        ECKey serviceKey = new ECKey.Builder(EphemeralKeys.generate(new SecureRandom())).keyID("svc").build();
+        ims = MockIms.create("transaction-search", serviceKey.toPublicJWK(), clock);
+        SessionKeyStore sessions = new SessionKeyStore(clock);
+        KeyExchangeEndpoint kx = KeyExchangeEndpoint.builder(ims.issuer(), "transaction-search", serviceKey, ims.jwksSource(), sessions)
+                .clock(clock).build();
+        MockIms.Session s = ims.exchange(kx, "alice", "search:read");
+        HttpAuthorizationDetail limit = new HttpAuthorizationDetail("GET", "/search", Map.of("account", "12345"));
+        sessionToken = ims.token(s).detail(limit).mint();
+        jwksToken = ims.jwksToken("alice", "search:read").audience("transaction-search").detail(limit).mint();
+        verifier = new TokenVerifier(ims.issuer(), "transaction-search", sessions, ims.jwksSource(), clock);
+    }
+
+    @TearDown
+    public void tearDown() {
+        ims.close();
+    }
+
+    @Benchmark
+    public VerifiedToken sessionTokenVerifyAndGuard() {
+        VerifiedToken t = verifier.verify(sessionToken);
+        guard.enforce(t, "GET", "/search", query);
+        return t;
+    }
+
+    @Benchmark
+    public VerifiedToken jwksTokenVerifyAndGuard() {
+        VerifiedToken t = verifier.verify(jwksToken);
+        guard.enforce(t, "GET", "/search", query);
+        return t;
+    }
+}

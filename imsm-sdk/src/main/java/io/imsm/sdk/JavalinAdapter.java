@@ -1,0 +1,43 @@
+package io.imsm.sdk;
+
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import io.javalin.http.Handler;
+
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * Mounts a {@link KeyExchangeEndpoint} on a Javalin 7 app (Jetty 12 underneath):
+ * {@code JavalinAdapter.mount(config.routes, "/imsm/kx", endpoint)} registers {@code POST /imsm/kx}
+ * (offers) and {@code DELETE /imsm/kx/{sid}} (revocations). Javalin is an optional dependency of the
+ * SDK; only services that use this class need it.
+ */
+public final class JavalinAdapter {
+    private JavalinAdapter() {}
+
+    public static void mount(RoutesConfig routes, String path, KeyExchangeEndpoint endpoint) {
+        Objects.requireNonNull(endpoint, "endpoint");
+        String base = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+        routes.post(base, handler(endpoint, ""));
+        routes.delete(base + "/{sid}", ctx -> respond(ctx, endpoint, "/" + ctx.pathParam("sid")));
+    }
+
+    /** A handler for one route whose path suffix (after the mount point) is fixed. */
+    public static Handler handler(KeyExchangeEndpoint endpoint, String pathSuffix) {
+        return ctx -> respond(ctx, endpoint, pathSuffix);
+    }
+
+    private static void respond(Context ctx, KeyExchangeEndpoint endpoint, String suffix) {
+        Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        ctx.headerMap().forEach(headers::put);
+        byte[] body = ctx.bodyAsBytes();
+        KeyExchangeEndpoint.Response r = endpoint.handle(ctx.method().name(), suffix, headers, body);
+        ctx.status(r.status());
+        r.headers().forEach(ctx::header);
+        if (r.body().length > 0 && r.status() != 204) {
+            ctx.result(r.body());
+        }
+    }
+}
