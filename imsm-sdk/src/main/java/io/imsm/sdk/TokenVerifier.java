@@ -47,6 +47,13 @@ public final class TokenVerifier {
     private final JwksSource imsKeys;
     private final Clock clock;
     private final Duration maxSkew;
+    /**
+     * Verified ES256 tokens by their exact compact form, until their {@code exp} (+ skew). ECDSA
+     * verification costs ~0.6 ms; a hit costs a map lookup and the time checks. Keyed by the exact
+     * string, so a differently encoded variant of a token is simply verified in full.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<String, VerifiedToken> jwksCache = new java.util.concurrent.ConcurrentHashMap<>();
+    static final int JWKS_CACHE_MAX = 10_000;
 
     /** With a 60 s clock skew. */
     public TokenVerifier(String issuer, String serviceId, SessionKeyStore sessions, JwksSource imsKeys, Clock clock) {
@@ -136,6 +143,27 @@ public final class TokenVerifier {
     }
 
     private VerifiedToken verifyJwks(String token) {
+        VerifiedToken hit = jwksCache.get(token);
+        if (hit != null) {
+            java.time.Instant now = clock.instant();
+            if (now.isBefore(hit.expiresAt().plus(maxSkew))) {
+                return hit;
+            }
+            jwksCache.remove(token); // expired: the full check below reports it as such
+        }
+        VerifiedToken verified = verifyJwksUncached(token);
+        if (jwksCache.size() >= JWKS_CACHE_MAX) {
+            java.time.Instant now = clock.instant();
+            jwksCache.values().removeIf(v -> !now.isBefore(v.expiresAt().plus(maxSkew)));
+            if (jwksCache.size() >= JWKS_CACHE_MAX) {
+                jwksCache.clear();
+            }
+        }
+        jwksCache.put(token, verified);
+        return verified;
+    }
+
+    private VerifiedToken verifyJwksUncached(String token) {
         try {
             try {
                 return jwksToken(verifier.verifyEs256(token, imsKeys.keys()));
