@@ -6,10 +6,10 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import java.util.stream.Collectors;
 
 /** Turns Jackson's errors into short messages naming the field, without echoing the input. */
-final class JsonErrors {
+public final class JsonErrors {
     private JsonErrors() {}
 
-    static String describe(Throwable t) {
+    public static String describe(Throwable t) {
         Throwable c = t;
         while (c != null && !(c instanceof com.fasterxml.jackson.core.JsonProcessingException)) {
             c = c.getCause();

@@ -23,6 +23,11 @@ import java.util.TreeSet;
 
 /** The HTML pages. Same services as the API; forms carry the session's CSRF token. */
 public final class Pages {
+    /** The API's JSON rules (snake_case, unknown fields refused) for pasted service definitions. */
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = io.imsm.server.web.HttpServer.jsonMapper();
+    private static final com.fasterxml.jackson.databind.ObjectWriter PRETTY = io.imsm.server.web.HttpServer.jsonMapper()
+            .setSerializationInclusion(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+            .writerWithDefaultPrettyPrinter();
     private final IdentityService identity;
     private final AdminService admin;
     private final CatalogService catalog;
@@ -68,6 +73,10 @@ public final class Pages {
         r.post("/admin/users/{id}/roles", this::adminRoles);
         r.post("/admin/users/{id}/status", this::adminStatus);
         r.post("/admin/users/{id}/mfa-reset", this::adminMfaReset);
+        r.get("/admin/services", this::adminServices);
+        r.post("/admin/services", this::adminServicePut);
+        r.get("/admin/services/{id}", this::adminService);
+        r.post("/admin/services/{id}/delete", this::adminServiceDelete);
         r.get("/services/{id}", this::serviceForm);
         r.post("/services/{id}", this::serviceSubmit);
         r.post("/sessions/{sid}/revoke", this::revokeToken);
@@ -335,6 +344,83 @@ public final class Pages {
             ctx.html(renderer.render("admin_user.jte", new Views.AdminUser(nav(c), admin.getUser(c, ctx.pathParam("id")),
                     null, e.getMessage())));
         }
+    }
+
+    // ------------------------------------------------------------ admin: service catalog
+
+    private void adminServices(Context ctx) {
+        Caller c = ready(ctx);
+        if (c == null) {
+            return;
+        }
+        renderServices(ctx, c, "", ctx.queryParam("done"), null);
+    }
+
+    private void renderServices(Context ctx, Caller c, String json, String message, String error) {
+        noStore(ctx);
+        ctx.html(renderer.render("admin_services.jte", new Views.AdminServices(nav(c), catalog.list(c), json, message, error)));
+    }
+
+    /** Registers or replaces the service the pasted JSON defines (same rules as PUT /api/v1/admin/services/{id}). */
+    private void adminServicePut(Context ctx) {
+        Caller c = auth.require(ctx, true).requireAdmin();
+        String json = ctx.formParam("definition");
+        try {
+            ServiceDefinition def = parseDefinition(json);
+            if (def.id() == null || def.id().isBlank()) {
+                throw new ImsmException.Invalid("The definition needs an id.");
+            }
+            CatalogService.Applied a = catalog.put(c, def.id(), def);
+            String outcome = switch (a.outcome()) {
+                case CREATED -> "Created";
+                case UPDATED -> "Updated";
+                case UNCHANGED -> "Unchanged";
+            };
+            renderServices(ctx, c, "", outcome + ": " + a.service().id() + ".", null);
+        } catch (ImsmException.Invalid e) {
+            ctx.status(e.code().status());
+            renderServices(ctx, c, json == null ? "" : json, null, e.getMessage());
+        }
+    }
+
+    private void adminService(Context ctx) {
+        Caller c = ready(ctx);
+        if (c == null) {
+            return;
+        }
+        ServiceDefinition svc = catalog.get(c, ctx.pathParam("id"));
+        String json;
+        try {
+            json = PRETTY.writeValueAsString(svc);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        noStore(ctx);
+        ctx.html(renderer.render("admin_service.jte", new Views.AdminService(nav(c), svc, json)));
+    }
+
+    private void adminServiceDelete(Context ctx) {
+        Caller c = auth.require(ctx, true).requireAdmin();
+        catalog.delete(c, ctx.pathParam("id"));
+        ctx.redirect("/admin/services?done=Service+deleted.");
+    }
+
+    private static ServiceDefinition parseDefinition(String json) {
+        if (json == null || json.isBlank()) {
+            throw new ImsmException.Invalid("Paste the service definition as a JSON object.");
+        }
+        ServiceDefinition def;
+        try {
+            def = JSON.readValue(json, ServiceDefinition.class);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
+            String where = at == null || at.getLineNr() < 1 ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
+            throw new ImsmException.Invalid("The definition is not valid JSON: " + io.imsm.server.web.JsonErrors.describe(e) + where + ".");
+        }
+        if (def == null) {
+            throw new ImsmException.Invalid("Paste the service definition as a JSON object.");
+        }
+        return def;
     }
 
     // ------------------------------------------------------------ tokens

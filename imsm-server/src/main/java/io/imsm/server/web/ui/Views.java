@@ -50,5 +50,12 @@ public final class Views {
 
     public record AdminUser(Nav nav, User user, String message, String error) {}
 
+    /** The service catalog; {@code json} is the register form's textarea (kept on errors). */
+    public record AdminServices(Nav nav, List<io.imsm.server.access.ServiceDefinition> services, String json,
+                                String message, String error) {}
+
+    /** One service: its definition as pretty JSON, shown and prefilled in the edit form. */
+    public record AdminService(Nav nav, io.imsm.server.access.ServiceDefinition service, String json) {}
+
     public record Invite(String token, String username, int minLength, String error, boolean done) {}
 }
