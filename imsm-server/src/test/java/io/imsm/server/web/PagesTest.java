@@ -375,6 +375,15 @@ class PagesTest {
     // ------------------------------------------------------------ helpers
 
     /** A user created through the admin API and onboarded entirely through the pages. */
+    @Test
+    void whenConfirmationTextIsCraftedInTheLink_thenItIsNotShown() {
+        People.Person p = People.ready(s, "link-victim", List.of());
+        Http c = pageLogin(p);
+        assertThat(c.get("/settings?done=Phone+saved.").body()).contains("id=\"message\">Phone saved.</p>");
+        String crafted = c.get("/settings?done=" + enc("Your account is locked, call +1 555 0100")).body();
+        assertThat(crafted).doesNotContain("call +1 555").doesNotContain("id=\"message\"");
+    }
+
     private record Onboarded(String id, Http client, String password, String secret, List<String> recoveryCodes,
                              Http.Res enrollPage, Http.Res codesPage) {}
 

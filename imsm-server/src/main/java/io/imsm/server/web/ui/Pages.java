@@ -161,7 +161,7 @@ public final class Pages {
         if (c == null) {
             return;
         }
-        renderSettings(ctx, c, ctx.queryParam("done"), null);
+        renderSettings(ctx, c, done(ctx), null);
     }
 
     private void renderSettings(Context ctx, Caller c, String message, String error) {
@@ -284,7 +284,7 @@ public final class Pages {
         if (c == null) {
             return;
         }
-        renderUsers(ctx, c, ctx.queryParam("done"), null);
+        renderUsers(ctx, c, done(ctx), null);
     }
 
     private void renderUsers(Context ctx, Caller c, String message, String error) {
@@ -319,7 +319,7 @@ public final class Pages {
             return;
         }
         ctx.html(renderer.render("admin_user.jte", new Views.AdminUser(nav(c), admin.getUser(c, ctx.pathParam("id")),
-                ctx.queryParam("done"), null)));
+                done(ctx), null)));
     }
 
     private void adminRoles(Context ctx) {
@@ -353,7 +353,7 @@ public final class Pages {
         if (c == null) {
             return;
         }
-        renderServices(ctx, c, "", ctx.queryParam("done"), null);
+        renderServices(ctx, c, "", done(ctx), null);
     }
 
     private void renderServices(Context ctx, Caller c, String json, String message, String error) {
@@ -542,6 +542,15 @@ public final class Pages {
     }
 
     // ------------------------------------------------------------ helpers
+
+    /** Confirmation messages after a redirect. Only our own texts are shown, so a crafted link cannot put words on our pages. */
+    private static final java.util.Set<String> DONE_MESSAGES = java.util.Set.of("Phone saved.", "Session ended.",
+            "Authenticator removed.", "Password changed.", "Roles saved.", "Status changed.", "Second factor reset.", "Service deleted.");
+
+    private static String done(Context ctx) {
+        String d = ctx.queryParam("done");
+        return d != null && DONE_MESSAGES.contains(d) ? d : null;
+    }
 
     /** Logged-in caller for a GET page, or a redirect to /login (returns null then). */
     private Caller loggedIn(Context ctx) {
