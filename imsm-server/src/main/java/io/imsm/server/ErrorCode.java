@@ -19,6 +19,7 @@ public enum ErrorCode {
     MFA_ENROLLMENT_REQUIRED("mfa_enrollment_required", 403, "A second factor must be enrolled first"),
     FORBIDDEN("forbidden", 403, "Not allowed"),
     NOT_FOUND("not_found", 404, "Not found"),
+    METHOD_NOT_ALLOWED("method_not_allowed", 405, "Method not allowed"),
     CONFLICT("conflict", 409, "Conflict with the current state"),
     PAYLOAD_TOO_LARGE("payload_too_large", 413, "The request body is too large"),
     UNSUPPORTED_MEDIA_TYPE("unsupported_media_type", 415, "Unsupported content type"),

@@ -31,14 +31,16 @@ public final class ErrorMapper {
     public void handleHttp(HttpResponseException e, Context ctx) {
         ErrorCode code = switch (e.getStatus()) {
             case 404 -> ErrorCode.NOT_FOUND;
-            case 405 -> ErrorCode.INVALID_REQUEST;
+            case 405 -> ErrorCode.METHOD_NOT_ALLOWED;
             case 413 -> ErrorCode.PAYLOAD_TOO_LARGE;
             case 415 -> ErrorCode.UNSUPPORTED_MEDIA_TYPE;
             case 400 -> ErrorCode.INVALID_REQUEST;
             default -> e.getStatus() >= 500 ? ErrorCode.INTERNAL : ErrorCode.INVALID_REQUEST;
         };
         String detail = code == ErrorCode.PAYLOAD_TOO_LARGE ? "The request body is larger than this server accepts."
-                : code == ErrorCode.NOT_FOUND ? "There is nothing at " + safePath(ctx) + "." : code.title() + ".";
+                : code == ErrorCode.NOT_FOUND ? "There is nothing at " + safePath(ctx) + "."
+                : code == ErrorCode.METHOD_NOT_ALLOWED ? safePath(ctx) + " does not take " + ctx.method().name() + "."
+                : code.title() + ".";
         respond(ctx, code, detail, 0);
     }
 

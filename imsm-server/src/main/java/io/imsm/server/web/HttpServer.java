@@ -65,6 +65,7 @@ public final class HttpServer {
             c.jetty.port = port;
             c.concurrency.useVirtualThreads = true;
             c.http.maxRequestSize = cfg.server().maxBodyBytes();
+            c.http.prefer405over404 = true;
             c.jsonMapper(new JavalinJackson(jsonMapper(), true));
             c.startup.showJavalinBanner = false;
             c.staticFiles.add(s -> {

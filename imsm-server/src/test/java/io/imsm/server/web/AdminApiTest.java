@@ -214,6 +214,10 @@ class AdminApiTest {
         assertThat(login.status()).isEqualTo(401);
         assertThat(admin.get("/api/v1/admin/users", "Authorization", BEARER).json().path("total").asLong()).isEqualTo(before);
         assertThat(admin.get("/api/v1/admin/users/does-not-exist", "Authorization", BEARER).status()).isEqualTo(404);
+        Http.Res wrongMethod = admin.delete("/api/v1/admin/users", "Authorization", BEARER);
+        assertThat(wrongMethod.status()).isEqualTo(405);
+        assertThat(wrongMethod.code()).isEqualTo("method_not_allowed");
+        assertThat(admin.get("/api/v1/nothing-here", "Authorization", BEARER).code()).isEqualTo("not_found");
     }
 
     @Test
