@@ -2,6 +2,7 @@ package io.imsm.server.browser;
 
 import io.imsm.server.identity.Totp;
 import io.imsm.server.support.Http;
+import io.imsm.server.support.HeadlessChromium;
 import io.imsm.server.support.People;
 import io.imsm.server.support.TestDatabases;
 import io.imsm.server.support.TestServer;
@@ -16,23 +17,17 @@ import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
-import org.openqa.selenium.logging.LoggingPreferences;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.logging.Level;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -44,37 +39,18 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class BrowserLoginTest {
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     private static final Path SCREENSHOTS = Path.of(System.getProperty("basedir", ".")).resolve("target/screenshots");
 
     private TestServer s;
-    private ChromeDriverService service;
+    private HeadlessChromium chromium;
     private WebDriver driver;
     private WebDriverWait wait;
-    private Path profile;
 
     @BeforeAll
     void start() throws IOException {
-        assertThat(Files.isExecutable(CHROMIUM))
-                .as("Chromium is needed for the browser tests but %s is missing or not executable (apt-get install chromium)", CHROMIUM)
-                .isTrue();
-        assertThat(Files.isExecutable(CHROMEDRIVER))
-                .as("ChromeDriver is needed for the browser tests but %s is missing or not executable (apt-get install chromium-driver)",
-                        CHROMEDRIVER)
-                .isTrue();
         s = TestServer.start(TestDatabases.Kind.H2);
-        profile = Files.createTempDirectory("imsm-chromium");
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toString());
-        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1280,900",
-                "--user-data-dir=" + profile);
-        LoggingPreferences logs = new LoggingPreferences();
-        logs.enable(LogType.BROWSER, Level.ALL);
-        options.setCapability("goog:loggingPrefs", logs);
-        service = new ChromeDriverService.Builder().usingDriverExecutable(new File(CHROMEDRIVER.toString())).usingAnyFreePort().build();
-        driver = new ChromeDriver(service, options);
+        chromium = HeadlessChromium.start(1280, 900);
+        driver = chromium.driver;
         wait = new WebDriverWait(driver, Duration.ofSeconds(20));
         Files.createDirectories(SCREENSHOTS);
     }
@@ -82,20 +58,12 @@ class BrowserLoginTest {
     @AfterAll
     void stop() throws IOException {
         try {
-            if (driver != null) {
-                driver.quit();
-            }
-            if (service != null) {
-                service.stop();
+            if (chromium != null) {
+                chromium.close();
             }
         } finally {
             if (s != null) {
                 s.close();
-            }
-            if (profile != null) {
-                try (Stream<Path> files = Files.walk(profile)) {
-                    files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                }
             }
         }
     }

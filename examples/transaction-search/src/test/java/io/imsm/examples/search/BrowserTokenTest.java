@@ -3,6 +3,7 @@ package io.imsm.examples.search;
 import io.imsm.server.app.Config;
 import io.imsm.server.app.ConfigLoader;
 import io.imsm.server.identity.Totp;
+import io.imsm.server.support.HeadlessChromium;
 import io.imsm.server.support.MutableClock;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -12,15 +13,11 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -30,62 +27,41 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** A person in a real browser: log in, pick the demo service, fill the form, get the token, use it. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class BrowserTokenTest {
-    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     static final Path SCREENSHOTS = Path.of(System.getProperty("basedir", ".")).resolve("target/screenshots");
     MutableClock clock = MutableClock.startingNow();
     DemoMain.Demo demo;
-    ChromeDriverService service;
+    HeadlessChromium chromium;
     WebDriver driver;
-    Path profile;
 
     @BeforeAll
     void start() throws Exception {
-        assertThat(Files.isExecutable(CHROMIUM)).as("install Debian's chromium for the browser tests").isTrue();
-        assertThat(Files.isExecutable(CHROMEDRIVER)).as("install Debian's chromium-driver for the browser tests").isTrue();
         Path data = Files.createTempDirectory("imsm-demo-browser");
         Config cfg = ConfigLoader.load(Optional.empty(), Map.of(), new HashMap<>(Map.of("server.port", "0", "data_dir", data.toString(),
                 "passwords.argon2_memory_kib", "1024", "passwords.argon2_iterations", "1")));
         demo = DemoMain.start(cfg, clock, Map.of(), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-        profile = Files.createTempDirectory("imsm-chromium");
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toString());
-        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1280,1000",
-                "--user-data-dir=" + profile);
-        service = new ChromeDriverService.Builder().usingDriverExecutable(new File(CHROMEDRIVER.toString())).usingAnyFreePort().build();
-        driver = new ChromeDriver(service, options);
+        chromium = HeadlessChromium.start(1280, 1000);
+        driver = chromium.driver;
         Files.createDirectories(SCREENSHOTS);
     }
 
     @AfterAll
     void stop() throws Exception {
         try {
-            if (driver != null) {
-                driver.quit();
-            }
-            if (service != null) {
-                service.stop();
+            if (chromium != null) {
+                chromium.close();
             }
         } finally {
             if (demo != null) {
                 demo.close();
-            }
-            if (profile != null) {
-                try (Stream<Path> files = Files.walk(profile)) {
-                    files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                }
             }
         }
     }
