@@ -3,7 +3,6 @@ package io.imsm.server.store;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import org.flywaydb.core.Flyway;
-import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
@@ -71,15 +70,8 @@ public final class Database implements AutoCloseable {
 
     public DataSource dataSource() { return dataSource; }
 
-    public Jdbi jdbi() { return jdbi; }
-
     @Override
     public void close() {
         dataSource.close();
-    }
-
-    /** For stores: the handle a service's transaction passes down. */
-    public static Handle requireHandle(Handle h) {
-        return Objects.requireNonNull(h, "handle");
     }
 }

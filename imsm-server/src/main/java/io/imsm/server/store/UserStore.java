@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /** SQL for users, their roles and recovery codes. Runs inside the caller's transaction; never commits. */
 public final class UserStore {
@@ -212,9 +211,5 @@ public final class UserStore {
     static Instant instant(ResultSet rs, String col) throws SQLException {
         OffsetDateTime t = rs.getObject(col, OffsetDateTime.class);
         return t == null ? null : t.toInstant();
-    }
-
-    static Set<String> sorted(Set<String> s) {
-        return s.stream().sorted().collect(Collectors.toCollection(java.util.LinkedHashSet::new));
     }
 }
