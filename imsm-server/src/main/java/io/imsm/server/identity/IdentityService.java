@@ -29,6 +29,11 @@ public final class IdentityService {
     /** How long a session may sit between a correct password and the second factor. */
     static final Duration SECOND_FACTOR_WINDOW = Duration.ofMinutes(5);
     static final int RECOVERY_CODE_COUNT = 10;
+    /**
+     * last_seen_at is written at most this often, so a burst of requests costs one write, not one each;
+     * a session may therefore reach its idle timeout up to this much early.
+     */
+    static final Duration TOUCH_INTERVAL = Duration.ofSeconds(30);
     private static final String LOGIN_FAILED = "Wrong username, password or code.";
 
     private final Database db;
@@ -252,7 +257,9 @@ public final class IdentityService {
                 sessions.end(h, hash, now);
                 return Optional.<Caller>empty();
             }
-            sessions.touch(h, hash, now);
+            if (!now.isBefore(s.get().lastSeenAt().plus(TOUCH_INTERVAL))) {
+                sessions.touch(h, hash, now);
+            }
             return Optional.of(new Caller(user.get(), s.get(), false, mfa.current().requires(user.get().roles()), ip));
         });
     }

@@ -16,6 +16,7 @@ import javax.sql.DataSource;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
@@ -27,29 +28,25 @@ import java.util.function.Function;
  */
 public final class LoginThrottle {
     private final Function<String, Bucket> buckets;
-    private final BucketConfiguration ipConfig;
-    private final BucketConfiguration accountConfig;
 
-    private LoginThrottle(Function<String, Bucket> buckets, Config.Login cfg) {
-        this.buckets = buckets;
-        this.ipConfig = BucketConfiguration.builder()
+    /** @param factory makes (or finds) the bucket for a key with the given limits */
+    private LoginThrottle(Config.Login cfg, BiFunction<String, BucketConfiguration, Bucket> factory) {
+        BucketConfiguration ipConfig = BucketConfiguration.builder()
                 .addLimit(l -> l.capacity(cfg.attemptsPerIpPerMinute()).refillGreedy(cfg.attemptsPerIpPerMinute(), Duration.ofMinutes(1)))
                 .build();
-        this.accountConfig = BucketConfiguration.builder()
+        BucketConfiguration accountConfig = BucketConfiguration.builder()
                 .addLimit(l -> l.capacity(cfg.maxFailuresPerAccount())
                         .refillIntervally(cfg.maxFailuresPerAccount(), Duration.ofSeconds(cfg.lockoutSeconds())))
                 .build();
+        this.buckets = key -> factory.apply(key, key.startsWith("ip:") ? ipConfig : accountConfig);
     }
 
     public static LoginThrottle inMemory(Config.Login cfg, Clock clock) {
         TimeMeter meter = meter(clock);
         Cache<String, Bucket> cache = Caffeine.newBuilder().maximumSize(100_000)
                 .expireAfterAccess(Duration.ofSeconds(Math.max(cfg.lockoutSeconds(), 60) * 2)).build();
-        LoginThrottle[] self = new LoginThrottle[1];
-        self[0] = new LoginThrottle(key -> cache.get(key, k -> Bucket.builder()
-                .addLimit(k.startsWith("ip:") ? self[0].ipConfig.getBandwidths()[0] : self[0].accountConfig.getBandwidths()[0])
-                .withCustomTimePrecision(meter).build()), cfg);
-        return self[0];
+        return new LoginThrottle(cfg, (key, limits) -> cache.get(key, k -> Bucket.builder()
+                .addLimit(limits.getBandwidths()[0]).withCustomTimePrecision(meter).build()));
     }
 
     public static LoginThrottle shared(DataSource dataSource, Config.Login cfg, Clock clock) {
@@ -58,10 +55,7 @@ public final class LoginThrottle {
                 .table("rate_limit_buckets").idColumn("id").stateColumn("state")
                 .clientClock(meter(clock))
                 .build();
-        LoginThrottle[] self = new LoginThrottle[1];
-        self[0] = new LoginThrottle(key -> proxies.builder()
-                .build(key, () -> key.startsWith("ip:") ? self[0].ipConfig : self[0].accountConfig), cfg);
-        return self[0];
+        return new LoginThrottle(cfg, (key, limits) -> proxies.builder().build(key, () -> limits));
     }
 
     /** Spends one attempt of this client address; returns seconds to wait, 0 when allowed. */
