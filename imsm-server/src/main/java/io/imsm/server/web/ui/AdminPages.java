@@ -1,0 +1,215 @@
+package io.imsm.server.web.ui;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import io.imsm.server.access.CatalogService;
+import io.imsm.server.access.ServiceDefinition;
+import io.imsm.server.identity.AdminService;
+import io.imsm.server.identity.User;
+import io.imsm.server.web.HttpServer;
+import io.imsm.server.ImsmException;
+import io.imsm.server.identity.Caller;
+import io.imsm.server.web.WebAuth;
+import io.imsm.server.web.WebSupport;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+import static io.imsm.server.web.ui.PageSupport.done;
+import static io.imsm.server.web.ui.PageSupport.nav;
+import static io.imsm.server.web.ui.PageSupport.noStore;
+
+/** The admin area's pages: users and the service catalog. */
+public final class AdminPages {
+    /** The API's JSON rules (snake_case, unknown fields refused) for pasted service definitions. */
+    private static final ObjectMapper JSON = HttpServer.jsonMapper();
+    private static final ObjectWriter PRETTY = HttpServer.jsonMapper()
+            .setSerializationInclusion(JsonInclude.Include.NON_NULL)
+            .writerWithDefaultPrettyPrinter();
+    private final AdminService admin;
+    private final CatalogService catalog;
+    private final WebAuth auth;
+    private final PageSupport support;
+    private final PageRenderer renderer;
+    private final Supplier<String> publicUrl;
+
+    AdminPages(AdminService admin, CatalogService catalog, WebAuth auth, PageSupport support, PageRenderer renderer,
+               Supplier<String> publicUrl) {
+        this.admin = Objects.requireNonNull(admin);
+        this.catalog = Objects.requireNonNull(catalog);
+        this.auth = Objects.requireNonNull(auth);
+        this.support = Objects.requireNonNull(support);
+        this.renderer = Objects.requireNonNull(renderer);
+        this.publicUrl = Objects.requireNonNull(publicUrl);
+    }
+
+    void register(RoutesConfig r) {
+        r.get("/admin/users", this::adminUsers);
+        r.post("/admin/users", this::adminCreate);
+        r.get("/admin/users/{id}", this::adminUser);
+        r.post("/admin/users/{id}/roles", this::adminRoles);
+        r.post("/admin/users/{id}/status", this::adminStatus);
+        r.post("/admin/users/{id}/mfa-reset", this::adminMfaReset);
+        r.get("/admin/services", this::adminServices);
+        r.post("/admin/services", this::adminServicePut);
+        r.get("/admin/services/{id}", this::adminService);
+        r.post("/admin/services/{id}/delete", this::adminServiceDelete);
+    }
+
+
+    private void adminUsers(Context ctx) {
+        Caller c = support.ready(ctx);
+        if (c == null) {
+            return;
+        }
+        renderUsers(ctx, c, done(ctx), null);
+    }
+
+    private void renderUsers(Context ctx, Caller c, String message, String error) {
+        String search = ctx.queryParam("search");
+        AdminService.Page p = admin.listUsers(c, search, WebSupport.intParam(ctx, "offset", 0), WebSupport.intParam(ctx, "limit", 50));
+        noStore(ctx);
+        ctx.html(renderer.render("admin_users.jte", new Views.AdminUsers(nav(c), p.users(), p.total(), p.offset(), p.limit(),
+                search == null ? "" : search, message, error)));
+    }
+
+    private void adminCreate(Context ctx) {
+        Caller c = auth.require(ctx, true).requireAdmin();
+        String password = ctx.formParam("password");
+        boolean invite = password == null || password.isEmpty();
+        try {
+            AdminService.Created created = admin.createUser(c, new AdminService.NewUser(ctx.formParam("username"),
+                    ctx.formParam("display_name"), ctx.formParam("email"), null, splitRoles(ctx.formParam("roles")),
+                    invite ? null : password, invite, null));
+            String msg = "Created " + created.user().username() + "."
+                    + (invite ? " Send this one-time invite link (valid 72 hours): " + publicUrl.get() + "/invite/" + created.inviteToken()
+                              : " The user must change the password at first login.");
+            renderUsers(ctx, c, msg, null);
+        } catch (ImsmException.Invalid | ImsmException.Conflict e) {
+            ctx.status(e.code().status());
+            renderUsers(ctx, c, null, e.getMessage());
+        }
+    }
+
+    private void adminUser(Context ctx) {
+        Caller c = support.ready(ctx);
+        if (c == null) {
+            return;
+        }
+        ctx.html(renderer.render("admin_user.jte", new Views.AdminUser(nav(c), admin.getUser(c, ctx.pathParam("id")),
+                done(ctx), null)));
+    }
+
+    private void adminRoles(Context ctx) {
+        adminAction(ctx, c -> admin.setRoles(c, ctx.pathParam("id"), splitRoles(ctx.formParam("roles"))), "Roles+saved.");
+    }
+
+    private void adminStatus(Context ctx) {
+        adminAction(ctx, c -> admin.setStatus(c, ctx.pathParam("id"), ctx.formParam("status")), "Status+changed.");
+    }
+
+    private void adminMfaReset(Context ctx) {
+        adminAction(ctx, c -> admin.resetSecondFactor(c, ctx.pathParam("id")), "Second+factor+reset.");
+    }
+
+    private void adminAction(Context ctx, java.util.function.Function<Caller, User> action, String done) {
+        Caller c = auth.require(ctx, true).requireAdmin();
+        try {
+            User u = action.apply(c);
+            ctx.redirect("/admin/users/" + u.id() + "?done=" + done);
+        } catch (ImsmException.Invalid | ImsmException.Conflict e) {
+            ctx.status(e.code().status());
+            ctx.html(renderer.render("admin_user.jte", new Views.AdminUser(nav(c), admin.getUser(c, ctx.pathParam("id")),
+                    null, e.getMessage())));
+        }
+    }
+
+    // ------------------------------------------------------------ admin: service catalog
+
+    private void adminServices(Context ctx) {
+        Caller c = support.ready(ctx);
+        if (c == null) {
+            return;
+        }
+        renderServices(ctx, c, "", done(ctx), null);
+    }
+
+    private void renderServices(Context ctx, Caller c, String json, String message, String error) {
+        noStore(ctx);
+        ctx.html(renderer.render("admin_services.jte", new Views.AdminServices(nav(c), catalog.list(c), json, message, error)));
+    }
+
+    /** Registers or replaces the service the pasted JSON defines (same rules as PUT /api/v1/admin/services/{id}). */
+    private void adminServicePut(Context ctx) {
+        Caller c = auth.require(ctx, true).requireAdmin();
+        String json = ctx.formParam("definition");
+        try {
+            ServiceDefinition def = parseDefinition(json);
+            if (def.id() == null || def.id().isBlank()) {
+                throw new ImsmException.Invalid("The definition needs an id.");
+            }
+            CatalogService.Applied a = catalog.put(c, def.id(), def);
+            String outcome = switch (a.outcome()) {
+                case CREATED -> "Created";
+                case UPDATED -> "Updated";
+                case UNCHANGED -> "Unchanged";
+            };
+            renderServices(ctx, c, "", outcome + ": " + a.service().id() + ".", null);
+        } catch (ImsmException.Invalid e) {
+            ctx.status(e.code().status());
+            renderServices(ctx, c, json == null ? "" : json, null, e.getMessage());
+        }
+    }
+
+    private void adminService(Context ctx) {
+        Caller c = support.ready(ctx);
+        if (c == null) {
+            return;
+        }
+        ServiceDefinition svc = catalog.get(c, ctx.pathParam("id"));
+        String json;
+        try {
+            json = PRETTY.writeValueAsString(svc);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        noStore(ctx);
+        ctx.html(renderer.render("admin_service.jte", new Views.AdminService(nav(c), svc, json)));
+    }
+
+    private void adminServiceDelete(Context ctx) {
+        Caller c = auth.require(ctx, true).requireAdmin();
+        catalog.delete(c, ctx.pathParam("id"));
+        ctx.redirect("/admin/services?done=Service+deleted.");
+    }
+
+    private static ServiceDefinition parseDefinition(String json) {
+        if (json == null || json.isBlank()) {
+            throw new ImsmException.Invalid("Paste the service definition as a JSON object.");
+        }
+        ServiceDefinition def;
+        try {
+            def = JSON.readValue(json, ServiceDefinition.class);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
+            String where = at == null || at.getLineNr() < 1 ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
+            throw new ImsmException.Invalid("The definition is not valid JSON: " + io.imsm.server.web.JsonErrors.describe(e) + where + ".");
+        }
+        if (def == null) {
+            throw new ImsmException.Invalid("Paste the service definition as a JSON object.");
+        }
+        return def;
+    }
+
+    private static List<String> splitRoles(String s) {
+        if (s == null || s.isBlank()) {
+            return List.of();
+        }
+        return Arrays.stream(s.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
+    }
+}
