@@ -2,6 +2,7 @@ package io.imsm.server.app;
 
 import io.imsm.server.access.CatalogService;
 import io.imsm.server.audit.AuditLog;
+import io.imsm.server.identity.AccountService;
 import io.imsm.server.identity.AdminService;
 import io.imsm.server.identity.BearerAuthenticator;
 import io.imsm.server.identity.Bootstrap;
@@ -50,6 +51,7 @@ public final class Services {
     public final MfaPolicies mfaPolicies;
     public final SigningKeys signingKeys;
     public final IdentityService identity;
+    public final AccountService account;
     public final AdminService admin;
     public final Bootstrap bootstrap;
     public final BearerAuthenticator bearer;
@@ -71,8 +73,10 @@ public final class Services {
         this.mfaPolicies = new MfaPolicies(ctx.database(), settingsStore);
         this.signingKeys = new SigningKeys(ctx.database(), keyStore, ctx.kek(), ctx.clock(), ctx.random());
         String issuerName = "IMSM " + ctx.config().publicUri().getHost();
-        this.identity = new IdentityService(ctx.database(), userStore, sessionStore, inviteStore, audit, hasher,
-                passwordPolicy, throttle, mfaPolicies, ctx.kek(), secrets, ctx.clock(), cfg.sessions(), issuerName);
+        this.identity = new IdentityService(ctx.database(), userStore, sessionStore, audit, hasher, throttle, mfaPolicies,
+                ctx.kek(), secrets, ctx.clock(), cfg.sessions());
+        this.account = new AccountService(ctx.database(), userStore, sessionStore, inviteStore, audit, hasher, passwordPolicy,
+                throttle, ctx.kek(), secrets, ctx.clock(), cfg.sessions(), issuerName);
         this.admin = new AdminService(ctx.database(), userStore, sessionStore, inviteStore, audit, hasher, passwordPolicy,
                 mfaPolicies, secrets, ctx.clock());
         this.catalog = new CatalogService(ctx.database(), serviceStore, audit, ctx.clock());

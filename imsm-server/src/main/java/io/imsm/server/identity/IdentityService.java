@@ -6,7 +6,6 @@ import io.imsm.server.app.Config;
 import io.imsm.server.audit.AuditLog;
 import io.imsm.server.keys.KeyEncryptionKey;
 import io.imsm.server.store.Database;
-import io.imsm.server.store.InviteStore;
 import io.imsm.server.store.SessionStore;
 import io.imsm.server.store.UserStore;
 import org.jdbi.v3.core.Handle;
@@ -14,21 +13,19 @@ import org.jdbi.v3.core.Handle;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * People logging in and looking after their own account: password + second factor, browser
- * sessions, password change, TOTP enrollment, recovery codes, phone, session list. Every method is
- * one use case and opens its own transaction.
+ * People logging in and their browser sessions: password + second factor, session cookies, idle and
+ * absolute timeouts, logout. What people do with their own account afterwards is
+ * {@link AccountService}. Every method is one use case and opens its own transaction.
  */
 public final class IdentityService {
     /** How long a session may sit between a correct password and the second factor. */
     static final Duration SECOND_FACTOR_WINDOW = Duration.ofMinutes(5);
-    static final int RECOVERY_CODE_COUNT = 10;
     /**
      * last_seen_at is written at most this often, so a burst of requests costs one write, not one each;
      * a session may therefore reach its idle timeout up to this much early.
@@ -39,35 +36,29 @@ public final class IdentityService {
     private final Database db;
     private final UserStore users;
     private final SessionStore sessions;
-    private final InviteStore invites;
     private final AuditLog audit;
     private final PasswordHasher hasher;
-    private final PasswordPolicy policy;
     private final LoginThrottle throttle;
     private final MfaPolicies mfa;
     private final KeyEncryptionKey kek;
     private final Secrets secrets;
     private final Clock clock;
     private final Config.Sessions sessionCfg;
-    private final String issuerName;
 
-    public IdentityService(Database db, UserStore users, SessionStore sessions, InviteStore invites, AuditLog audit,
-                           PasswordHasher hasher, PasswordPolicy policy, LoginThrottle throttle, MfaPolicies mfa,
-                           KeyEncryptionKey kek, Secrets secrets, Clock clock, Config.Sessions sessionCfg, String issuerName) {
+    public IdentityService(Database db, UserStore users, SessionStore sessions, AuditLog audit, PasswordHasher hasher,
+                           LoginThrottle throttle, MfaPolicies mfa, KeyEncryptionKey kek, Secrets secrets, Clock clock,
+                           Config.Sessions sessionCfg) {
         this.db = Objects.requireNonNull(db);
         this.users = Objects.requireNonNull(users);
         this.sessions = Objects.requireNonNull(sessions);
-        this.invites = Objects.requireNonNull(invites);
         this.audit = Objects.requireNonNull(audit);
         this.hasher = Objects.requireNonNull(hasher);
-        this.policy = Objects.requireNonNull(policy);
         this.throttle = Objects.requireNonNull(throttle);
         this.mfa = Objects.requireNonNull(mfa);
         this.kek = Objects.requireNonNull(kek);
         this.secrets = Objects.requireNonNull(secrets);
         this.clock = Objects.requireNonNull(clock);
         this.sessionCfg = Objects.requireNonNull(sessionCfg);
-        this.issuerName = Objects.requireNonNull(issuerName);
     }
 
     /** A new browser session: the cookie value (shown once, to be set as cookie) and its CSRF token. */
@@ -283,208 +274,13 @@ public final class IdentityService {
         });
     }
 
-    public record SessionView(String id, Instant createdAt, Instant lastSeenAt, Instant expiresAt, String ip,
-                              String userAgent, boolean current) {}
-
-    public List<SessionView> listSessions(Caller caller) {
-        caller.requirePerson().requireReady();
-        Instant now = clock.instant();
-        return db.read(h -> sessions.listLive(h, caller.user().id(), now, now.minusSeconds(sessionCfg.idleTimeoutSeconds())))
-                .stream().map(s -> new SessionView(s.publicId(), s.createdAt(), s.lastSeenAt(), s.expiresAt(), s.ip(),
-                        s.userAgent(), s.idHash().equals(caller.session().idHash())))
-                .toList();
-    }
-
-    public void endSession(Caller caller, String publicId) {
-        caller.requirePerson().requireReady();
-        boolean ended = db.inTransaction(h -> {
-            boolean ok = sessions.endByPublicId(h, caller.user().id(), publicId, clock.instant());
-            if (ok) {
-                audit.record(h, caller.actor(), "session_end", caller.actor(), caller.ip(), "ok", null);
-            }
-            return ok;
-        });
-        if (!ended) {
-            throw new ImsmException.NotFound("No such active session.");
-        }
-    }
-
-    // ---------------------------------------------------------------- own account
-
-    public void changePassword(Caller caller, String current, String next) {
-        caller.requirePerson();
-        User user = caller.user();
-        if (current == null || !hasher.verify(current, user.passwordHash())) {
-            long lock = throttle.recordAccountFailure(accountKey(user.username()));
-            db.inTransaction(h -> {
-                audit.record(h, user.username(), "password_change", user.username(), caller.ip(), "failed", "wrong current password");
-                return null;
-            });
-            if (lock > 0) {
-                logoutAll(user.id(), null);
-                throw lockedError(lock);
-            }
-            throw new ImsmException.Invalid("The current password is wrong.");
-        }
-        policy.check(user.username(), next);
-        if (hasher.verify(next, user.passwordHash())) {
-            throw new ImsmException.Invalid(ErrorCode.WEAK_PASSWORD, "The new password must differ from the current one.");
-        }
-        String hash = hasher.hash(next);
-        db.inTransaction(h -> {
-            users.updatePassword(h, user.id(), hash, false);
-            sessions.endAllForUser(h, user.id(), clock.instant(), caller.session().idHash());
-            audit.record(h, user.username(), "password_change", user.username(), caller.ip(), "ok", null);
-            return null;
-        });
-    }
-
-    private void logoutAll(String userId, String except) {
-        db.inTransaction(h -> sessions.endAllForUser(h, userId, clock.instant(), except));
-    }
-
-    public record TotpEnrollment(String secret, String otpauthUri) {
-        @Override public String toString() { return "TotpEnrollment[secret=***]"; }
-    }
-
-    /** Starts (or restarts) enrollment: a new secret, kept encrypted until a valid code confirms it. */
-    public TotpEnrollment startTotpEnrollment(Caller caller) {
-        caller.requirePerson();
-        if (caller.user().mustChangePassword()) {
-            throw new ImsmException.Forbidden(ErrorCode.PASSWORD_CHANGE_REQUIRED, "Change your password before continuing.");
-        }
-        if (caller.user().hasTotp()) {
-            throw new ImsmException.Conflict("An authenticator app is already set up. Remove it first to set up another.");
-        }
-        String secret = Totp.newSecret(secrets);
-        db.inTransaction(h -> { users.setPendingTotp(h, caller.user().id(), kek.encrypt(secret)); return null; });
-        return new TotpEnrollment(secret, Totp.otpauthUri(issuerName, caller.user().username(), secret));
-    }
-
-    /** The pending enrollment's secret (to render the page again after a wrong code). */
-    public Optional<TotpEnrollment> pendingEnrollment(Caller caller) {
-        caller.requirePerson();
-        User u = db.read(h -> users.findById(h, caller.user().id())).orElseThrow();
-        if (u.totpConfirmed() || u.totpSecretEnc() == null) {
-            return Optional.empty();
-        }
-        String secret = kek.decrypt(u.totpSecretEnc());
-        return Optional.of(new TotpEnrollment(secret, Totp.otpauthUri(issuerName, u.username(), secret)));
-    }
-
-    /** Confirms enrollment with one valid code; returns the new recovery codes (shown once). */
-    public List<String> confirmTotpEnrollment(Caller caller, String code) {
-        caller.requirePerson();
-        if (caller.user().mustChangePassword()) {
-            throw new ImsmException.Forbidden(ErrorCode.PASSWORD_CHANGE_REQUIRED, "Change your password before continuing.");
-        }
-        User u = db.read(h -> users.findById(h, caller.user().id())).orElseThrow();
-        if (u.totpConfirmed()) {
-            throw new ImsmException.Conflict("An authenticator app is already set up.");
-        }
-        if (u.totpSecretEnc() == null) {
-            throw new ImsmException.Invalid("Start the setup first.");
-        }
-        OptionalLong step = Totp.matchingStep(kek.decrypt(u.totpSecretEnc()), code == null ? "" : code.trim(), clock.instant());
-        if (step.isEmpty()) {
-            throw new ImsmException.Invalid("That code is not right. Check the time on your phone and enter the current code.");
-        }
-        List<String> codes = RecoveryCodes.generate(secrets, RECOVERY_CODE_COUNT);
-        db.inTransaction(h -> {
-            users.advanceTotpStep(h, u.id(), step.getAsLong());
-            users.confirmTotp(h, u.id());
-            users.replaceRecoveryCodes(h, u.id(), codes.stream().map(RecoveryCodes::hash).toList());
-            audit.record(h, u.username(), "totp_enrolled", u.username(), caller.ip(), "ok", null);
-            return null;
-        });
-        return codes;
-    }
-
-    /** Removes the authenticator (needs the password). A policy that requires one sends the person back to enrollment. */
-    public void removeTotp(Caller caller, String password) {
-        caller.requirePerson().requireReady();
-        if (password == null || !hasher.verify(password, caller.user().passwordHash())) {
-            throw new ImsmException.Invalid("The password is wrong.");
-        }
-        db.inTransaction(h -> {
-            users.clearSecondFactor(h, caller.user().id());
-            sessions.endAllForUser(h, caller.user().id(), clock.instant(), caller.session().idHash());
-            audit.record(h, caller.actor(), "totp_removed", caller.actor(), caller.ip(), "ok", null);
-            return null;
-        });
-    }
-
-    /** New set of recovery codes (needs the password); the old ones stop working. */
-    public List<String> regenerateRecoveryCodes(Caller caller, String password) {
-        caller.requirePerson().requireReady();
-        if (!caller.user().hasTotp()) {
-            throw new ImsmException.Conflict("Set up an authenticator app first; recovery codes back it up.");
-        }
-        if (password == null || !hasher.verify(password, caller.user().passwordHash())) {
-            throw new ImsmException.Invalid("The password is wrong.");
-        }
-        List<String> codes = RecoveryCodes.generate(secrets, RECOVERY_CODE_COUNT);
-        db.inTransaction(h -> {
-            users.replaceRecoveryCodes(h, caller.user().id(), codes.stream().map(RecoveryCodes::hash).toList());
-            audit.record(h, caller.actor(), "recovery_codes_regenerated", caller.actor(), caller.ip(), "ok", null);
-            return null;
-        });
-        return codes;
-    }
-
-    public int unusedRecoveryCodes(Caller caller) {
-        caller.requirePerson();
-        return db.read(h -> users.unusedRecoveryCodes(h, caller.user().id()));
-    }
-
-    public void updatePhone(Caller caller, String phone) {
-        caller.requirePerson().requireReady();
-        String normalized = Validation.phone(phone);
-        db.inTransaction(h -> {
-            User u = users.findById(h, caller.user().id()).orElseThrow();
-            users.updateProfile(h, u.id(), u.email(), normalized, u.displayName());
-            audit.record(h, caller.actor(), "phone_change", caller.actor(), caller.ip(), "ok", null);
-            return null;
-        });
-    }
-
-    /** Sets the first password through a one-time invite link. */
-    public void acceptInvite(String token, String password, String ip) {
-        if (token == null || token.length() > 100) {
-            throw new ImsmException.NotFound("This invite link is not valid or has expired.");
-        }
-        String hash = Secrets.sha256Hex(token);
-        User user = db.read(h -> invites.peek(h, hash, clock.instant()).flatMap(id -> users.findById(h, id)))
-                .orElseThrow(() -> new ImsmException.NotFound("This invite link is not valid or has expired."));
-        policy.check(user.username(), password);
-        String pwHash = hasher.hash(password);
-        db.inTransaction(h -> {
-            if (invites.consume(h, hash, clock.instant()).isEmpty()) {
-                throw new ImsmException.NotFound("This invite link is not valid or has expired.");
-            }
-            users.updatePassword(h, user.id(), pwHash, false);
-            audit.record(h, user.username(), "invite_accepted", user.username(), ip, "ok", null);
-            return null;
-        });
-    }
-
-    public Optional<String> inviteUsername(String token) {
-        if (token == null || token.length() > 100) {
-            return Optional.empty();
-        }
-        return db.read(h -> invites.peek(h, Secrets.sha256Hex(token), clock.instant()).flatMap(id -> users.findById(h, id)))
-                .map(User::username);
-    }
-
-    public int minPasswordLength() { return policy.minLength(); }
-
     // ---------------------------------------------------------------- helpers
 
     static String accountKey(String username) {
         return username.trim().toLowerCase(Locale.ROOT);
     }
 
-    private static ImsmException lockedError(long seconds) {
+    static ImsmException lockedError(long seconds) {
         return new ImsmException.Throttled(ErrorCode.LOGIN_LOCKED,
                 "Too many failed attempts for this account. Try again in " + human(seconds) + ".", seconds);
     }

@@ -1,6 +1,7 @@
 package io.imsm.server.web.api;
 
 import io.imsm.server.ImsmException;
+import io.imsm.server.identity.AccountService;
 import io.imsm.server.identity.Caller;
 import io.imsm.server.identity.IdentityService;
 import io.imsm.server.identity.QrCodes;
@@ -14,11 +15,13 @@ import java.util.Objects;
 /** Login, logout, and the caller's own account under /api/v1. Thin: parse, authenticate, one call, render. */
 public final class AccountApi {
     private final IdentityService identity;
+    private final AccountService account;
     private final WebAuth auth;
     private final int absoluteTimeoutSeconds;
 
-    public AccountApi(IdentityService identity, WebAuth auth, int absoluteTimeoutSeconds) {
+    public AccountApi(IdentityService identity, AccountService account, WebAuth auth, int absoluteTimeoutSeconds) {
         this.identity = Objects.requireNonNull(identity);
+        this.account = Objects.requireNonNull(account);
         this.auth = Objects.requireNonNull(auth);
         this.absoluteTimeoutSeconds = absoluteTimeoutSeconds;
     }
@@ -66,19 +69,19 @@ public final class AccountApi {
     private void changePassword(Context ctx) {
         Caller c = auth.require(ctx, false);
         Dto.PasswordChange req = WebSupport.body(ctx, Dto.PasswordChange.class);
-        identity.changePassword(c, req.currentPassword(), req.newPassword());
+        account.changePassword(c, req.currentPassword(), req.newPassword());
         ctx.status(204);
     }
 
     private void changePhone(Context ctx) {
         Caller c = auth.require(ctx, false);
-        identity.updatePhone(c, WebSupport.body(ctx, Dto.PhoneChange.class).phone());
+        account.updatePhone(c, WebSupport.body(ctx, Dto.PhoneChange.class).phone());
         ctx.status(204);
     }
 
     private void startTotp(Context ctx) {
         Caller c = auth.require(ctx, false);
-        IdentityService.TotpEnrollment e = identity.startTotpEnrollment(c);
+        AccountService.TotpEnrollment e = account.startTotpEnrollment(c);
         ctx.header("Cache-Control", "no-store");
         ctx.json(new Dto.TotpStart(e.secret(), e.otpauthUri(), QrCodes.svgDataUrl(e.otpauthUri())));
     }
@@ -87,12 +90,12 @@ public final class AccountApi {
         Caller c = auth.require(ctx, false);
         Dto.Code req = WebSupport.body(ctx, Dto.Code.class);
         ctx.header("Cache-Control", "no-store");
-        ctx.json(new Dto.RecoveryCodesResponse(identity.confirmTotpEnrollment(c, req.code())));
+        ctx.json(new Dto.RecoveryCodesResponse(account.confirmTotpEnrollment(c, req.code())));
     }
 
     private void removeTotp(Context ctx) {
         Caller c = auth.require(ctx, false);
-        identity.removeTotp(c, WebSupport.body(ctx, Dto.PasswordOnly.class).password());
+        account.removeTotp(c, WebSupport.body(ctx, Dto.PasswordOnly.class).password());
         ctx.status(204);
     }
 
@@ -100,17 +103,17 @@ public final class AccountApi {
         Caller c = auth.require(ctx, false);
         Dto.PasswordOnly req = WebSupport.body(ctx, Dto.PasswordOnly.class);
         ctx.header("Cache-Control", "no-store");
-        ctx.json(new Dto.RecoveryCodesResponse(identity.regenerateRecoveryCodes(c, req.password())));
+        ctx.json(new Dto.RecoveryCodesResponse(account.regenerateRecoveryCodes(c, req.password())));
     }
 
     private void sessions(Context ctx) {
         Caller c = auth.require(ctx, false);
-        ctx.json(new Dto.SessionList(identity.listSessions(c)));
+        ctx.json(new Dto.SessionList(account.listSessions(c)));
     }
 
     private void endSession(Context ctx) {
         Caller c = auth.require(ctx, false);
-        identity.endSession(c, ctx.pathParam("id"));
+        account.endSession(c, ctx.pathParam("id"));
         ctx.status(204);
     }
 
@@ -119,7 +122,7 @@ public final class AccountApi {
         if (req.password() == null) {
             throw new ImsmException.Invalid("password is required");
         }
-        identity.acceptInvite(ctx.pathParam("token"), req.password(), WebSupport.clientIp(ctx));
+        account.acceptInvite(ctx.pathParam("token"), req.password(), WebSupport.clientIp(ctx));
         ctx.status(204);
     }
 }

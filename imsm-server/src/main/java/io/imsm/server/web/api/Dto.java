@@ -1,7 +1,7 @@
 package io.imsm.server.web.api;
 
 import io.imsm.server.identity.AdminService;
-import io.imsm.server.identity.IdentityService;
+import io.imsm.server.identity.AccountService;
 import io.imsm.server.identity.User;
 
 import java.time.Instant;
@@ -46,7 +46,7 @@ public final class Dto {
 
     public record Me(UserView user, List<String> roles, String csrf, boolean mfaRequired, boolean bootstrap) {}
 
-    public record SessionList(List<IdentityService.SessionView> sessions) {}
+    public record SessionList(List<AccountService.SessionView> sessions) {}
 
     public record NewUserRequest(String username, String displayName, String email, String phone, List<String> roles,
                                  String password, Boolean invite, String passwordBcrypt) {

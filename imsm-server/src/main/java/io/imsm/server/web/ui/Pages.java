@@ -2,6 +2,7 @@ package io.imsm.server.web.ui;
 
 import io.imsm.server.ErrorCode;
 import io.imsm.server.access.CatalogService;
+import io.imsm.server.identity.AccountService;
 import io.imsm.server.identity.AdminService;
 import io.imsm.server.identity.IdentityService;
 import io.imsm.server.identity.QrCodes;
@@ -30,6 +31,7 @@ import static io.imsm.server.web.ui.PageSupport.noStore;
  */
 public final class Pages {
     private final IdentityService identity;
+    private final AccountService account;
     private final CatalogService catalog;
     private final TokenService tokens;
     private final WebAuth auth;
@@ -40,9 +42,10 @@ public final class Pages {
     private final TokenPages tokenPages;
     private final int absoluteTimeoutSeconds;
 
-    public Pages(IdentityService identity, AdminService admin, CatalogService catalog, TokenService tokens, WebAuth auth, Secrets secrets,
+    public Pages(IdentityService identity, AccountService account, AdminService admin, CatalogService catalog, TokenService tokens, WebAuth auth, Secrets secrets,
                  PageRenderer renderer, int absoluteTimeoutSeconds, Supplier<String> publicUrl) {
         this.identity = Objects.requireNonNull(identity);
+        this.account = Objects.requireNonNull(account);
         this.catalog = Objects.requireNonNull(catalog);
         this.tokens = Objects.requireNonNull(tokens);
         this.auth = Objects.requireNonNull(auth);
@@ -145,7 +148,7 @@ public final class Pages {
         }
         User u = c.user();
         ctx.html(renderer.render("home.jte", new Views.Home(nav(c), u.displayName(), sorted(u.roles()), catalog.menu(c),
-                u.hasTotp(), identity.unusedRecoveryCodes(c), tokens.live(c))));
+                u.hasTotp(), account.unusedRecoveryCodes(c), tokens.live(c))));
     }
 
     private void settings(Context ctx) {
@@ -158,14 +161,14 @@ public final class Pages {
 
     private void renderSettings(Context ctx, Caller c, String message, String error) {
         noStore(ctx);
-        ctx.html(renderer.render("settings.jte", new Views.Settings(nav(c), c.user(), identity.listSessions(c),
-                identity.unusedRecoveryCodes(c), c.mfaRequired(), message, error)));
+        ctx.html(renderer.render("settings.jte", new Views.Settings(nav(c), c.user(), account.listSessions(c),
+                account.unusedRecoveryCodes(c), c.mfaRequired(), message, error)));
     }
 
     private void phone(Context ctx) {
         Caller c = auth.require(ctx, true).requireReady();
         try {
-            identity.updatePhone(c, ctx.formParam("phone"));
+            account.updatePhone(c, ctx.formParam("phone"));
             ctx.redirect("/settings?done=Phone+saved.");
         } catch (ImsmException.Invalid e) {
             ctx.status(400);
@@ -175,14 +178,14 @@ public final class Pages {
 
     private void endSession(Context ctx) {
         Caller c = auth.require(ctx, true).requireReady();
-        identity.endSession(c, ctx.pathParam("id"));
+        account.endSession(c, ctx.pathParam("id"));
         ctx.redirect("/settings?done=Session+ended.#sessions");
     }
 
     private void recoveryCodes(Context ctx) {
         Caller c = auth.require(ctx, true).requireReady();
         try {
-            List<String> codes = identity.regenerateRecoveryCodes(c, ctx.formParam("password"));
+            List<String> codes = account.regenerateRecoveryCodes(c, ctx.formParam("password"));
             noStore(ctx);
             ctx.html(renderer.render("recovery_codes.jte", new Views.RecoveryCodes(nav(c), codes)));
         } catch (ImsmException.Invalid | ImsmException.Conflict e) {
@@ -194,7 +197,7 @@ public final class Pages {
     private void removeTotp(Context ctx) {
         Caller c = auth.require(ctx, true).requireReady();
         try {
-            identity.removeTotp(c, ctx.formParam("password"));
+            account.removeTotp(c, ctx.formParam("password"));
             ctx.redirect(c.mfaRequired() ? "/settings/totp" : "/settings?done=Authenticator+removed.");
         } catch (ImsmException.Invalid e) {
             ctx.status(400);
@@ -209,7 +212,7 @@ public final class Pages {
         }
         noStore(ctx);
         ctx.html(renderer.render("password.jte", new Views.PasswordChange(nav(c), c.user().mustChangePassword(),
-                identity.minPasswordLength(), null)));
+                account.minPasswordLength(), null)));
     }
 
     private void passwordSubmit(Context ctx) {
@@ -219,13 +222,13 @@ public final class Pages {
             if (next == null || !next.equals(ctx.formParam("new_password2"))) {
                 throw new ImsmException.Invalid("The two new passwords differ.");
             }
-            identity.changePassword(c, ctx.formParam("current_password"), next);
+            account.changePassword(c, ctx.formParam("current_password"), next);
             ctx.redirect(c.mfaRequired() && !c.user().hasTotp() ? "/settings/totp" : "/settings?done=Password+changed.");
         } catch (ImsmException.Invalid e) {
             ctx.status(400);
             noStore(ctx);
             ctx.html(renderer.render("password.jte", new Views.PasswordChange(nav(c), c.user().mustChangePassword(),
-                    identity.minPasswordLength(), e.getMessage())));
+                    account.minPasswordLength(), e.getMessage())));
         }
     }
 
@@ -242,11 +245,11 @@ public final class Pages {
             ctx.redirect("/settings#mfa");
             return;
         }
-        IdentityService.TotpEnrollment e = identity.pendingEnrollment(c).orElseGet(() -> identity.startTotpEnrollment(c));
+        AccountService.TotpEnrollment e = account.pendingEnrollment(c).orElseGet(() -> account.startTotpEnrollment(c));
         renderEnroll(ctx, c, e, null);
     }
 
-    private void renderEnroll(Context ctx, Caller c, IdentityService.TotpEnrollment e, String error) {
+    private void renderEnroll(Context ctx, Caller c, AccountService.TotpEnrollment e, String error) {
         noStore(ctx);
         ctx.html(renderer.render("totp_enroll.jte", new Views.TotpEnroll(nav(c), e.secret(), QrCodes.svgDataUrl(e.otpauthUri()),
                 error, c.mfaRequired())));
@@ -259,12 +262,12 @@ public final class Pages {
                 ctx.redirect("/settings#mfa");
                 return;
             }
-            List<String> codes = identity.confirmTotpEnrollment(c, ctx.formParam("code"));
+            List<String> codes = account.confirmTotpEnrollment(c, ctx.formParam("code"));
             noStore(ctx);
             ctx.html(renderer.render("recovery_codes.jte", new Views.RecoveryCodes(nav(c), codes)));
         } catch (ImsmException.Invalid e) {
             ctx.status(400);
-            IdentityService.TotpEnrollment pending = identity.pendingEnrollment(c).orElseGet(() -> identity.startTotpEnrollment(c));
+            AccountService.TotpEnrollment pending = account.pendingEnrollment(c).orElseGet(() -> account.startTotpEnrollment(c));
             renderEnroll(ctx, c, pending, e.getMessage());
         }
     }
@@ -274,22 +277,22 @@ public final class Pages {
     private void invitePage(Context ctx) {
         noStore(ctx);
         String token = ctx.pathParam("token");
-        String username = identity.inviteUsername(token)
+        String username = account.inviteUsername(token)
                 .orElseThrow(() -> new ImsmException.NotFound("This invite link is not valid or has expired."));
-        ctx.html(renderer.render("invite.jte", new Views.Invite(token, username, identity.minPasswordLength(), null, false)));
+        ctx.html(renderer.render("invite.jte", new Views.Invite(token, username, account.minPasswordLength(), null, false)));
     }
 
     private void inviteSubmit(Context ctx) {
         noStore(ctx);
         String token = ctx.pathParam("token");
-        String username = identity.inviteUsername(token)
+        String username = account.inviteUsername(token)
                 .orElseThrow(() -> new ImsmException.NotFound("This invite link is not valid or has expired."));
         try {
-            identity.acceptInvite(token, ctx.formParam("password"), WebSupport.clientIp(ctx));
-            ctx.html(renderer.render("invite.jte", new Views.Invite(token, username, identity.minPasswordLength(), null, true)));
+            account.acceptInvite(token, ctx.formParam("password"), WebSupport.clientIp(ctx));
+            ctx.html(renderer.render("invite.jte", new Views.Invite(token, username, account.minPasswordLength(), null, true)));
         } catch (ImsmException.Invalid e) {
             ctx.status(400);
-            ctx.html(renderer.render("invite.jte", new Views.Invite(token, username, identity.minPasswordLength(), e.getMessage(), false)));
+            ctx.html(renderer.render("invite.jte", new Views.Invite(token, username, account.minPasswordLength(), e.getMessage(), false)));
         }
     }
 

@@ -1,6 +1,6 @@
 package io.imsm.server.web.ui;
 
-import io.imsm.server.identity.IdentityService;
+import io.imsm.server.identity.AccountService;
 import io.imsm.server.identity.User;
 
 import java.net.URLEncoder;
@@ -29,7 +29,7 @@ public final class Views {
 
     public record TokenIssued(Nav nav, String serviceName, io.imsm.server.token.TokenService.Issued issued, String limit, String curl) {}
 
-    public record Settings(Nav nav, User user, List<IdentityService.SessionView> sessions, int recoveryCodesLeft,
+    public record Settings(Nav nav, User user, List<AccountService.SessionView> sessions, int recoveryCodesLeft,
                            boolean mfaRequired, String message, String error) {}
 
     public record PasswordChange(Nav nav, boolean forced, int minLength, String error) {}
