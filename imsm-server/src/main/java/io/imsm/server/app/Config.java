@@ -14,7 +14,7 @@ import java.util.Locale;
  * {@link ConfigLoader}, which also calls {@link #validate()}.
  */
 public record Config(Server server, String dataDir, Database database, Passwords passwords,
-                     Sessions sessions, Login login, Mfa mfa, Bootstrap bootstrap, Kx kx, Log log) {
+                     Sessions sessions, Login login, Mfa mfa, Bootstrap bootstrap, Kx kx, Issuance issuance, Log log) {
 
     public record Server(String host, int port, String publicUrl, int maxBodyBytes) {}
 
@@ -36,6 +36,9 @@ public record Config(Server server, String dataDir, Database database, Passwords
     public record Bootstrap(String adminUsername) {}
 
     public record Kx(int timeoutSeconds) {}
+
+    /** Token requests per minute, per person and per service; 0 means no limit. */
+    public record Issuance(int perPersonPerMinute, int perServicePerMinute) {}
 
     public record Log(String format) {}
 
@@ -80,7 +83,7 @@ public record Config(Server server, String dataDir, Database database, Passwords
     /** Refuses bad values with a message that names the key. */
     public Config validate() {
         require(server != null && database != null && passwords != null && sessions != null && login != null
-                && mfa != null && bootstrap != null && kx != null && log != null, "config", "a section is missing");
+                && mfa != null && bootstrap != null && kx != null && issuance != null && log != null, "config", "a section is missing");
         require(server.host() != null && !server.host().isBlank(), "server.host", "must not be empty");
         require(server.port() >= 0 && server.port() <= 65535, "server.port", "must be between 0 and 65535, got " + server.port());
         require(server.maxBodyBytes() >= 1024, "server.max_body_bytes", "must be at least 1024");
@@ -113,6 +116,8 @@ public record Config(Server server, String dataDir, Database database, Passwords
         require(bootstrap.adminUsername() != null && bootstrap.adminUsername().matches("[A-Za-z0-9._-]{1,64}"),
                 "bootstrap.admin_username", "must be 1-64 letters, digits, '.', '_' or '-'");
         require(kx.timeoutSeconds() >= 1 && kx.timeoutSeconds() <= 60, "kx.timeout_seconds", "must be between 1 and 60");
+        require(issuance.perPersonPerMinute() >= 0, "issuance.per_person_per_minute", "must be 0 (no limit) or more");
+        require(issuance.perServicePerMinute() >= 0, "issuance.per_service_per_minute", "must be 0 (no limit) or more");
         require("text".equals(log.format()) || "json".equals(log.format()), "log.format", "must be text or json");
         return this;
     }

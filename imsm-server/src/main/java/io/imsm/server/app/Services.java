@@ -17,9 +17,12 @@ import io.imsm.server.keys.SigningKeys;
 import io.imsm.server.store.AuditStore;
 import io.imsm.server.store.InviteStore;
 import io.imsm.server.store.KeyStore;
+import io.imsm.server.store.RateLimitBuckets;
 import io.imsm.server.store.TokenSessionStore;
 import io.imsm.server.kx.KeyExchangeClient;
+import io.imsm.server.token.IssuanceLimits;
 import io.imsm.server.token.Outbox;
+import io.imsm.server.token.TokenRevocations;
 import io.imsm.server.token.TokenService;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
@@ -58,6 +61,8 @@ public final class Services {
     public final CatalogService catalog;
     public final KeyExchangeClient kx;
     public final TokenService tokens;
+    public final TokenRevocations tokenRevocations;
+    public final IssuanceLimits issuanceLimits;
     public final Outbox outbox;
 
     public Services(ProcessContext ctx) {
@@ -77,13 +82,19 @@ public final class Services {
                 ctx.kek(), secrets, ctx.clock(), cfg.sessions());
         this.account = new AccountService(ctx.database(), userStore, sessionStore, inviteStore, audit, hasher, passwordPolicy,
                 throttle, ctx.kek(), secrets, ctx.clock(), cfg.sessions(), issuerName);
-        this.admin = new AdminService(ctx.database(), userStore, sessionStore, inviteStore, audit, hasher, passwordPolicy,
-                mfaPolicies, secrets, ctx.clock());
         this.catalog = new CatalogService(ctx.database(), serviceStore, audit, ctx.clock());
+        this.tokenRevocations = new TokenRevocations(tokenSessionStore, catalog, ctx.clock(), () -> outboxKick.get().run());
+        this.admin = new AdminService(ctx.database(), userStore, sessionStore, inviteStore, audit, hasher, passwordPolicy,
+                mfaPolicies, secrets, tokenRevocations, ctx.clock());
+        RateLimitBuckets issuanceBuckets = ctx.database().isPostgres()
+                ? RateLimitBuckets.shared(ctx.database().dataSource(), ctx.clock())
+                : RateLimitBuckets.inMemory(ctx.clock(), Duration.ofMinutes(2), 100_000);
+        this.issuanceLimits = new IssuanceLimits(cfg.issuance(), issuanceBuckets);
         this.baseUrl = new AtomicReference<>(cfg.publicUri().toString());
         this.kx = new KeyExchangeClient(signingKeys, baseUrl::get, ctx.clock(), ctx.random(), Duration.ofSeconds(cfg.kx().timeoutSeconds()));
         this.outbox = new Outbox(ctx.database(), tokenSessionStore, catalog, kx, ctx.clock());
-        this.tokens = new TokenService(ctx.database(), tokenSessionStore, catalog, kx, signingKeys, audit, baseUrl::get,
+        this.tokens = new TokenService(ctx.database(), tokenSessionStore, userStore, tokenRevocations, issuanceLimits, catalog, kx,
+                signingKeys, audit, baseUrl::get,
                 ctx.clock(), ctx.random(), () -> outboxKick.get().run());
         this.bearer = new BearerAuthenticator(ctx.bootstrapToken(), ctx.database(), audit);
         this.bootstrap = new Bootstrap(ctx.database(), userStore, settingsStore, audit, hasher, secrets, ctx.clock());

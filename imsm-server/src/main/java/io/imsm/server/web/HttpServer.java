@@ -55,7 +55,7 @@ public final class HttpServer {
         WebAuth auth = new WebAuth(services.identity, services.bearer, cfg.secureCookies());
         int absolute = (int) Math.min(Integer.MAX_VALUE, cfg.sessions().absoluteTimeoutSeconds());
         AccountApi accountApi = new AccountApi(services.identity, services.account, auth, absolute);
-        AdminApi adminApi = new AdminApi(services.admin, auth, this::baseUrl);
+        AdminApi adminApi = new AdminApi(services.admin, services.tokens, auth, this::baseUrl);
         Pages pages = new Pages(services.identity, services.account, services.admin, services.catalog, services.tokens, auth, services.secrets, renderer, absolute, this::baseUrl);
         String openApi = resource("/openapi.json");
         Counter requests = Counter.builder("imsm_http_requests").description("HTTP requests served").register(ctx.metrics());

@@ -4,6 +4,7 @@ import io.imsm.server.ImsmException;
 import io.imsm.server.identity.AdminService;
 import io.imsm.server.identity.Caller;
 import io.imsm.server.identity.MfaPolicy;
+import io.imsm.server.token.TokenService;
 import io.imsm.server.web.WebAuth;
 import io.imsm.server.web.WebSupport;
 import io.javalin.config.RoutesConfig;
@@ -16,11 +17,13 @@ import java.util.Objects;
 /** The admin JSON API under /api/v1/admin (session with CSRF, or bearer). */
 public final class AdminApi {
     private final AdminService admin;
+    private final TokenService tokens;
     private final WebAuth auth;
     private final Supplier<String> baseUrl;
 
-    public AdminApi(AdminService admin, WebAuth auth, Supplier<String> baseUrl) {
+    public AdminApi(AdminService admin, TokenService tokens, WebAuth auth, Supplier<String> baseUrl) {
         this.admin = Objects.requireNonNull(admin);
+        this.tokens = Objects.requireNonNull(tokens);
         this.auth = Objects.requireNonNull(auth);
         this.baseUrl = Objects.requireNonNull(baseUrl);
     }
@@ -32,6 +35,9 @@ public final class AdminApi {
         r.put("/api/v1/admin/users/{id}/roles", this::roles);
         r.put("/api/v1/admin/users/{id}/status", this::status);
         r.post("/api/v1/admin/users/{id}/mfa-reset", this::mfaReset);
+        r.get("/api/v1/admin/users/{id}/tokens", this::listTokens);
+        r.delete("/api/v1/admin/users/{id}/tokens", this::revokeAllTokens);
+        r.delete("/api/v1/admin/users/{id}/tokens/{sid}", this::revokeToken);
         r.get("/api/v1/admin/policy/mfa", this::getPolicy);
         r.put("/api/v1/admin/policy/mfa", this::putPolicy);
     }
@@ -73,6 +79,22 @@ public final class AdminApi {
     private void mfaReset(Context ctx) {
         Caller c = auth.require(ctx, false);
         ctx.json(Dto.UserView.of(admin.resetSecondFactor(c, ctx.pathParam("id"))));
+    }
+
+    private void listTokens(Context ctx) {
+        Caller c = auth.require(ctx, false);
+        ctx.json(new TokenApi.SessionList(tokens.liveOf(c, ctx.pathParam("id"))));
+    }
+
+    private void revokeAllTokens(Context ctx) {
+        Caller c = auth.require(ctx, false);
+        ctx.json(new Dto.Revoked(tokens.revokeAllOf(c, ctx.pathParam("id"))));
+    }
+
+    private void revokeToken(Context ctx) {
+        Caller c = auth.require(ctx, false);
+        tokens.revokeOf(c, ctx.pathParam("id"), ctx.pathParam("sid"));
+        ctx.status(204);
     }
 
     private void getPolicy(Context ctx) {

@@ -7,6 +7,7 @@ import io.imsm.server.access.CatalogService;
 import io.imsm.server.access.ServiceDefinition;
 import io.imsm.server.identity.AdminService;
 import io.imsm.server.identity.User;
+import io.imsm.server.token.TokenService;
 import io.imsm.server.web.HttpServer;
 import io.imsm.server.ImsmException;
 import io.imsm.server.identity.Caller;
@@ -33,15 +34,17 @@ public final class AdminPages {
             .writerWithDefaultPrettyPrinter();
     private final AdminService admin;
     private final CatalogService catalog;
+    private final TokenService tokens;
     private final WebAuth auth;
     private final PageSupport support;
     private final PageRenderer renderer;
     private final Supplier<String> publicUrl;
 
-    AdminPages(AdminService admin, CatalogService catalog, WebAuth auth, PageSupport support, PageRenderer renderer,
+    AdminPages(AdminService admin, CatalogService catalog, TokenService tokens, WebAuth auth, PageSupport support, PageRenderer renderer,
                Supplier<String> publicUrl) {
         this.admin = Objects.requireNonNull(admin);
         this.catalog = Objects.requireNonNull(catalog);
+        this.tokens = Objects.requireNonNull(tokens);
         this.auth = Objects.requireNonNull(auth);
         this.support = Objects.requireNonNull(support);
         this.renderer = Objects.requireNonNull(renderer);
@@ -55,6 +58,8 @@ public final class AdminPages {
         r.post("/admin/users/{id}/roles", this::adminRoles);
         r.post("/admin/users/{id}/status", this::adminStatus);
         r.post("/admin/users/{id}/mfa-reset", this::adminMfaReset);
+        r.post("/admin/users/{id}/tokens/revoke", this::adminRevokeAllTokens);
+        r.post("/admin/users/{id}/tokens/{sid}/revoke", this::adminRevokeToken);
         r.get("/admin/services", this::adminServices);
         r.post("/admin/services", this::adminServicePut);
         r.get("/admin/services/{id}", this::adminService);
@@ -101,8 +106,26 @@ public final class AdminPages {
         if (c == null) {
             return;
         }
-        ctx.html(renderer.render("admin_user.jte", new Views.AdminUser(nav(c), admin.getUser(c, ctx.pathParam("id")),
-                done(ctx), null)));
+        renderUser(ctx, c, done(ctx), null);
+    }
+
+    private void renderUser(Context ctx, Caller c, String message, String error) {
+        String id = ctx.pathParam("id");
+        noStore(ctx);
+        ctx.html(renderer.render("admin_user.jte", new Views.AdminUser(nav(c), admin.getUser(c, id), tokens.liveOf(c, id),
+                message, error)));
+    }
+
+    private void adminRevokeToken(Context ctx) {
+        Caller c = auth.require(ctx, true).requireAdmin();
+        tokens.revokeOf(c, ctx.pathParam("id"), ctx.pathParam("sid"));
+        ctx.redirect("/admin/users/" + ctx.pathParam("id") + "?done=Token+revoked.#tokens");
+    }
+
+    private void adminRevokeAllTokens(Context ctx) {
+        Caller c = auth.require(ctx, true).requireAdmin();
+        int n = tokens.revokeAllOf(c, ctx.pathParam("id"));
+        ctx.redirect("/admin/users/" + ctx.pathParam("id") + "?done=" + n + (n == 1 ? "+token" : "+tokens") + "+revoked.#tokens");
     }
 
     private void adminRoles(Context ctx) {
@@ -124,8 +147,7 @@ public final class AdminPages {
             ctx.redirect("/admin/users/" + u.id() + "?done=" + done);
         } catch (ImsmException.Invalid | ImsmException.Conflict e) {
             ctx.status(e.code().status());
-            ctx.html(renderer.render("admin_user.jte", new Views.AdminUser(nav(c), admin.getUser(c, ctx.pathParam("id")),
-                    null, e.getMessage())));
+            renderUser(ctx, c, null, e.getMessage());
         }
     }
 

@@ -52,7 +52,7 @@ public final class Pages {
         this.secrets = Objects.requireNonNull(secrets);
         this.renderer = Objects.requireNonNull(renderer);
         this.support = new PageSupport(auth);
-        this.adminPages = new AdminPages(admin, catalog, auth, support, renderer, publicUrl);
+        this.adminPages = new AdminPages(admin, catalog, tokens, auth, support, renderer, publicUrl);
         this.tokenPages = new TokenPages(catalog, tokens, auth, support, renderer);
         this.absoluteTimeoutSeconds = absoluteTimeoutSeconds;
     }
