@@ -1,5 +1,6 @@
 package io.imsm.server.token;
 
+import io.github.bucket4j.Bucket;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
 import io.imsm.server.ErrorCode;
@@ -27,25 +28,35 @@ public final class IssuanceLimits {
     }
 
     /**
-     * Spends one issuance of this person and then of this service; the person's budget is checked
-     * first so that one person over the limit does not drain the service's budget for everyone.
+     * Spends one issuance of this person and then of this service. The person's budget is checked
+     * first, so that one person over the limit does not drain the service's budget for everyone; when
+     * the service's budget is spent the person's issuance is given back.
      *
      * @throws ImsmException.Throttled {@code rate_limited} with the seconds until a retry can pass
      */
     public void take(String userId, String serviceId) {
-        take("issue-person:" + userId, perPerson, "You asked for too many tokens in the last minute.");
-        take("issue-service:" + serviceId, perService, "This service has been issued too many tokens in the last minute.");
+        Bucket person = take("issue-person:" + userId, perPerson, "You asked for too many tokens in the last minute.");
+        try {
+            take("issue-service:" + serviceId, perService, "This service has been issued too many tokens in the last minute.");
+        } catch (ImsmException.Throttled e) {
+            if (person != null) {
+                person.addTokens(1);
+            }
+            throw e;
+        }
     }
 
-    private void take(String key, BucketConfiguration limits, String message) {
+    private Bucket take(String key, BucketConfiguration limits, String message) {
         if (limits == null) {
-            return;
+            return null;
         }
-        ConsumptionProbe p = buckets.bucket(key, limits).tryConsumeAndReturnRemaining(1);
+        Bucket bucket = buckets.bucket(key, limits);
+        ConsumptionProbe p = bucket.tryConsumeAndReturnRemaining(1);
         if (!p.isConsumed()) {
             long wait = RateLimitBuckets.seconds(p.getNanosToWaitForRefill());
             throw new ImsmException.Throttled(ErrorCode.RATE_LIMITED, message + " Try again in " + wait + " s.", wait);
         }
+        return bucket;
     }
 
     private static BucketConfiguration perMinute(int n) {
