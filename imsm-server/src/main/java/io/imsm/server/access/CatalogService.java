@@ -9,7 +9,7 @@ import io.imsm.protocol.JwkUtil;
 import io.imsm.server.ImsmException;
 import io.imsm.server.audit.AuditLog;
 import io.imsm.server.identity.Caller;
-import io.imsm.server.identity.Roles;
+import io.imsm.server.model.Roles;
 import io.imsm.server.store.Database;
 import io.imsm.server.store.ServiceStore;
 

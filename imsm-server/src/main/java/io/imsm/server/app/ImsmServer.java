@@ -1,5 +1,6 @@
 package io.imsm.server.app;
 
+import io.imsm.server.config.Config;
 import io.imsm.server.identity.Bootstrap;
 import io.imsm.server.web.HttpServer;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;

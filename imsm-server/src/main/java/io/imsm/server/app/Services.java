@@ -1,5 +1,6 @@
 package io.imsm.server.app;
 
+import io.imsm.server.config.Config;
 import io.imsm.server.access.CatalogService;
 import io.imsm.server.audit.AuditLog;
 import io.imsm.server.identity.AccountService;

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.ObjectWriter;
 import io.imsm.server.access.CatalogService;
 import io.imsm.server.access.ServiceDefinition;
 import io.imsm.server.identity.AdminService;
-import io.imsm.server.identity.User;
+import io.imsm.server.model.User;
 import io.imsm.server.web.HttpServer;
 import io.imsm.server.ImsmException;
 import io.imsm.server.identity.Caller;

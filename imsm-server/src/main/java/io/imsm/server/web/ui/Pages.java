@@ -7,7 +7,7 @@ import io.imsm.server.identity.AdminService;
 import io.imsm.server.identity.IdentityService;
 import io.imsm.server.identity.QrCodes;
 import io.imsm.server.identity.Secrets;
-import io.imsm.server.identity.User;
+import io.imsm.server.model.User;
 import io.imsm.server.token.TokenService;
 import io.imsm.server.ImsmException;
 import io.imsm.server.identity.Caller;

@@ -1,4 +1,4 @@
-package io.imsm.server.app;
+package io.imsm.server.config;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
