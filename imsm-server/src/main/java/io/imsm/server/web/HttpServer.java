@@ -1,11 +1,8 @@
 package io.imsm.server.web;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.imsm.server.web.http.WebAuth;
 import io.imsm.server.ImsmException;
+import io.imsm.server.json.Json;
 import io.imsm.server.app.Services;
 import io.imsm.server.web.api.AccountApi;
 import io.imsm.server.web.api.AdminApi;
@@ -38,15 +35,6 @@ public final class HttpServer {
         this.services = Objects.requireNonNull(services);
     }
 
-    public static ObjectMapper jsonMapper() {
-        return new ObjectMapper()
-                .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-                .registerModule(new JavaTimeModule())
-                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-    }
-
     public HttpServer start(String host, int port) {
         var ctx = services.ctx;
         var cfg = ctx.config();
@@ -66,7 +54,7 @@ public final class HttpServer {
             c.concurrency.useVirtualThreads = true;
             c.http.maxRequestSize = cfg.server().maxBodyBytes();
             c.http.prefer405over404 = true;
-            c.jsonMapper(new JavalinJackson(jsonMapper(), true));
+            c.jsonMapper(new JavalinJackson(Json.mapper(), true));
             c.startup.showJavalinBanner = false;
             c.staticFiles.add(s -> {
                 s.hostedPath = "/static";

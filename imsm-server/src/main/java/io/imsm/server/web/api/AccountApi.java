@@ -5,8 +5,8 @@ import io.imsm.server.identity.AccountService;
 import io.imsm.server.identity.Caller;
 import io.imsm.server.identity.IdentityService;
 import io.imsm.server.identity.QrCodes;
-import io.imsm.server.web.WebAuth;
-import io.imsm.server.web.WebSupport;
+import io.imsm.server.web.http.WebAuth;
+import io.imsm.server.web.http.WebSupport;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 

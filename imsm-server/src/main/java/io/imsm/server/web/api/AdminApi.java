@@ -4,8 +4,8 @@ import io.imsm.server.ImsmException;
 import io.imsm.server.identity.AdminService;
 import io.imsm.server.identity.Caller;
 import io.imsm.server.identity.MfaPolicy;
-import io.imsm.server.web.WebAuth;
-import io.imsm.server.web.WebSupport;
+import io.imsm.server.web.http.WebAuth;
+import io.imsm.server.web.http.WebSupport;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 

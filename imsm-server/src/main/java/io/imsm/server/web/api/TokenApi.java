@@ -2,8 +2,8 @@ package io.imsm.server.web.api;
 
 import io.imsm.server.identity.Caller;
 import io.imsm.server.token.TokenService;
-import io.imsm.server.web.WebAuth;
-import io.imsm.server.web.WebSupport;
+import io.imsm.server.web.http.WebAuth;
+import io.imsm.server.web.http.WebSupport;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 

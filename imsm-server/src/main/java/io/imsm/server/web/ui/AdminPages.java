@@ -1,17 +1,16 @@
 package io.imsm.server.web.ui;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import io.imsm.server.access.CatalogService;
 import io.imsm.server.access.ServiceDefinition;
 import io.imsm.server.identity.AdminService;
 import io.imsm.server.model.User;
-import io.imsm.server.web.HttpServer;
+import io.imsm.server.json.Json;
 import io.imsm.server.ImsmException;
 import io.imsm.server.identity.Caller;
-import io.imsm.server.web.WebAuth;
-import io.imsm.server.web.WebSupport;
+import io.imsm.server.web.http.WebAuth;
+import io.imsm.server.web.http.WebSupport;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 
@@ -27,10 +26,8 @@ import static io.imsm.server.web.ui.PageSupport.noStore;
 /** The admin area's pages: users and the service catalog. */
 public final class AdminPages {
     /** The API's JSON rules (snake_case, unknown fields refused) for pasted service definitions. */
-    private static final ObjectMapper JSON = HttpServer.jsonMapper();
-    private static final ObjectWriter PRETTY = HttpServer.jsonMapper()
-            .setSerializationInclusion(JsonInclude.Include.NON_NULL)
-            .writerWithDefaultPrettyPrinter();
+    private static final ObjectMapper JSON = Json.mapper();
+    private static final ObjectWriter PRETTY = Json.prettyWithoutNulls();
     private final AdminService admin;
     private final CatalogService catalog;
     private final WebAuth auth;
@@ -198,7 +195,7 @@ public final class AdminPages {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
             String where = at == null || at.getLineNr() < 1 ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
-            throw new ImsmException.Invalid("The definition is not valid JSON: " + io.imsm.server.web.JsonErrors.describe(e) + where + ".");
+            throw new ImsmException.Invalid("The definition is not valid JSON: " + io.imsm.server.web.http.JsonErrors.describe(e) + where + ".");
         }
         if (def == null) {
             throw new ImsmException.Invalid("Paste the service definition as a JSON object.");

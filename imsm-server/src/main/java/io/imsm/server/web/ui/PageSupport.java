@@ -1,7 +1,7 @@
 package io.imsm.server.web.ui;
 
 import io.imsm.server.identity.Caller;
-import io.imsm.server.web.WebAuth;
+import io.imsm.server.web.http.WebAuth;
 import io.javalin.http.Context;
 
 import java.util.Objects;

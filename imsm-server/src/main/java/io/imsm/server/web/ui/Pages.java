@@ -11,8 +11,8 @@ import io.imsm.server.model.User;
 import io.imsm.server.token.TokenService;
 import io.imsm.server.ImsmException;
 import io.imsm.server.identity.Caller;
-import io.imsm.server.web.WebAuth;
-import io.imsm.server.web.WebSupport;
+import io.imsm.server.web.http.WebAuth;
+import io.imsm.server.web.http.WebSupport;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 

@@ -5,7 +5,7 @@ import io.imsm.server.access.ServiceDefinition;
 import io.imsm.server.token.TokenService;
 import io.imsm.server.ImsmException;
 import io.imsm.server.identity.Caller;
-import io.imsm.server.web.WebAuth;
+import io.imsm.server.web.http.WebAuth;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 
