@@ -11,13 +11,11 @@ import io.imsm.server.ImsmException;
 import io.imsm.server.identity.Caller;
 import io.imsm.server.web.http.WebAuth;
 import io.imsm.server.web.http.WebSupport;
-import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import java.util.function.Supplier;
 
 import static io.imsm.server.web.ui.PageSupport.done;
 import static io.imsm.server.web.ui.PageSupport.nav;
@@ -33,10 +31,10 @@ public final class AdminPages {
     private final WebAuth auth;
     private final PageSupport support;
     private final PageRenderer renderer;
-    private final Supplier<String> publicUrl;
+    private final String publicUrl;
 
-    AdminPages(AdminService admin, CatalogService catalog, WebAuth auth, PageSupport support, PageRenderer renderer,
-               Supplier<String> publicUrl) {
+    public AdminPages(AdminService admin, CatalogService catalog, WebAuth auth, PageSupport support, PageRenderer renderer,
+                      String publicUrl) {
         this.admin = Objects.requireNonNull(admin);
         this.catalog = Objects.requireNonNull(catalog);
         this.auth = Objects.requireNonNull(auth);
@@ -45,21 +43,9 @@ public final class AdminPages {
         this.publicUrl = Objects.requireNonNull(publicUrl);
     }
 
-    void register(RoutesConfig r) {
-        r.get("/admin/users", this::adminUsers);
-        r.post("/admin/users", this::adminCreate);
-        r.get("/admin/users/{id}", this::adminUser);
-        r.post("/admin/users/{id}/roles", this::adminRoles);
-        r.post("/admin/users/{id}/status", this::adminStatus);
-        r.post("/admin/users/{id}/mfa-reset", this::adminMfaReset);
-        r.get("/admin/services", this::adminServices);
-        r.post("/admin/services", this::adminServicePut);
-        r.get("/admin/services/{id}", this::adminService);
-        r.post("/admin/services/{id}/delete", this::adminServiceDelete);
-    }
 
 
-    private void adminUsers(Context ctx) {
+    public void adminUsers(Context ctx) {
         Caller c = support.ready(ctx);
         if (c == null) {
             return;
@@ -75,7 +61,7 @@ public final class AdminPages {
                 search == null ? "" : search, message, error)));
     }
 
-    private void adminCreate(Context ctx) {
+    public void adminCreate(Context ctx) {
         Caller c = auth.require(ctx, true).requireAdmin();
         String password = ctx.formParam("password");
         boolean invite = password == null || password.isEmpty();
@@ -84,7 +70,7 @@ public final class AdminPages {
                     ctx.formParam("display_name"), ctx.formParam("email"), null, splitRoles(ctx.formParam("roles")),
                     invite ? null : password, invite, null));
             String msg = "Created " + created.user().username() + "."
-                    + (invite ? " Send this one-time invite link (valid 72 hours): " + publicUrl.get() + "/invite/" + created.inviteToken()
+                    + (invite ? " Send this one-time invite link (valid 72 hours): " + publicUrl + "/invite/" + created.inviteToken()
                               : " The user must change the password at first login.");
             renderUsers(ctx, c, msg, null);
         } catch (ImsmException.Invalid | ImsmException.Conflict e) {
@@ -93,7 +79,7 @@ public final class AdminPages {
         }
     }
 
-    private void adminUser(Context ctx) {
+    public void adminUser(Context ctx) {
         Caller c = support.ready(ctx);
         if (c == null) {
             return;
@@ -102,15 +88,15 @@ public final class AdminPages {
                 done(ctx), null)));
     }
 
-    private void adminRoles(Context ctx) {
+    public void adminRoles(Context ctx) {
         adminAction(ctx, c -> admin.setRoles(c, ctx.pathParam("id"), splitRoles(ctx.formParam("roles"))), "Roles+saved.");
     }
 
-    private void adminStatus(Context ctx) {
+    public void adminStatus(Context ctx) {
         adminAction(ctx, c -> admin.setStatus(c, ctx.pathParam("id"), ctx.formParam("status")), "Status+changed.");
     }
 
-    private void adminMfaReset(Context ctx) {
+    public void adminMfaReset(Context ctx) {
         adminAction(ctx, c -> admin.resetSecondFactor(c, ctx.pathParam("id")), "Second+factor+reset.");
     }
 
@@ -128,7 +114,7 @@ public final class AdminPages {
 
     // ------------------------------------------------------------ admin: service catalog
 
-    private void adminServices(Context ctx) {
+    public void adminServices(Context ctx) {
         Caller c = support.ready(ctx);
         if (c == null) {
             return;
@@ -142,7 +128,7 @@ public final class AdminPages {
     }
 
     /** Registers or replaces the service the pasted JSON defines (same rules as PUT /api/v1/admin/services/{id}). */
-    private void adminServicePut(Context ctx) {
+    public void adminServicePut(Context ctx) {
         Caller c = auth.require(ctx, true).requireAdmin();
         String json = ctx.formParam("definition");
         try {
@@ -163,7 +149,7 @@ public final class AdminPages {
         }
     }
 
-    private void adminService(Context ctx) {
+    public void adminService(Context ctx) {
         Caller c = support.ready(ctx);
         if (c == null) {
             return;
@@ -179,7 +165,7 @@ public final class AdminPages {
         ctx.html(renderer.render("admin_service.jte", new Views.AdminService(nav(c), svc, json)));
     }
 
-    private void adminServiceDelete(Context ctx) {
+    public void adminServiceDelete(Context ctx) {
         Caller c = auth.require(ctx, true).requireAdmin();
         catalog.delete(c, ctx.pathParam("id"));
         ctx.redirect("/admin/services?done=Service+deleted.");
