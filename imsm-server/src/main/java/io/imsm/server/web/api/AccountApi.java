@@ -35,14 +35,14 @@ public final class AccountApi {
     }
 
     public void logout(Context ctx) {
-        auth.require(ctx, false);
+        auth.requireForApi(ctx);
         identity.logout(auth.sessionCookieValue(ctx), WebSupport.clientIp(ctx));
         auth.clearSession(ctx);
         ctx.status(204);
     }
 
     public void me(Context ctx) {
-        Caller c = auth.require(ctx, false);
+        Caller c = auth.requireForApi(ctx);
         if (c.bootstrap()) {
             ctx.json(new Dto.Me(null, java.util.List.of("admin"), null, false, true));
             return;
@@ -52,52 +52,52 @@ public final class AccountApi {
     }
 
     public void changePassword(Context ctx) {
-        Caller c = auth.require(ctx, false);
+        Caller c = auth.requireForApi(ctx);
         Dto.PasswordChange req = WebSupport.body(ctx, Dto.PasswordChange.class);
         account.changePassword(c, req.currentPassword(), req.newPassword());
         ctx.status(204);
     }
 
     public void changePhone(Context ctx) {
-        Caller c = auth.require(ctx, false);
+        Caller c = auth.requireForApi(ctx);
         account.updatePhone(c, WebSupport.body(ctx, Dto.PhoneChange.class).phone());
         ctx.status(204);
     }
 
     public void startTotp(Context ctx) {
-        Caller c = auth.require(ctx, false);
+        Caller c = auth.requireForApi(ctx);
         AccountService.TotpEnrollment e = account.startTotpEnrollment(c);
         ctx.header("Cache-Control", "no-store");
         ctx.json(new Dto.TotpStart(e.secret(), e.otpauthUri(), QrCodes.svgDataUrl(e.otpauthUri())));
     }
 
     public void confirmTotp(Context ctx) {
-        Caller c = auth.require(ctx, false);
+        Caller c = auth.requireForApi(ctx);
         Dto.Code req = WebSupport.body(ctx, Dto.Code.class);
         ctx.header("Cache-Control", "no-store");
         ctx.json(new Dto.RecoveryCodesResponse(account.confirmTotpEnrollment(c, req.code())));
     }
 
     public void removeTotp(Context ctx) {
-        Caller c = auth.require(ctx, false);
+        Caller c = auth.requireForApi(ctx);
         account.removeTotp(c, WebSupport.body(ctx, Dto.PasswordOnly.class).password());
         ctx.status(204);
     }
 
     public void recoveryCodes(Context ctx) {
-        Caller c = auth.require(ctx, false);
+        Caller c = auth.requireForApi(ctx);
         Dto.PasswordOnly req = WebSupport.body(ctx, Dto.PasswordOnly.class);
         ctx.header("Cache-Control", "no-store");
         ctx.json(new Dto.RecoveryCodesResponse(account.regenerateRecoveryCodes(c, req.password())));
     }
 
     public void sessions(Context ctx) {
-        Caller c = auth.require(ctx, false);
+        Caller c = auth.requireForApi(ctx);
         ctx.json(new Dto.SessionList(account.listSessions(c)));
     }
 
     public void endSession(Context ctx) {
-        Caller c = auth.require(ctx, false);
+        Caller c = auth.requireForApi(ctx);
         account.endSession(c, ctx.pathParam("id"));
         ctx.status(204);
     }

@@ -25,14 +25,14 @@ public final class AdminApi {
 
 
     public void list(Context ctx) {
-        Caller c = auth.require(ctx, false);
+        Caller c = auth.requireForApi(ctx);
         AdminService.Page p = admin.listUsers(c, ctx.queryParam("search"), WebSupport.intParam(ctx, "offset", 0),
                 WebSupport.intParam(ctx, "limit", 50));
         ctx.json(new Dto.UserPage(p.users().stream().map(Dto.UserView::of).toList(), p.total(), p.offset(), p.limit()));
     }
 
     public void create(Context ctx) {
-        Caller c = auth.require(ctx, false);
+        Caller c = auth.requireForApi(ctx);
         AdminService.Created created = admin.createUser(c, WebSupport.body(ctx, Dto.NewUserRequest.class).toCommand());
         String inviteUrl = created.inviteToken() == null ? null : baseUrl + "/invite/" + created.inviteToken();
         ctx.status(201).header("Location", "/api/v1/admin/users/" + created.user().id()).header("Cache-Control", "no-store");
@@ -40,12 +40,12 @@ public final class AdminApi {
     }
 
     public void get(Context ctx) {
-        Caller c = auth.require(ctx, false);
+        Caller c = auth.requireForApi(ctx);
         ctx.json(Dto.UserView.of(admin.getUser(c, ctx.pathParam("id"))));
     }
 
     public void roles(Context ctx) {
-        Caller c = auth.require(ctx, false);
+        Caller c = auth.requireForApi(ctx);
         Dto.RolesChange req = WebSupport.body(ctx, Dto.RolesChange.class);
         if (req.roles() == null) {
             throw new ImsmException.Invalid("roles is required (a list, possibly empty)");
@@ -54,23 +54,23 @@ public final class AdminApi {
     }
 
     public void status(Context ctx) {
-        Caller c = auth.require(ctx, false);
+        Caller c = auth.requireForApi(ctx);
         ctx.json(Dto.UserView.of(admin.setStatus(c, ctx.pathParam("id"), WebSupport.body(ctx, Dto.StatusChange.class).status())));
     }
 
     public void mfaReset(Context ctx) {
-        Caller c = auth.require(ctx, false);
+        Caller c = auth.requireForApi(ctx);
         ctx.json(Dto.UserView.of(admin.resetSecondFactor(c, ctx.pathParam("id"))));
     }
 
     public void getPolicy(Context ctx) {
-        Caller c = auth.require(ctx, false);
+        Caller c = auth.requireForApi(ctx);
         MfaPolicy p = admin.mfaPolicy(c);
         ctx.json(new Dto.MfaPolicyBody(p.requiredForAll(), p.requiredRoles()));
     }
 
     public void putPolicy(Context ctx) {
-        Caller c = auth.require(ctx, false);
+        Caller c = auth.requireForApi(ctx);
         Dto.MfaPolicyBody body = WebSupport.body(ctx, Dto.MfaPolicyBody.class);
         if (body.requiredForAll() == null) {
             throw new ImsmException.Invalid("required_for_all is required (true or false)");

@@ -38,44 +38,44 @@ public final class CatalogApi {
 
 
     public void list(Context ctx) {
-        Caller c = auth.require(ctx, false);
+        Caller c = auth.requireForApi(ctx);
         ctx.json(new ServiceList(catalog.list(c)));
     }
 
     public void create(Context ctx) {
-        Caller c = auth.require(ctx, false);
+        Caller c = auth.requireForApi(ctx);
         ServiceDefinition s = catalog.create(c, WebSupport.body(ctx, ServiceDefinition.class));
         ctx.status(201).header("Location", "/api/v1/admin/services/" + s.id());
         ctx.json(s);
     }
 
     public void apply(Context ctx) {
-        Caller c = auth.require(ctx, false);
+        Caller c = auth.requireForApi(ctx);
         ServiceList body = WebSupport.body(ctx, ServiceList.class);
         ctx.json(Map.of("results", catalog.apply(c, body.services()).stream()
                 .map(a -> new ApplyResult(a.service().id(), a.outcome().name().toLowerCase())).toList()));
     }
 
     public void get(Context ctx) {
-        Caller c = auth.require(ctx, false);
+        Caller c = auth.requireForApi(ctx);
         ctx.json(catalog.get(c, ctx.pathParam("id")));
     }
 
     public void put(Context ctx) {
-        Caller c = auth.require(ctx, false);
+        Caller c = auth.requireForApi(ctx);
         CatalogService.Applied a = catalog.put(c, ctx.pathParam("id"), WebSupport.body(ctx, ServiceDefinition.class));
         ctx.status(a.outcome() == CatalogService.Outcome.CREATED ? 201 : 200);
         ctx.json(a.service());
     }
 
     public void delete(Context ctx) {
-        Caller c = auth.require(ctx, false);
+        Caller c = auth.requireForApi(ctx);
         catalog.delete(c, ctx.pathParam("id"));
         ctx.status(204);
     }
 
     public void menu(Context ctx) {
-        Caller c = auth.require(ctx, false);
+        Caller c = auth.requireForApi(ctx);
         ctx.json(new Menu(catalog.menu(c).stream().map(MenuEntry::of).toList()));
     }
 }

@@ -25,19 +25,19 @@ public final class TokenApi {
 
 
     public void issue(Context ctx) {
-        Caller c = auth.require(ctx, false);
+        Caller c = auth.requireForApi(ctx);
         TokenService.Issued t = tokens.issue(c, ctx.pathParam("id"), WebSupport.body(ctx, TokenService.TokenRequest.class));
         ctx.header("Cache-Control", "no-store");
         ctx.status(201).json(new IssuedView(t.token(), t.sid(), t.expiresAt(), t.scope(), t.authorizationDetails()));
     }
 
     public void list(Context ctx) {
-        Caller c = auth.require(ctx, false);
+        Caller c = auth.requireForApi(ctx);
         ctx.json(new SessionList(tokens.live(c)));
     }
 
     public void revoke(Context ctx) {
-        Caller c = auth.require(ctx, false);
+        Caller c = auth.requireForApi(ctx);
         tokens.revoke(c, ctx.pathParam("sid"));
         ctx.status(204);
     }

@@ -62,7 +62,7 @@ public final class AdminPages {
     }
 
     public void adminCreate(Context ctx) {
-        Caller c = auth.require(ctx, true).requireAdmin();
+        Caller c = auth.requireForForm(ctx).requireAdmin();
         String password = ctx.formParam("password");
         boolean invite = password == null || password.isEmpty();
         try {
@@ -101,7 +101,7 @@ public final class AdminPages {
     }
 
     private void adminAction(Context ctx, java.util.function.Function<Caller, User> action, String done) {
-        Caller c = auth.require(ctx, true).requireAdmin();
+        Caller c = auth.requireForForm(ctx).requireAdmin();
         try {
             User u = action.apply(c);
             ctx.redirect("/admin/users/" + u.id() + "?done=" + done);
@@ -129,7 +129,7 @@ public final class AdminPages {
 
     /** Registers or replaces the service the pasted JSON defines (same rules as PUT /api/v1/admin/services/{id}). */
     public void adminServicePut(Context ctx) {
-        Caller c = auth.require(ctx, true).requireAdmin();
+        Caller c = auth.requireForForm(ctx).requireAdmin();
         String json = ctx.formParam("definition");
         try {
             ServiceDefinition def = parseDefinition(json);
@@ -166,7 +166,7 @@ public final class AdminPages {
     }
 
     public void adminServiceDelete(Context ctx) {
-        Caller c = auth.require(ctx, true).requireAdmin();
+        Caller c = auth.requireForForm(ctx).requireAdmin();
         catalog.delete(c, ctx.pathParam("id"));
         ctx.redirect("/admin/services?done=Service+deleted.");
     }

@@ -105,7 +105,7 @@ public final class Pages {
     }
 
     public void logout(Context ctx) {
-        auth.require(ctx, true);
+        auth.requireForForm(ctx);
         identity.logout(auth.sessionCookieValue(ctx), WebSupport.clientIp(ctx));
         auth.clearSession(ctx);
         ctx.redirect("/login");
@@ -138,7 +138,7 @@ public final class Pages {
     }
 
     public void phone(Context ctx) {
-        Caller c = auth.require(ctx, true).requireReady();
+        Caller c = auth.requireForForm(ctx).requireReady();
         try {
             account.updatePhone(c, ctx.formParam("phone"));
             ctx.redirect("/settings?done=Phone+saved.");
@@ -149,13 +149,13 @@ public final class Pages {
     }
 
     public void endSession(Context ctx) {
-        Caller c = auth.require(ctx, true).requireReady();
+        Caller c = auth.requireForForm(ctx).requireReady();
         account.endSession(c, ctx.pathParam("id"));
         ctx.redirect("/settings?done=Session+ended.#sessions");
     }
 
     public void recoveryCodes(Context ctx) {
-        Caller c = auth.require(ctx, true).requireReady();
+        Caller c = auth.requireForForm(ctx).requireReady();
         try {
             List<String> codes = account.regenerateRecoveryCodes(c, ctx.formParam("password"));
             noStore(ctx);
@@ -167,7 +167,7 @@ public final class Pages {
     }
 
     public void removeTotp(Context ctx) {
-        Caller c = auth.require(ctx, true).requireReady();
+        Caller c = auth.requireForForm(ctx).requireReady();
         try {
             account.removeTotp(c, ctx.formParam("password"));
             ctx.redirect(c.mfaRequired() ? "/settings/totp" : "/settings?done=Authenticator+removed.");
@@ -188,7 +188,7 @@ public final class Pages {
     }
 
     public void passwordSubmit(Context ctx) {
-        Caller c = auth.require(ctx, true);
+        Caller c = auth.requireForForm(ctx);
         String next = ctx.formParam("new_password");
         try {
             if (next == null || !next.equals(ctx.formParam("new_password2"))) {
@@ -228,7 +228,7 @@ public final class Pages {
     }
 
     public void totpSubmit(Context ctx) {
-        Caller c = auth.require(ctx, true);
+        Caller c = auth.requireForForm(ctx);
         try {
             if (c.user().hasTotp()) {
                 ctx.redirect("/settings#mfa");

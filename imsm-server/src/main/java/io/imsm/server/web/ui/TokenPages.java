@@ -46,7 +46,7 @@ public final class TokenPages {
     }
 
     public void serviceSubmit(Context ctx) {
-        Caller c = auth.require(ctx, true).requireReady();
+        Caller c = auth.requireForForm(ctx).requireReady();
         ServiceDefinition svc = catalog.requestable(c, ctx.pathParam("id"));
         try {
             Map<String, String> fields = new LinkedHashMap<>();
@@ -82,7 +82,7 @@ public final class TokenPages {
     }
 
     public void revokeToken(Context ctx) {
-        Caller c = auth.require(ctx, true).requireReady();
+        Caller c = auth.requireForForm(ctx).requireReady();
         tokens.revoke(c, ctx.pathParam("sid"));
         ctx.redirect("/#tokens");
     }
