@@ -46,6 +46,8 @@ public final class AccessDeniedException extends RuntimeException {
         KEYS_UNAVAILABLE("keys_unavailable", 503, null),
         /** The request's path or query is malformed or has dot segments (docs/protocol.md section 7.1). */
         BAD_REQUEST("bad_request", 400, "invalid_request"),
+        /** The IMS revocation list could not be obtained for too long (503, try again later). */
+        REVOCATIONS_UNAVAILABLE("revocations_unavailable", 503, null),
         /** The token lacks a scope this request requires. */
         INSUFFICIENT_SCOPE("insufficient_scope", 403, "insufficient_scope"),
         /** The request is outside the token's {@code authorization_details} (RFC 9396). */

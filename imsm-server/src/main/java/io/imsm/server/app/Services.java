@@ -20,6 +20,7 @@ import io.imsm.server.store.KeyStore;
 import io.imsm.server.store.TokenSessionStore;
 import io.imsm.server.kx.KeyExchangeClient;
 import io.imsm.server.token.Outbox;
+import io.imsm.server.token.RevocationLists;
 import io.imsm.server.token.TokenService;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
@@ -59,6 +60,7 @@ public final class Services {
     public final KeyExchangeClient kx;
     public final TokenService tokens;
     public final Outbox outbox;
+    public final RevocationLists revocationLists;
 
     public Services(ProcessContext ctx) {
         this.ctx = ctx;
@@ -85,6 +87,7 @@ public final class Services {
         this.outbox = new Outbox(ctx.database(), tokenSessionStore, catalog, kx, ctx.clock());
         this.tokens = new TokenService(ctx.database(), tokenSessionStore, catalog, kx, signingKeys, audit, baseUrl::get,
                 ctx.clock(), ctx.random(), () -> outboxKick.get().run());
+        this.revocationLists = new RevocationLists(ctx.database(), tokenSessionStore, catalog, signingKeys, baseUrl::get, ctx.clock());
         this.bearer = new BearerAuthenticator(ctx.bootstrapToken(), ctx.database(), audit);
         this.bootstrap = new Bootstrap(ctx.database(), userStore, settingsStore, audit, hasher, secrets, ctx.clock());
     }

@@ -103,6 +103,7 @@ public final class HttpServer {
             adminApi.register(c.routes);
             new CatalogApi(services.catalog, auth).register(c.routes);
             new io.imsm.server.web.api.TokenApi(services.tokens, auth).register(c.routes);
+            new io.imsm.server.web.api.RevocationApi(services.revocationLists).register(c.routes);
             pages.register(c.routes);
             c.routes.exception(ImsmException.class, errors::handle);
             c.routes.exception(HttpResponseException.class, errors::handleHttp);

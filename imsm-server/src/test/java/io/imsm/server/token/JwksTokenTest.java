@@ -1,6 +1,7 @@
 package io.imsm.server.token;
 
 import com.nimbusds.jose.jwk.JWKSet;
+import io.imsm.protocol.RequestTarget;
 import io.imsm.protocol.SessionToken;
 import io.imsm.protocol.SessionTokenVerifier;
 import io.imsm.protocol.TokenException;
@@ -61,9 +62,9 @@ class JwksTokenTest {
         assertThat(t.scope()).isEqualTo("reports:read");
         assertThat(t.sid()).isEqualTo(r.json().path("sid").asText());
         assertThat(Duration.between(t.issuedAt(), t.expiresAt())).isEqualTo(Duration.ofSeconds(600));
-        assertThat(t.check("GET", "/reports/2026-10", Map.of("format", List.of("csv"))).allowed()).isTrue();
-        assertThat(t.check("GET", "/reports/2026-10", Map.of("format", List.of("pdf"))).allowed()).isFalse();
-        assertThat(t.check("GET", "/reports/2026-11", Map.of("format", List.of("csv"))).allowed()).isFalse();
+        assertThat(t.check(RequestTarget.parse("GET", "/reports/2026-10?format=csv")).allowed()).isTrue();
+        assertThat(t.check(RequestTarget.parse("GET", "/reports/2026-10?format=pdf")).allowed()).isFalse();
+        assertThat(t.check(RequestTarget.parse("GET", "/reports/2026-11?format=csv")).allowed()).isFalse();
         assertThatThrownBy(() -> new SessionTokenVerifier(s.baseUrl(), "other-service", s.clock, Duration.ofSeconds(60))
                 .verifyEs256(token, jwks)).isInstanceOf(TokenException.class);
         s.clock.advance(Duration.ofSeconds(700));
