@@ -26,6 +26,7 @@ import io.imsm.server.store.TokenSessionStore;
 import io.imsm.server.store.UserStore;
 import io.imsm.server.token.Outbox;
 import io.imsm.server.token.OutboxWorker;
+import io.imsm.server.token.RevocationLists;
 import io.imsm.server.token.TokenService;
 import io.imsm.server.web.ErrorMapper;
 import io.imsm.server.web.Routes;
@@ -33,6 +34,7 @@ import io.imsm.server.web.api.AccountApi;
 import io.imsm.server.web.api.AdminApi;
 import io.imsm.server.web.api.CatalogApi;
 import io.imsm.server.web.api.SystemApi;
+import io.imsm.server.web.api.RevocationApi;
 import io.imsm.server.web.api.TokenApi;
 import io.imsm.server.web.http.WebAuth;
 import io.imsm.server.web.ui.AdminPages;
@@ -121,6 +123,7 @@ public final class Wiring {
                 new AdminApi(admin, auth, baseUrl),
                 new CatalogApi(catalog, auth),
                 new TokenApi(tokens, auth),
+                new RevocationApi(new RevocationLists(ctx.database(), tokenSessionStore, catalog, signingKeys, () -> baseUrl, ctx.clock())),
                 new Pages(identity, account, catalog, tokens, auth, pageSupport, secrets, renderer, absolute),
                 new AdminPages(admin, catalog, auth, pageSupport, renderer, baseUrl),
                 new TokenPages(catalog, tokens, auth, pageSupport, renderer));
