@@ -4,7 +4,7 @@ import io.github.bucket4j.Bucket;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.EstimationProbe;
-import io.imsm.server.app.Config;
+import io.imsm.server.config.Config;
 import io.imsm.server.store.RateLimitBuckets;
 
 import javax.sql.DataSource;

@@ -5,7 +5,7 @@ import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
 import io.imsm.server.ErrorCode;
 import io.imsm.server.ImsmException;
-import io.imsm.server.app.Config;
+import io.imsm.server.config.Config;
 import io.imsm.server.store.RateLimitBuckets;
 
 import java.time.Duration;

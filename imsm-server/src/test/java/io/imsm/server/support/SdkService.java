@@ -47,7 +47,7 @@ public final class SdkService implements AutoCloseable {
         } catch (JOSEException e) {
             throw new IllegalStateException(e);
         }
-        JwksSource imsKeys = JwksSource.fixed(ims.server.services().signingKeys.jwks());
+        JwksSource imsKeys = JwksSource.fixed(ims.server.wiring().signingKeys().jwks());
         this.sessions = new SessionKeyStore(ims.clock);
         KeyExchangeEndpoint kx = KeyExchangeEndpoint.builder(ims.baseUrl(), id, key, imsKeys, sessions).clock(ims.clock).build();
         this.verifier = new TokenVerifier(ims.baseUrl(), id, sessions, imsKeys, ims.clock);

@@ -79,7 +79,7 @@ class AccessEndsTest {
         assertThat(refused.status()).isEqualTo(401);
         assertThat(refused.body()).isEqualTo("revoked");
         assertThat(admin.get("/api/v1/admin/users/" + p.id() + "/tokens", "Authorization", BEARER).json().path("sessions")).isEmpty();
-        assertThat(s.server.services().outbox.pending()).isZero();
+        assertThat(s.server.wiring().outbox().pending()).isZero();
     }
 
     @Test

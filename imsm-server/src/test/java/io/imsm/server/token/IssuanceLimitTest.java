@@ -1,8 +1,8 @@
 package io.imsm.server.token;
 
-import io.imsm.server.app.ConfigLoader;
+import io.imsm.server.config.ConfigLoader;
 import io.imsm.server.ImsmException;
-import io.imsm.server.app.Config;
+import io.imsm.server.config.Config;
 import io.imsm.server.store.RateLimitBuckets;
 import io.imsm.server.support.Http;
 import io.imsm.server.support.MutableClock;

@@ -1,7 +1,7 @@
 package io.imsm.server.token;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.imsm.server.audit.AuditEvent;
+import io.imsm.server.model.AuditEvent;
 import io.imsm.server.support.Http;
 import io.imsm.server.support.People;
 import io.imsm.server.support.SdkService;
@@ -62,7 +62,7 @@ class TokenContentTest {
     }
 
     List<AuditEvent> audit() {
-        return s.server.services().ctx.database().read(h -> s.server.services().auditStore.recent(h, null, 500));
+        return s.server.wiring().ctx().database().read(h -> s.server.wiring().auditStore().recent(h, null, 500));
     }
 
     @Test
