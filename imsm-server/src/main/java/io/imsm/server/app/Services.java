@@ -2,6 +2,9 @@ package io.imsm.server.app;
 
 import io.imsm.server.access.CatalogService;
 import io.imsm.server.audit.AuditLog;
+import io.imsm.server.audit.FailureSampler;
+import io.imsm.server.audit.Retention;
+import io.imsm.server.identity.LoginNames;
 import io.imsm.server.identity.AccountService;
 import io.imsm.server.identity.AdminService;
 import io.imsm.server.identity.BearerAuthenticator;
@@ -16,6 +19,7 @@ import io.imsm.server.identity.Secrets;
 import io.imsm.server.keys.SigningKeys;
 import io.imsm.server.store.AuditStore;
 import io.imsm.server.store.InviteStore;
+import io.imsm.server.store.RateLimitStore;
 import io.imsm.server.store.KeyStore;
 import io.imsm.server.store.TokenSessionStore;
 import io.imsm.server.kx.KeyExchangeClient;
@@ -59,6 +63,10 @@ public final class Services {
     public final KeyExchangeClient kx;
     public final TokenService tokens;
     public final Outbox outbox;
+    public final LoginNames loginNames;
+    /** At most one audit row per address and minute for failures strangers cause. */
+    public final FailureSampler failureSampler;
+    public final Retention retention;
 
     public Services(ProcessContext ctx) {
         this.ctx = ctx;
@@ -70,11 +78,14 @@ public final class Services {
         this.throttle = ctx.database().isPostgres()
                 ? LoginThrottle.shared(ctx.database().dataSource(), cfg.login(), ctx.clock())
                 : LoginThrottle.inMemory(cfg.login(), ctx.clock());
-        this.mfaPolicies = new MfaPolicies(ctx.database(), settingsStore);
+        this.mfaPolicies = new MfaPolicies(ctx.database(), settingsStore, ctx.clock());
         this.signingKeys = new SigningKeys(ctx.database(), keyStore, ctx.kek(), ctx.clock(), ctx.random());
         String issuerName = "IMSM " + ctx.config().publicUri().getHost();
+        this.loginNames = new LoginNames(ctx.kek());
+        this.failureSampler = new FailureSampler(ctx.clock(), Duration.ofMinutes(1));
+        this.retention = new Retention(ctx.database(), auditStore, sessionStore, inviteStore, new RateLimitStore(), ctx.clock(), cfg.retention());
         this.identity = new IdentityService(ctx.database(), userStore, sessionStore, audit, hasher, throttle, mfaPolicies,
-                ctx.kek(), secrets, ctx.clock(), cfg.sessions());
+                ctx.kek(), secrets, ctx.clock(), cfg.sessions(), loginNames, failureSampler);
         this.account = new AccountService(ctx.database(), userStore, sessionStore, inviteStore, audit, hasher, passwordPolicy,
                 throttle, ctx.kek(), secrets, ctx.clock(), cfg.sessions(), issuerName);
         this.admin = new AdminService(ctx.database(), userStore, sessionStore, inviteStore, audit, hasher, passwordPolicy,
@@ -85,7 +96,7 @@ public final class Services {
         this.outbox = new Outbox(ctx.database(), tokenSessionStore, catalog, kx, ctx.clock());
         this.tokens = new TokenService(ctx.database(), tokenSessionStore, catalog, kx, signingKeys, audit, baseUrl::get,
                 ctx.clock(), ctx.random(), () -> outboxKick.get().run());
-        this.bearer = new BearerAuthenticator(ctx.bootstrapToken(), ctx.database(), audit);
+        this.bearer = new BearerAuthenticator(ctx.bootstrapToken(), ctx.database(), audit, failureSampler, ctx.metrics());
         this.bootstrap = new Bootstrap(ctx.database(), userStore, settingsStore, audit, hasher, secrets, ctx.clock());
     }
 
