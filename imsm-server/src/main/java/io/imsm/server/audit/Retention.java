@@ -1,6 +1,6 @@
 package io.imsm.server.audit;
 
-import io.imsm.server.app.Config;
+import io.imsm.server.config.Config;
 import io.imsm.server.store.AuditStore;
 import io.imsm.server.store.Database;
 import io.imsm.server.store.InviteStore;

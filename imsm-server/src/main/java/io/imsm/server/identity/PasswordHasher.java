@@ -5,7 +5,7 @@ import com.password4j.Password;
 import com.password4j.types.Argon2;
 import io.imsm.server.ErrorCode;
 import io.imsm.server.ImsmException;
-import io.imsm.server.app.Config;
+import io.imsm.server.config.Config;
 
 import java.util.Objects;
 import java.util.concurrent.Semaphore;

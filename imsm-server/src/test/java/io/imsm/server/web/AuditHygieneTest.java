@@ -8,7 +8,7 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
 import ch.qos.logback.core.OutputStreamAppender;
-import io.imsm.server.audit.AuditEvent;
+import io.imsm.server.model.AuditEvent;
 import io.imsm.server.support.Http;
 import io.imsm.server.support.People;
 import io.imsm.server.support.TestDatabases;
@@ -112,12 +112,12 @@ class AuditHygieneTest {
         assertThat(count("invites")).isPositive();
 
         s.clock.advance(Duration.ofDays(30));
-        s.server.services().retention.purge();
+        s.server.wiring().retention().purge();
         assertThat(count("browser_sessions")).as("ended sessions go after a day").isZero();
         assertThat(count("audit_log")).as("audit rows stay a year").isPositive();
 
         s.clock.advance(Duration.ofDays(336));
-        s.server.services().retention.purge();
+        s.server.wiring().retention().purge();
         assertThat(count("invites")).as("expired invites go after 30 days").isZero();
         assertThat(count("audit_log")).as("audit rows go after a year").isZero();
         // the person is unaffected
@@ -126,12 +126,12 @@ class AuditHygieneTest {
     }
 
     private List<AuditEvent> audit(String action) {
-        var services = s.server.services();
-        return services.ctx.database().read(h -> services.auditStore.recent(h, action, 10_000));
+        var wiring = s.server.wiring();
+        return wiring.ctx().database().read(h -> wiring.auditStore().recent(h, action, 10_000));
     }
 
     private int count(String table) {
-        return s.server.services().ctx.database().read(h -> h.createQuery("SELECT COUNT(*) FROM " + table).mapTo(Integer.class).one());
+        return s.server.wiring().ctx().database().read(h -> h.createQuery("SELECT COUNT(*) FROM " + table).mapTo(Integer.class).one());
     }
 
     /**

@@ -342,9 +342,9 @@ abstract class LoginFlowContract {
         assertThat(codes.status()).as(codes.toString()).isEqualTo(200);
     }
 
-    List<io.imsm.server.audit.AuditEvent> loginAudit(String username) {
-        var services = s.server.services();
-        return services.ctx.database().read(h -> services.auditStore.recent(h, "login", 10_000)).stream()
+    List<io.imsm.server.model.AuditEvent> loginAudit(String username) {
+        var wiring = s.server.wiring();
+        return wiring.ctx().database().read(h -> wiring.auditStore().recent(h, "login", 10_000)).stream()
                 .filter(e -> username.equals(e.target())).toList();
     }
 

@@ -31,7 +31,7 @@ class SingleConnectionTest {
             Http c = s.client();
             assertThatCode(() -> {
                 // keep one of the two connections busy: each use case must make do with the other
-                try (Connection held = s.server.services().ctx.database().dataSource().getConnection()) {
+                try (Connection held = s.server.wiring().ctx().database().dataSource().getConnection()) {
                 long start = System.nanoTime();
                 assertThat(People.login(s, c, p).status()).isEqualTo(200);
                 assertThat(c.get("/api/v1/me").status()).isEqualTo(200);
