@@ -15,10 +15,12 @@ import java.util.function.Function;
 
 /**
  * Brute-force limits (Bucket4j token buckets): per client address, every login attempt costs one
- * token; per account name, every failure costs one and an empty bucket is a temporary lockout. Keys
- * are account names as typed (lower-cased), existing or not, so a lockout never tells whether an
- * account exists. On PostgreSQL the buckets live in the database and every instance shares them; on
- * the embedded H2 default one process keeps them in memory.
+ * token; per account name, every credential check costs one token taken <em>before</em> the check
+ * (atomically, so parallel attempts cannot all pass a check made before the slow hash), a correct
+ * answer gives it back, and an empty bucket is a temporary lockout. Keys are account names as typed
+ * (lower-cased), existing or not, so a lockout never tells whether an account exists. On PostgreSQL
+ * the buckets live in the database and every instance shares them; on the embedded H2 default one
+ * process keeps them in memory.
  */
 public final class LoginThrottle {
     private final Function<String, Bucket> buckets;
@@ -55,12 +57,19 @@ public final class LoginThrottle {
         return p.canBeConsumed() ? 0 : seconds(p.getNanosToWaitForRefill());
     }
 
-    /** Records a failure; returns seconds of lockout that now apply (0 when failures remain). */
-    public long recordAccountFailure(String accountKey) {
-        Bucket b = buckets.apply(accountKey(accountKey));
-        b.tryConsumeAndReturnRemaining(1);
-        EstimationProbe p = b.estimateAbilityToConsume(1);
-        return p.canBeConsumed() ? 0 : seconds(p.getNanosToWaitForRefill());
+    /**
+     * Takes one attempt of this account name before its credential is checked; returns 0 when taken,
+     * else the seconds of lockout left (nothing taken). Atomic, so N parallel attempts against a
+     * limit of M evaluate at most M credentials.
+     */
+    public long takeAccountAttempt(String accountKey) {
+        ConsumptionProbe p = buckets.apply(accountKey(accountKey)).tryConsumeAndReturnRemaining(1);
+        return p.isConsumed() ? 0 : seconds(p.getNanosToWaitForRefill());
+    }
+
+    /** Gives back an attempt whose credential was right (the attempt did not fail). */
+    public void refundAccountAttempt(String accountKey) {
+        buckets.apply(accountKey(accountKey)).addTokens(1);
     }
 
     /** A successful login clears the failures of that account name. */

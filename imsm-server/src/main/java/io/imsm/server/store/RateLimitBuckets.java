@@ -6,6 +6,7 @@ import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.TimeMeter;
+import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
 import io.github.bucket4j.distributed.jdbc.PrimaryKeyMapper;
 import io.github.bucket4j.distributed.proxy.ProxyManager;
 import io.github.bucket4j.local.LocalBucketBuilder;
@@ -24,6 +25,8 @@ import java.util.function.BiFunction;
  * (login uses {@code ip:} and {@code acct:}). Both measure time with the injected clock.
  */
 public final class RateLimitBuckets {
+    /** How long a full bucket row is kept on PostgreSQL before the housekeeping may delete it. */
+    private static final Duration KEEP_FULL_BUCKETS = Duration.ofMinutes(5);
     private final BiFunction<String, BucketConfiguration, Bucket> factory;
 
     private RateLimitBuckets(BiFunction<String, BucketConfiguration, Bucket> factory) {
@@ -48,9 +51,13 @@ public final class RateLimitBuckets {
     }
 
     public static RateLimitBuckets shared(DataSource dataSource, Clock clock) {
+        // expires_at (V11, epoch millis of this clock) lets the housekeeping delete rows of buckets that
+        // have refilled to full, which are indistinguishable from a new bucket (RateLimitStore.purgeExpired);
+        // without it the table grows with every key used.
         ProxyManager<String> proxies = Bucket4jPostgreSQL.selectForUpdateBasedBuilder(dataSource)
                 .primaryKeyMapper(PrimaryKeyMapper.STRING)
-                .table("rate_limit_buckets").idColumn("id").stateColumn("state")
+                .table("rate_limit_buckets").idColumn("id").stateColumn("state").expiresAtColumn("expires_at")
+                .expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(KEEP_FULL_BUCKETS))
                 .clientClock(meter(clock))
                 .build();
         return new RateLimitBuckets((key, limits) -> proxies.builder().build(key, () -> limits));
