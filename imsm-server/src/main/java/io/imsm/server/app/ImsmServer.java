@@ -23,27 +23,44 @@ public final class ImsmServer implements AutoCloseable {
     private final Services services;
     private final HttpServer http;
     private final Optional<Bootstrap.BootstrapAdmin> bootstrapAdmin;
-    private final ScheduledExecutorService housekeeping;
+    /** Purges: on their own thread, so they never wait behind a delivery round (and the reverse). */
+    private final ScheduledExecutorService purges;
+    /** Outbox rounds: each only starts per-service delivery tasks (see Outbox), so a round is short. */
+    private final ScheduledExecutorService deliveries;
 
     private ImsmServer(ProcessContext ctx, Services services, HttpServer http, Optional<Bootstrap.BootstrapAdmin> admin) {
         this.ctx = ctx;
         this.services = services;
         this.http = http;
         this.bootstrapAdmin = admin;
-        this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "imsm-housekeeping");
+        this.purges = daemon("imsm-purge");
+        this.deliveries = daemon("imsm-outbox");
+        purges.scheduleWithFixedDelay(this::purge, 1, 60, TimeUnit.MINUTES);
+        deliveries.scheduleWithFixedDelay(this::deliverOutbox, 5, 5, TimeUnit.SECONDS);
+        services.outboxKick.set(() -> {
+            try {
+                deliveries.execute(this::deliverOutbox);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // shutting down; the message stays in the outbox for the next start
+            }
+        });
+    }
+
+    private static ScheduledExecutorService daemon(String name) {
+        return Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, name);
             t.setDaemon(true);
             return t;
         });
-        housekeeping.scheduleWithFixedDelay(this::purge, 1, 60, TimeUnit.MINUTES);
-        housekeeping.scheduleWithFixedDelay(this::deliverOutbox, 5, 5, TimeUnit.SECONDS);
-        services.outboxKick.set(() -> housekeeping.execute(this::deliverOutbox));
     }
 
+    // A periodic task that throws stops being scheduled, so both catch everything; an Error also
+    // marks the process unhealthy.
     private void deliverOutbox() {
         try {
             services.outbox.deliverDue();
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            ctx.health().observe(e);
             LOG.atWarn().setCause(e).log("outbox delivery failed; will retry");
         }
     }
@@ -54,7 +71,8 @@ public final class ImsmServer implements AutoCloseable {
             if (n > 0) {
                 LOG.atInfo().addKeyValue("count", n).log("purged expired browser sessions");
             }
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            ctx.health().observe(e);
             LOG.atWarn().setCause(e).log("session purge failed; will retry");
         }
     }
@@ -89,6 +107,18 @@ public final class ImsmServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Makes this server the process's: an {@link Error} no handler caught, on any thread, marks it
+     * unhealthy. For {@code imsm serve} (one server per JVM), not for tests that run several.
+     */
+    public ImsmServer ownProcess() {
+        Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {
+            ctx.health().observe(e);
+            LOG.atError().setCause(e).addKeyValue("thread", thread.getName()).log("uncaught error");
+        });
+        return this;
+    }
+
     public String baseUrl() {
         return http.baseUrl();
     }
@@ -104,8 +134,11 @@ public final class ImsmServer implements AutoCloseable {
 
     @Override
     public void close() {
-        housekeeping.shutdownNow();
+        purges.shutdownNow();
+        deliveries.shutdownNow();
+        services.outbox.close();
         http.stop();
+        services.kx.close();
         ctx.close();
     }
 }

@@ -25,6 +25,7 @@ public final class ProcessContext implements AutoCloseable {
     private final KeyEncryptionKey kek;
     private final PrometheusMeterRegistry metrics;
     private final Optional<String> bootstrapToken;
+    private final Health health = new Health();
 
     public ProcessContext(Config config, Clock clock, SecureRandom random, Map<String, String> env) {
         this.config = Objects.requireNonNull(config);
@@ -48,6 +49,7 @@ public final class ProcessContext implements AutoCloseable {
     public KeyEncryptionKey kek() { return kek; }
     public PrometheusMeterRegistry metrics() { return metrics; }
     public Optional<String> bootstrapToken() { return bootstrapToken; }
+    public Health health() { return health; }
 
     @Override
     public void close() {

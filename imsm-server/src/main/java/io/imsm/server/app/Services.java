@@ -1,6 +1,7 @@
 package io.imsm.server.app;
 
 import io.imsm.server.access.CatalogService;
+import io.imsm.server.access.ServiceUrls;
 import io.imsm.server.audit.AuditLog;
 import io.imsm.server.identity.AccountService;
 import io.imsm.server.identity.AdminService;
@@ -55,6 +56,7 @@ public final class Services {
     public final AdminService admin;
     public final Bootstrap bootstrap;
     public final BearerAuthenticator bearer;
+    public final ServiceUrls serviceUrls;
     public final CatalogService catalog;
     public final KeyExchangeClient kx;
     public final TokenService tokens;
@@ -79,9 +81,11 @@ public final class Services {
                 throttle, ctx.kek(), secrets, ctx.clock(), cfg.sessions(), issuerName);
         this.admin = new AdminService(ctx.database(), userStore, sessionStore, inviteStore, audit, hasher, passwordPolicy,
                 mfaPolicies, secrets, ctx.clock());
-        this.catalog = new CatalogService(ctx.database(), serviceStore, audit, ctx.clock());
+        this.serviceUrls = ServiceUrls.system(cfg.services().allowLinkLocal());
+        this.catalog = new CatalogService(ctx.database(), serviceStore, audit, serviceUrls, ctx.clock());
         this.baseUrl = new AtomicReference<>(cfg.publicUri().toString());
-        this.kx = new KeyExchangeClient(signingKeys, baseUrl::get, ctx.clock(), ctx.random(), Duration.ofSeconds(cfg.kx().timeoutSeconds()));
+        this.kx = new KeyExchangeClient(signingKeys, baseUrl::get, ctx.clock(), ctx.random(), serviceUrls,
+                Duration.ofSeconds(cfg.kx().timeoutSeconds()));
         this.outbox = new Outbox(ctx.database(), tokenSessionStore, catalog, kx, ctx.clock());
         this.tokens = new TokenService(ctx.database(), tokenSessionStore, catalog, kx, signingKeys, audit, baseUrl::get,
                 ctx.clock(), ctx.random(), () -> outboxKick.get().run());

@@ -68,6 +68,10 @@ public final class HttpServer {
             c.http.prefer405over404 = true;
             c.jsonMapper(new JavalinJackson(jsonMapper(), true));
             c.startup.showJavalinBanner = false;
+            c.router.javaLangErrorHandler((res, error) -> {
+                ctx.health().fatal(error);
+                res.setStatus(500);
+            });
             c.staticFiles.add(s -> {
                 s.hostedPath = "/static";
                 s.directory = "/public";
@@ -88,11 +92,18 @@ public final class HttpServer {
                     x.header("Cache-Control", "no-store");
                 }
             });
-            c.routes.get("/healthz", x -> x.json(Map.of("status", "ok")));
+            // After an Error (out of memory ...) the process is not to be trusted: both probes fail so the
+            // supervisor restarts it (liveness) and stops sending it traffic meanwhile (readiness).
+            c.routes.get("/healthz", x -> {
+                boolean ok = ctx.health().healthy();
+                x.status(ok ? 200 : 503).json(ok ? Map.of("status", "ok") : Map.of("status", "failed", "error", ctx.health().fatalError()));
+            });
             c.routes.get("/readyz", x -> {
+                boolean healthy = ctx.health().healthy();
                 boolean db = ctx.database().isReachable();
                 boolean keys = services.signingKeys.isLoaded();
-                x.status(db && keys ? 200 : 503).json(Map.of("status", db && keys ? "ready" : "not ready",
+                boolean ready = healthy && db && keys;
+                x.status(ready ? 200 : 503).json(Map.of("status", ready ? "ready" : "not ready", "process", healthy ? "ok" : "failed",
                         "database", db ? "ok" : "unreachable", "keys", keys ? "loaded" : "missing"));
             });
             c.routes.get("/metrics", x -> x.contentType("text/plain; version=0.0.4; charset=utf-8").result(ctx.metrics().scrape()));
