@@ -1,5 +1,6 @@
 package io.imsm.server.app;
 
+import io.imsm.server.config.Config;
 import io.imsm.server.identity.Bootstrap;
 import io.imsm.server.web.HttpServer;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -16,62 +17,38 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-/** One running IMSM: context, services, HTTP. Used by {@code imsm serve} and by the tests. */
+/** One running IMSM: context, wiring, HTTP. Used by {@code imsm serve} and by the tests. */
 public final class ImsmServer implements AutoCloseable {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ImsmServer.class);
     private final ProcessContext ctx;
-    private final Services services;
+    private final Wiring wiring;
     private final HttpServer http;
     private final Optional<Bootstrap.BootstrapAdmin> bootstrapAdmin;
-    /** Purges: on their own thread, so they never wait behind a delivery round (and the reverse). */
-    private final ScheduledExecutorService purges;
-    /** Outbox rounds: each only starts per-service delivery tasks (see Outbox), so a round is short. */
-    private final ScheduledExecutorService deliveries;
+    /** Purges only: deliveries run on the outbox worker's own thread, so neither waits for the other. */
+    private final ScheduledExecutorService housekeeping;
 
-    private ImsmServer(ProcessContext ctx, Services services, HttpServer http, Optional<Bootstrap.BootstrapAdmin> admin) {
+    private ImsmServer(ProcessContext ctx, Wiring wiring, HttpServer http, Optional<Bootstrap.BootstrapAdmin> admin) {
         this.ctx = ctx;
-        this.services = services;
+        this.wiring = wiring;
         this.http = http;
         this.bootstrapAdmin = admin;
-        this.purges = daemon("imsm-purge");
-        this.deliveries = daemon("imsm-outbox");
-        purges.scheduleWithFixedDelay(this::purge, 1, 60, TimeUnit.MINUTES);
-        deliveries.scheduleWithFixedDelay(this::deliverOutbox, 5, 5, TimeUnit.SECONDS);
-        services.outboxKick.set(() -> {
-            try {
-                deliveries.execute(this::deliverOutbox);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                // shutting down; the message stays in the outbox for the next start
-            }
-        });
-    }
-
-    private static ScheduledExecutorService daemon(String name) {
-        return Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, name);
+        this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "imsm-housekeeping");
             t.setDaemon(true);
             return t;
         });
-    }
-
-    // A periodic task that throws stops being scheduled, so both catch everything; an Error also
-    // marks the process unhealthy.
-    private void deliverOutbox() {
-        try {
-            services.outbox.deliverDue();
-        } catch (Throwable e) {
-            ctx.health().observe(e);
-            LOG.atWarn().setCause(e).log("outbox delivery failed; will retry");
-        }
+        housekeeping.scheduleWithFixedDelay(this::purge, 1, 60, TimeUnit.MINUTES);
+        wiring.outboxWorker().start();
     }
 
     private void purge() {
         try {
-            int n = services.identity.purgeExpiredSessions() + services.tokens.purgeExpired();
+            int n = wiring.identity().purgeExpiredSessions() + wiring.tokens().purgeExpired();
             if (n > 0) {
                 LOG.atInfo().addKeyValue("count", n).log("purged expired browser sessions");
             }
         } catch (Throwable e) {
+            // a periodic task that throws is never run again, so catch everything; an Error is fatal
             ctx.health().observe(e);
             LOG.atWarn().setCause(e).log("session purge failed; will retry");
         }
@@ -80,15 +57,15 @@ public final class ImsmServer implements AutoCloseable {
     public static ImsmServer start(Config config, Clock clock, Map<String, String> env, PrintStream console) {
         ProcessContext ctx = new ProcessContext(config, clock, new SecureRandom(), env);
         try {
-            Services services = new Services(ctx);
-            services.prepare();
-            Optional<Bootstrap.BootstrapAdmin> admin = services.bootstrap.createAdminOnce(config.bootstrap().adminUsername());
+            int port = ListenPort.resolve(config.server().host(), config.server().port());
+            Wiring wiring = new Wiring(ctx, baseUrl(config, port));
+            wiring.prepare();
+            Optional<Bootstrap.BootstrapAdmin> admin = wiring.bootstrap().createAdminOnce(config.bootstrap().adminUsername());
             new JvmMemoryMetrics().bindTo(ctx.metrics());
             new JvmThreadMetrics().bindTo(ctx.metrics());
             new ProcessorMetrics().bindTo(ctx.metrics());
-            HttpServer http = new HttpServer(services).start(config.server().host(), config.server().port());
-            services.baseUrl.set(http.baseUrl());
-            ImsmServer server = new ImsmServer(ctx, services, http, admin);
+            HttpServer http = HttpServer.start(config, port, wiring.routes(), wiring.errors(), ctx.metrics(), ctx.health());
+            ImsmServer server = new ImsmServer(ctx, wiring, http, admin);
             admin.ifPresent(a -> {
                 // Printed to the console on purpose (never to the log): the operator needs it exactly once.
                 console.println();
@@ -107,6 +84,14 @@ public final class ImsmServer implements AutoCloseable {
         }
     }
 
+    /** Base URL for links we hand out and the token issuer: server.public_url, else this listener's address. */
+    private static String baseUrl(Config cfg, int port) {
+        if (cfg.server().publicUrl() != null && !cfg.server().publicUrl().isBlank()) {
+            return cfg.publicUri().toString();
+        }
+        return "http://" + cfg.server().host() + ":" + port;
+    }
+
     /**
      * Makes this server the process's: an {@link Error} no handler caught, on any thread, marks it
      * unhealthy. For {@code imsm serve} (one server per JVM), not for tests that run several.
@@ -120,7 +105,7 @@ public final class ImsmServer implements AutoCloseable {
     }
 
     public String baseUrl() {
-        return http.baseUrl();
+        return wiring.baseUrl();
     }
 
     public int port() { return http.port(); }
@@ -128,17 +113,17 @@ public final class ImsmServer implements AutoCloseable {
     /** The registered HTTP routes, {@code "METHOD /path"} (see {@link HttpServer#routes()}). */
     public List<String> routes() { return http.routes(); }
 
-    public Services services() { return services; }
+    public Wiring wiring() { return wiring; }
 
     public Optional<Bootstrap.BootstrapAdmin> bootstrapAdmin() { return bootstrapAdmin; }
 
     @Override
     public void close() {
-        purges.shutdownNow();
-        deliveries.shutdownNow();
-        services.outbox.close();
+        housekeeping.shutdownNow();
+        wiring.outboxWorker().close();
+        wiring.outbox().close();
         http.stop();
-        services.kx.close();
+        wiring.kx().close();
         ctx.close();
     }
 }

@@ -15,10 +15,10 @@ class HealthProbeTest {
             Http c = s.client();
             assertThat(c.get("/healthz").status()).isEqualTo(200);
             assertThat(c.get("/readyz").json().path("process").asText()).isEqualTo("ok");
-            s.server.services().ctx.health().observe(new IllegalStateException("an exception is not fatal"));
+            s.server.wiring().ctx().health().observe(new IllegalStateException("an exception is not fatal"));
             assertThat(c.get("/readyz").status()).isEqualTo(200);
 
-            s.server.services().ctx.health().observe(new OutOfMemoryError("Java heap space"));
+            s.server.wiring().ctx().health().observe(new OutOfMemoryError("Java heap space"));
 
             Http.Res ready = c.get("/readyz");
             assertThat(ready.status()).isEqualTo(503);

@@ -66,7 +66,7 @@ class HostileServiceTest {
         String port = f.kxUrl().substring(f.kxUrl().lastIndexOf(':') + 1, f.kxUrl().lastIndexOf('/'));
         assertThat(r.json().path("detail").asText()).contains("could not be reached")
                 .doesNotContain("127.0.0.1").doesNotContain(port).doesNotContain("status").doesNotContain("bytes");
-        var events = s.server.services().ctx.database().read(h -> s.server.services().auditStore.recent(h, "token_issue", 100));
+        var events = s.server.wiring().ctx().database().read(h -> s.server.wiring().auditStore().recent(h, "token_issue", 100));
         assertThat(events).anyMatch(e -> id.equals(e.target()) && "failed".equals(e.outcome())
                 && e.detail().contains(f.kxUrl()) && e.detail().contains(detail));
     }
@@ -140,7 +140,7 @@ class HostileServiceTest {
     record OutboxState(int attempts, boolean delivered, String lastError) {}
 
     OutboxState outboxRow(String sid) {
-        return s.server.services().ctx.database().read(h -> h.createQuery(
+        return s.server.wiring().ctx().database().read(h -> h.createQuery(
                         "SELECT attempts, delivered_at, last_error FROM outbox WHERE payload = :sid")
                 .bind("sid", sid)
                 .map((rs, ctx) -> new OutboxState(rs.getInt("attempts"), rs.getTimestamp("delivered_at") != null, rs.getString("last_error")))

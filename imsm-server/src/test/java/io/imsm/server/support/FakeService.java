@@ -111,7 +111,7 @@ public final class FakeService implements AutoCloseable {
         switch (onOffer) {
             case ANSWER -> {
                 Clock clock = ims.clock;
-                KxVerifier verifier = new KxVerifier(ims.server.baseUrl(), id, ims.server.services().signingKeys.jwks(), clock,
+                KxVerifier verifier = new KxVerifier(ims.server.baseUrl(), id, ims.server.wiring().signingKeys().jwks(), clock,
                         Kx1.MAX_CLOCK_SKEW, new InMemoryReplayGuard(clock));
                 Offer offer = verifier.verifyOffer(body);
                 String answer = new KxSigner(key, random).sign(Answer.to(offer, EphemeralKeys.generate(random), clock));

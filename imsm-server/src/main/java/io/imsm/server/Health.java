@@ -1,4 +1,4 @@
-package io.imsm.server.app;
+package io.imsm.server;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
