@@ -2,6 +2,7 @@ package io.imsm.server.app;
 
 import io.imsm.server.config.Config;
 import io.imsm.server.ErrorCode;
+import io.imsm.server.Health;
 import io.imsm.server.ImsmException;
 import io.imsm.server.keys.KeyEncryptionKey;
 import io.imsm.server.store.Database;
@@ -26,6 +27,7 @@ public final class ProcessContext implements AutoCloseable {
     private final KeyEncryptionKey kek;
     private final PrometheusMeterRegistry metrics;
     private final Optional<String> bootstrapToken;
+    private final Health health = new Health();
 
     public ProcessContext(Config config, Clock clock, SecureRandom random, Map<String, String> env) {
         this.config = Objects.requireNonNull(config);
@@ -49,6 +51,7 @@ public final class ProcessContext implements AutoCloseable {
     public KeyEncryptionKey kek() { return kek; }
     public PrometheusMeterRegistry metrics() { return metrics; }
     public Optional<String> bootstrapToken() { return bootstrapToken; }
+    public Health health() { return health; }
 
     @Override
     public void close() {

@@ -6,6 +6,7 @@ import io.imsm.protocol.HttpAuthorizationDetail;
 import io.imsm.protocol.Kx1;
 import io.imsm.protocol.SessionToken;
 import io.imsm.protocol.SessionTokens;
+import io.imsm.server.ErrorCode;
 import io.imsm.server.ImsmException;
 import io.imsm.server.access.CatalogService;
 import io.imsm.server.access.ServiceDefinition;
@@ -14,6 +15,7 @@ import io.imsm.server.identity.Caller;
 import io.imsm.server.model.User;
 import io.imsm.server.keys.SigningKeys;
 import io.imsm.server.kx.KeyExchangeClient;
+import io.imsm.server.kx.KeyExchangeException;
 import io.imsm.server.store.Database;
 import io.imsm.server.store.TokenSessionStore;
 import io.imsm.server.store.UserStore;
@@ -21,7 +23,6 @@ import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
@@ -137,12 +138,16 @@ public final class TokenService {
         if (kxBound) {
             try {
                 ex = kx.exchange(svc, sub, scope, exp);
-            } catch (ImsmException e) {
+            } catch (KeyExchangeException e) {
+                // The details (address, port, status) go to admins only: shown to the requester they would
+                // make IMSM a probe of whatever the catalog points at.
+                String detail = e.getMessage().length() > 900 ? e.getMessage().substring(0, 900) + "..." : e.getMessage();
                 db.inTransaction(h -> {
-                    audit.record(h, caller.actor(), "token_issue", svc.id(), caller.ip(), "failed", e.getMessage());
+                    audit.record(h, caller.actor(), "token_issue", svc.id(), caller.ip(), "failed", detail);
                     return null;
                 });
-                throw e;
+                throw new ImsmException.Unavailable(ErrorCode.KEY_EXCHANGE_FAILED, "No token: the service '" + svc.name()
+                        + "' could not be reached or did not complete the key exchange. Try again later or tell its owners.", e);
             }
         }
         String sid = kxBound ? ex.sid() : Kx1.newId(random);
@@ -176,12 +181,9 @@ public final class TokenService {
      */
     private void abandon(ServiceDefinition svc, String sid, RuntimeException cause) {
         try {
-            if (kx.revoke(svc, sid)) {
-                return;
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (IOException | RuntimeException e) {
+            kx.revoke(svc, sid);
+            return;
+        } catch (io.imsm.server.kx.KeyExchangeException | RuntimeException e) {
             cause.addSuppressed(e);
         }
         try {
