@@ -33,6 +33,7 @@ public final class HttpServer {
 
     private final Services services;
     private Javalin app;
+    private Javalin management;
 
     public HttpServer(Services services) {
         this.services = Objects.requireNonNull(services);
@@ -58,6 +59,8 @@ public final class HttpServer {
         AdminApi adminApi = new AdminApi(services.admin, auth, this::baseUrl);
         Pages pages = new Pages(services.identity, services.account, services.admin, services.catalog, services.tokens, auth, services.secrets, renderer, absolute, this::baseUrl);
         String openApi = resource("/openapi.json");
+        ClientAddress clientAddress = new ClientAddress(cfg.server().trustedProxies());
+        MetricsEndpoint metrics = new MetricsEndpoint(ctx.metrics(), ctx.metricsToken());
         Counter requests = Counter.builder("imsm_http_requests").description("HTTP requests served").register(ctx.metrics());
 
         app = Javalin.create(c -> {
@@ -75,6 +78,7 @@ public final class HttpServer {
             });
             c.routes.before(x -> {
                 requests.increment();
+                WebSupport.resolveClientIp(x, clientAddress);
                 x.header("Content-Security-Policy", CSP);
                 x.header("X-Content-Type-Options", "nosniff");
                 x.header("X-Frame-Options", "DENY");
@@ -95,7 +99,7 @@ public final class HttpServer {
                 x.status(db && keys ? 200 : 503).json(Map.of("status", db && keys ? "ready" : "not ready",
                         "database", db ? "ok" : "unreachable", "keys", keys ? "loaded" : "missing"));
             });
-            c.routes.get("/metrics", x -> x.contentType("text/plain; version=0.0.4; charset=utf-8").result(ctx.metrics().scrape()));
+            c.routes.get("/metrics", metrics::mainPort);
             c.routes.get("/.well-known/jwks.json", x -> x.contentType("application/jwk-set+json")
                     .result(services.signingKeys.jwks().toString(true)));
             c.routes.get("/api/v1/openapi.json", x -> x.contentType("application/json").result(openApi));
@@ -110,7 +114,27 @@ public final class HttpServer {
             c.routes.error(404, errors::notFound);
         });
         app.start();
+        if (cfg.metrics().port() > 0) {
+            management = Javalin.create(c -> {
+                c.jetty.host = host;
+                c.jetty.port = cfg.metrics().port();
+                c.concurrency.useVirtualThreads = true;
+                c.startup.showJavalinBanner = false;
+                c.routes.get("/metrics", metrics::managementPort);
+            });
+            try {
+                management.start();
+            } catch (RuntimeException e) {
+                app.stop();
+                throw e;
+            }
+        }
         return this;
+    }
+
+    /** The management listener's port, or 0 when there is none. */
+    public int managementPort() {
+        return management == null ? 0 : management.port();
     }
 
     public int port() {
@@ -141,6 +165,9 @@ public final class HttpServer {
     }
 
     public void stop() {
+        if (management != null) {
+            management.stop();
+        }
         if (app != null) {
             app.stop();
         }

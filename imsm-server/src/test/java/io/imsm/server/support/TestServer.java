@@ -43,6 +43,11 @@ public final class TestServer implements AutoCloseable {
 
     /** @param overrides extra config keys (dotted), e.g. {@code login.max_failures_per_account → 3} */
     public static TestServer start(TestDatabases.Kind kind, Map<String, String> overrides) {
+        return start(kind, overrides, Map.of());
+    }
+
+    /** @param extraEnv environment variables the server reads besides the test KEK and bootstrap token */
+    public static TestServer start(TestDatabases.Kind kind, Map<String, String> overrides, Map<String, String> extraEnv) {
         try {
             Path data = Files.createTempDirectory("imsm-test");
             TestDatabases.Db db = TestDatabases.fresh(kind);
@@ -61,8 +66,9 @@ public final class TestServer implements AutoCloseable {
             MutableClock clock = MutableClock.startingNow();
             byte[] kek = new byte[32];
             new java.security.SecureRandom().nextBytes(kek);
-            Map<String, String> env = Map.of("IMSM_BOOTSTRAP_TOKEN", BOOTSTRAP_TOKEN,
-                    "IMSM_KEK", Base64.getEncoder().encodeToString(kek));
+            Map<String, String> env = new HashMap<>(Map.of("IMSM_BOOTSTRAP_TOKEN", BOOTSTRAP_TOKEN,
+                    "IMSM_KEK", Base64.getEncoder().encodeToString(kek)));
+            env.putAll(extraEnv);
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ImsmServer server = ImsmServer.start(cfg, clock, env, new PrintStream(out, true, StandardCharsets.UTF_8));
             return new TestServer(clock, server, data, out.toString(StandardCharsets.UTF_8), db);
