@@ -41,9 +41,17 @@ public final class ProcessContext implements AutoCloseable {
             throw new ImsmException.Invalid(ErrorCode.INVALID_CONFIG, "IMSM_METRICS_TOKEN must be at least 32 characters");
         }
         this.metricsToken = Optional.ofNullable(metricsToken).filter(t -> !t.isBlank());
-        this.kek = KeyEncryptionKey.load(env.get("IMSM_KEK"), config.dataPath(), random);
+        String envKek = env.get("IMSM_KEK");
+        boolean embedded = config.database().url() == null || config.database().url().isBlank();
+        if (embedded || envKek == null || envKek.isBlank()) {
+            DataDirectory.secure(config.dataPath());
+        }
+        this.kek = KeyEncryptionKey.load(envKek, config.dataPath(), random);
         this.database = Database.open(config.jdbcUrl(), config.database().username(), config.database().password(),
                 config.database().poolSize());
+        if (embedded) {
+            DataDirectory.secureDatabaseFiles(config.dataPath());
+        }
         this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     }
 

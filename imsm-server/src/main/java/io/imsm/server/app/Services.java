@@ -13,6 +13,7 @@ import io.imsm.server.identity.MfaPolicy;
 import io.imsm.server.identity.PasswordHasher;
 import io.imsm.server.identity.PasswordPolicy;
 import io.imsm.server.identity.Secrets;
+import io.imsm.server.keys.RecoveryCodeKey;
 import io.imsm.server.keys.SigningKeys;
 import io.imsm.server.store.AuditStore;
 import io.imsm.server.store.InviteStore;
@@ -50,6 +51,7 @@ public final class Services {
     public final LoginThrottle throttle;
     public final MfaPolicies mfaPolicies;
     public final SigningKeys signingKeys;
+    public final RecoveryCodeKey recoveryCodeKey;
     public final IdentityService identity;
     public final AccountService account;
     public final AdminService admin;
@@ -72,11 +74,12 @@ public final class Services {
                 : LoginThrottle.inMemory(cfg.login(), ctx.clock());
         this.mfaPolicies = new MfaPolicies(ctx.database(), settingsStore);
         this.signingKeys = new SigningKeys(ctx.database(), keyStore, ctx.kek(), ctx.clock(), ctx.random());
+        this.recoveryCodeKey = new RecoveryCodeKey(ctx.database(), settingsStore, ctx.kek(), ctx.random());
         String issuerName = "IMSM " + ctx.config().publicUri().getHost();
         this.identity = new IdentityService(ctx.database(), userStore, sessionStore, audit, hasher, throttle, mfaPolicies,
-                ctx.kek(), secrets, ctx.clock(), cfg.sessions());
+                ctx.kek(), recoveryCodeKey, secrets, ctx.clock(), cfg.sessions());
         this.account = new AccountService(ctx.database(), userStore, sessionStore, inviteStore, audit, hasher, passwordPolicy,
-                throttle, ctx.kek(), secrets, ctx.clock(), cfg.sessions(), issuerName);
+                throttle, ctx.kek(), recoveryCodeKey, secrets, ctx.clock(), cfg.sessions(), issuerName);
         this.admin = new AdminService(ctx.database(), userStore, sessionStore, inviteStore, audit, hasher, passwordPolicy,
                 mfaPolicies, secrets, ctx.clock());
         this.catalog = new CatalogService(ctx.database(), serviceStore, audit, ctx.clock());
@@ -93,6 +96,7 @@ public final class Services {
     public void prepare() {
         ctx.database().migrate();
         signingKeys.loadOrGenerate();
+        recoveryCodeKey.loadOrGenerate();
         Config.Mfa m = ctx.config().mfa();
         ctx.database().inTransaction(h -> {
             mfaPolicies.seed(h, new MfaPolicy(m.requiredForAll(), m.requiredRoles()));

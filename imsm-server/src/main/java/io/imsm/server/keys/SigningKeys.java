@@ -42,7 +42,7 @@ public final class SigningKeys {
                 return false;
             }
             ECKey key = generate();
-            store.insert(h, new KeyStore.StoredKey(key.getKeyID(), "ES256", kek.encrypt(key.toJSONString()),
+            store.insert(h, new KeyStore.StoredKey(key.getKeyID(), "ES256", kek.encrypt(key.toJSONString(), KeyStore.privateKeyContext(key.getKeyID())),
                     key.toPublicJWK().toJSONString(), "active", clock.instant()));
             return true;
         });
@@ -51,7 +51,7 @@ public final class SigningKeys {
         for (KeyStore.StoredKey k : keys) {
             if ("active".equals(k.status())) {
                 try {
-                    current = ECKey.parse(kek.decrypt(k.privateJwkEnc()));
+                    current = ECKey.parse(kek.decrypt(k.privateJwkEnc(), KeyStore.privateKeyContext(k.kid())));
                 } catch (ParseException e) {
                     throw new IllegalStateException("stored signing key " + k.kid() + " is not a JWK", e);
                 }
