@@ -46,6 +46,16 @@ public final class SigningKeys {
                     key.toPublicJWK().toJSONString(), "active", clock.instant()));
             return true;
         });
+        // Keys stored before row binding are bound now: this is their only write besides a KEK rotation.
+        db.inTransaction(h -> {
+            for (KeyStore.StoredKey k : store.list(h)) {
+                if (KeyEncryptionKey.isUnbound(k.privateJwkEnc())) {
+                    String ctx = KeyStore.privateKeyContext(k.kid());
+                    store.replacePrivateEnc(h, k.kid(), kek.encrypt(kek.decrypt(k.privateJwkEnc(), ctx), ctx));
+                }
+            }
+            return null;
+        });
         List<KeyStore.StoredKey> keys = db.read(store::list);
         ECKey current = null;
         for (KeyStore.StoredKey k : keys) {

@@ -80,6 +80,28 @@ class KeyEncryptionKeyTest {
     }
 
     @Test
+    void whenSigningKeyWasStoredUnbound_thenNextStartBindsItToItsRow() throws Exception {
+        TestServer first = TestServer.start(TestDatabases.Kind.H2);
+        String kid;
+        try (first) {
+            var db = first.server.services().ctx.database();
+            kid = first.server.services().signingKeys.activeKey().getKeyID();
+            // rewrite the stored key the way versions before row binding stored it
+            byte[] raw = Base64.getDecoder().decode(first.env.get("IMSM_KEK"));
+            com.nimbusds.jose.JWEObject old = new com.nimbusds.jose.JWEObject(new com.nimbusds.jose.JWEHeader.Builder(
+                    com.nimbusds.jose.JWEAlgorithm.DIR, com.nimbusds.jose.EncryptionMethod.A256GCM).keyID(first.server.services().ctx.kek().kid()).build(),
+                    new com.nimbusds.jose.Payload(first.server.services().signingKeys.activeKey().toJSONString()));
+            old.encrypt(new com.nimbusds.jose.crypto.DirectEncrypter(raw));
+            db.inTransaction(h -> h.createUpdate("UPDATE signing_keys SET private_jwk_enc = :v").bind("v", old.serialize()).execute());
+        }
+        try (TestServer again = TestServer.start(first.db, first.dataDir, java.util.Map.of(), first.env)) {
+            var stored = again.server.services().ctx.database().read(again.server.services().keyStore::list);
+            assertThat(KeyEncryptionKey.isUnbound(stored.get(0).privateJwkEnc())).isFalse();
+            assertThat(again.server.services().signingKeys.activeKey().getKeyID()).isEqualTo(kid);
+        }
+    }
+
+    @Test
     void whenServerStarts_thenSigningKeyIsStoredEncryptedAndJwksIsPublicOnly() throws Exception {
         try (TestServer s = TestServer.start(TestDatabases.Kind.H2)) {
             Services services = s.server.services();
