@@ -2,6 +2,8 @@ package io.imsm.server.app;
 
 import io.imsm.server.ErrorCode;
 import io.imsm.server.ImsmException;
+import io.imsm.server.config.Config;
+import io.imsm.server.config.ConfigLoader;
 import io.imsm.server.keys.KekRotation;
 import io.imsm.server.keys.KeyEncryptionKey;
 import io.imsm.server.store.Database;

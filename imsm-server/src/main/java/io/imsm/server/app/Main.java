@@ -1,5 +1,7 @@
 package io.imsm.server.app;
 
+import io.imsm.server.config.Config;
+import io.imsm.server.config.ConfigLoader;
 import io.imsm.server.ImsmException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

@@ -46,7 +46,7 @@ class DataAtRestTest {
     void whenRecoveryCodesAreStored_thenOnlyAKeyedHashIsKept_andOldUnkeyedRowsStillWork() {
         try (TestServer s = TestServer.start(TestDatabases.Kind.H2)) {
             People.Person p = People.ready(s, "keyed", List.of());
-            var db = s.server.services().ctx.database();
+            var db = s.server.wiring().ctx().database();
             List<String> stored = db.read(h -> h.createQuery("SELECT code_hash FROM recovery_codes WHERE user_id = :u AND keyed")
                     .bind("u", p.id()).mapTo(String.class).list());
             assertThat(stored).hasSize(10);

@@ -68,7 +68,7 @@ class KekRotateTest {
             assertThat(again.client().postJson("/api/v1/login", Map.of("username", p.username(), "password", p.password(),
                     "otp", p.recoveryCodes().get(0))).status()).as("recovery codes still match").isEqualTo(200);
             assertThat(again.client().get("/.well-known/jwks.json").json().path("keys").get(0).path("kid").asText()).isEqualTo(kid);
-            var db = again.server.services().ctx.database();
+            var db = again.server.wiring().ctx().database();
             List<String> values = db.read(h -> h.createQuery("SELECT private_jwk_enc FROM signing_keys").mapTo(String.class).list());
             values.forEach(v -> assertThat(KeyEncryptionKey.isUnbound(v)).isFalse());
         }
@@ -79,7 +79,7 @@ class KekRotateTest {
         try (TestServer s = TestServer.start(TestDatabases.Kind.H2)) {
             People.Person victim = People.ready(s, "victim", List.of());
             People.Person attacker = People.ready(s, "attacker", List.of());
-            var db = s.server.services().ctx.database();
+            var db = s.server.wiring().ctx().database();
             // someone with write access to the database copies the attacker's secret into the victim's row
             db.inTransaction(h -> h.createUpdate("UPDATE users SET totp_secret_enc = (SELECT totp_secret_enc FROM users WHERE id = :a) WHERE id = :v")
                     .bind("a", attacker.id()).bind("v", victim.id()).execute());

@@ -2,7 +2,7 @@ package io.imsm.server.keys;
 
 import com.nimbusds.jose.jwk.ECKey;
 import io.imsm.server.ImsmException;
-import io.imsm.server.app.Services;
+import io.imsm.server.app.Wiring;
 import io.imsm.server.support.Http;
 import io.imsm.server.support.TestDatabases;
 import io.imsm.server.support.TestServer;
@@ -84,32 +84,32 @@ class KeyEncryptionKeyTest {
         TestServer first = TestServer.start(TestDatabases.Kind.H2);
         String kid;
         try (first) {
-            var db = first.server.services().ctx.database();
-            kid = first.server.services().signingKeys.activeKey().getKeyID();
+            var db = first.server.wiring().ctx().database();
+            kid = first.server.wiring().signingKeys().activeKey().getKeyID();
             // rewrite the stored key the way versions before row binding stored it
             byte[] raw = Base64.getDecoder().decode(first.env.get("IMSM_KEK"));
             com.nimbusds.jose.JWEObject old = new com.nimbusds.jose.JWEObject(new com.nimbusds.jose.JWEHeader.Builder(
-                    com.nimbusds.jose.JWEAlgorithm.DIR, com.nimbusds.jose.EncryptionMethod.A256GCM).keyID(first.server.services().ctx.kek().kid()).build(),
-                    new com.nimbusds.jose.Payload(first.server.services().signingKeys.activeKey().toJSONString()));
+                    com.nimbusds.jose.JWEAlgorithm.DIR, com.nimbusds.jose.EncryptionMethod.A256GCM).keyID(first.server.wiring().ctx().kek().kid()).build(),
+                    new com.nimbusds.jose.Payload(first.server.wiring().signingKeys().activeKey().toJSONString()));
             old.encrypt(new com.nimbusds.jose.crypto.DirectEncrypter(raw));
             db.inTransaction(h -> h.createUpdate("UPDATE signing_keys SET private_jwk_enc = :v").bind("v", old.serialize()).execute());
         }
         try (TestServer again = TestServer.start(first.db, first.dataDir, java.util.Map.of(), first.env)) {
-            var stored = again.server.services().ctx.database().read(again.server.services().keyStore::list);
+            var stored = again.server.wiring().ctx().database().read(again.server.wiring().keyStore()::list);
             assertThat(KeyEncryptionKey.isUnbound(stored.get(0).privateJwkEnc())).isFalse();
-            assertThat(again.server.services().signingKeys.activeKey().getKeyID()).isEqualTo(kid);
+            assertThat(again.server.wiring().signingKeys().activeKey().getKeyID()).isEqualTo(kid);
         }
     }
 
     @Test
     void whenServerStarts_thenSigningKeyIsStoredEncryptedAndJwksIsPublicOnly() throws Exception {
         try (TestServer s = TestServer.start(TestDatabases.Kind.H2)) {
-            Services services = s.server.services();
-            var stored = services.ctx.database().read(services.keyStore::list);
+            Wiring wiring = s.server.wiring();
+            var stored = wiring.ctx().database().read(wiring.keyStore()::list);
             assertThat(stored).hasSize(1);
             assertThat(stored.get(0).alg()).isEqualTo("ES256");
             assertThat(stored.get(0).privateJwkEnc()).doesNotContain("\"d\"").startsWith("eyJ");
-            ECKey priv = services.signingKeys.activeKey();
+            ECKey priv = wiring.signingKeys().activeKey();
             assertThat(priv.isPrivate()).isTrue();
             assertThat(stored.get(0).privateJwkEnc()).doesNotContain(priv.getD().toString());
             Http.Res jwks = s.client().get("/.well-known/jwks.json");

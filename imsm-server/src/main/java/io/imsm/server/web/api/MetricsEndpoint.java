@@ -1,4 +1,4 @@
-package io.imsm.server.web;
+package io.imsm.server.web.api;
 
 import io.imsm.server.ImsmException;
 import io.imsm.server.identity.Secrets;

@@ -1,4 +1,4 @@
-package io.imsm.server.web;
+package io.imsm.server.web.http;
 
 import io.imsm.server.ErrorCode;
 import io.imsm.server.ImsmException;
@@ -13,7 +13,7 @@ public final class WebSupport {
 
     /**
      * The client's address: the TCP peer, or what a trusted proxy says ({@link ClientAddress}, resolved
-     * once per request by {@link HttpServer}). The one place rate limits, sessions and the audit log
+     * once per request by the HTTP server). The one place rate limits, sessions and the audit log
      * get an address from.
      */
     public static String clientIp(Context ctx) {
@@ -21,7 +21,8 @@ public final class WebSupport {
         return resolved != null ? resolved : ctx.ip();
     }
 
-    static void resolveClientIp(Context ctx, ClientAddress addresses) {
+    /** Called once per request by the server, before any handler. */
+    public static void resolveClientIp(Context ctx, ClientAddress addresses) {
         ctx.attribute(CLIENT_IP_ATTR, addresses.resolve(ctx.ip(), headers(ctx, "Forwarded"), headers(ctx, "X-Forwarded-For")));
     }
 
