@@ -17,7 +17,7 @@ import java.util.Objects;
  * a stolen database copy could be brute-forced offline, a keyed one cannot without this key. The key
  * is random and stored in the settings table encrypted under the key-encryption key (bound to its row),
  * rather than derived from the KEK, so that {@code imsm kek rotate} re-encrypts it and the codes people
- * hold keep working after a rotation (see docs/decisions/0007-keyed-recovery-codes.md).
+ * hold keep working after a rotation (see docs/decisions/0008-keyed-recovery-codes.md).
  */
 public final class RecoveryCodeKey {
     public static final String SETTING = "recovery_code_key";
