@@ -6,6 +6,7 @@ import io.imsm.server.ImsmException;
 import io.imsm.server.config.Config;
 import io.imsm.server.audit.AuditLog;
 import io.imsm.server.keys.KeyEncryptionKey;
+import io.imsm.server.keys.RecoveryCodeKey;
 import io.imsm.server.store.Database;
 import io.imsm.server.store.InviteStore;
 import io.imsm.server.store.SessionStore;
@@ -38,13 +39,14 @@ public final class AccountService {
     private final PasswordPolicy policy;
     private final LoginThrottle throttle;
     private final KeyEncryptionKey kek;
+    private final RecoveryCodeKey recoveryKey;
     private final Secrets secrets;
     private final Clock clock;
     private final Config.Sessions sessionCfg;
     private final String issuerName;
 
     public AccountService(Database db, UserStore users, SessionStore sessions, InviteStore invites, AuditLog audit,
-                          PasswordHasher hasher, PasswordPolicy policy, LoginThrottle throttle, KeyEncryptionKey kek,
+                          PasswordHasher hasher, PasswordPolicy policy, LoginThrottle throttle, KeyEncryptionKey kek, RecoveryCodeKey recoveryKey,
                           Secrets secrets, Clock clock, Config.Sessions sessionCfg, String issuerName) {
         this.db = Objects.requireNonNull(db);
         this.users = Objects.requireNonNull(users);
@@ -55,6 +57,7 @@ public final class AccountService {
         this.policy = Objects.requireNonNull(policy);
         this.throttle = Objects.requireNonNull(throttle);
         this.kek = Objects.requireNonNull(kek);
+        this.recoveryKey = Objects.requireNonNull(recoveryKey);
         this.secrets = Objects.requireNonNull(secrets);
         this.clock = Objects.requireNonNull(clock);
         this.sessionCfg = Objects.requireNonNull(sessionCfg);
@@ -167,7 +170,7 @@ public final class AccountService {
             throw new ImsmException.Conflict("An authenticator app is already set up. Remove it first to set up another.");
         }
         String secret = Totp.newSecret(secrets);
-        db.inTransaction(h -> { users.setPendingTotp(h, caller.user().id(), kek.encrypt(secret)); return null; });
+        db.inTransaction(h -> { users.setPendingTotp(h, caller.user().id(), kek.encrypt(secret, UserStore.totpSecretContext(caller.user().id()))); return null; });
         return new TotpEnrollment(secret, Totp.otpauthUri(issuerName, caller.user().username(), secret));
     }
 
@@ -178,7 +181,7 @@ public final class AccountService {
         if (u.totpConfirmed() || u.totpSecretEnc() == null) {
             return Optional.empty();
         }
-        String secret = kek.decrypt(u.totpSecretEnc());
+        String secret = kek.decrypt(u.totpSecretEnc(), UserStore.totpSecretContext(u.id()));
         return Optional.of(new TotpEnrollment(secret, Totp.otpauthUri(issuerName, u.username(), secret)));
     }
 
@@ -195,7 +198,7 @@ public final class AccountService {
         if (u.totpSecretEnc() == null) {
             throw new ImsmException.Invalid("Start the setup first.");
         }
-        OptionalLong step = Totp.matchingStep(kek.decrypt(u.totpSecretEnc()), code == null ? "" : code.trim(), clock.instant());
+        OptionalLong step = Totp.matchingStep(kek.decrypt(u.totpSecretEnc(), UserStore.totpSecretContext(u.id())), code == null ? "" : code.trim(), clock.instant());
         if (step.isEmpty()) {
             throw new ImsmException.Invalid("That code is not right. Check the time on your phone and enter the current code.");
         }
@@ -203,7 +206,7 @@ public final class AccountService {
         db.inTransaction(h -> {
             users.advanceTotpStep(h, u.id(), step.getAsLong());
             users.confirmTotp(h, u.id());
-            users.replaceRecoveryCodes(h, u.id(), codes.stream().map(RecoveryCodes::hash).toList());
+            users.replaceRecoveryCodes(h, u.id(), codes.stream().map(rc -> RecoveryCodes.hash(rc, recoveryKey)).toList());
             audit.record(h, u.username(), "totp_enrolled", u.username(), caller.ip(), "ok", null);
             return null;
         });
@@ -231,7 +234,7 @@ public final class AccountService {
         confirmPassword(caller, password, "recovery_codes_regenerated", "The password is wrong.");
         List<String> codes = RecoveryCodes.generate(secrets, RECOVERY_CODE_COUNT);
         db.inTransaction(h -> {
-            users.replaceRecoveryCodes(h, caller.user().id(), codes.stream().map(RecoveryCodes::hash).toList());
+            users.replaceRecoveryCodes(h, caller.user().id(), codes.stream().map(rc -> RecoveryCodes.hash(rc, recoveryKey)).toList());
             audit.record(h, caller.actor(), "recovery_codes_regenerated", caller.actor(), caller.ip(), "ok", null);
             return null;
         });

@@ -125,7 +125,8 @@ public final class DemoMain {
         Secrets secrets = new Secrets(random);
         String password = "demo-" + secrets.token(9);
         String secret = Totp.newSecret(secrets);
-        wiring.bootstrap().seedReadyUser(username, name, Set.copyOf(roles), password, wiring.ctx().kek().encrypt(secret));
+        wiring.bootstrap().seedReadyUser(username, name, Set.copyOf(roles), password,
+                id -> wiring.ctx().kek().encrypt(secret, io.imsm.server.store.UserStore.totpSecretContext(id)));
         return new DemoUser(username, password, secret, roles);
     }
 
