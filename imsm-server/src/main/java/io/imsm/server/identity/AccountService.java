@@ -87,6 +87,15 @@ public final class AccountService {
         }
     }
 
+    /** Ends every browser session of the caller except the one making the request; returns how many ended. */
+    public int endOtherSessions(Caller caller) {
+        caller.requirePerson().requireReady();
+        return db.inTransaction(h -> {
+            int n = sessions.endAllForUser(h, caller.user().id(), clock.instant(), caller.session().idHash());
+            audit.record(h, caller.actor(), "sessions_end_others", caller.actor(), caller.ip(), "ok", "ended=" + n);
+            return n;
+        });
+    }
 
     public void changePassword(Caller caller, String current, String next) {
         caller.requirePerson();
@@ -101,11 +110,11 @@ public final class AccountService {
                 logoutAll(user.id(), null);
                 throw lockedError(lock);
             }
-            throw new ImsmException.Invalid("The current password is wrong.");
+            throw ImsmException.Invalid.inField("current_password", "The current password is wrong.");
         }
         policy.check(user.username(), next);
         if (hasher.verify(next, user.passwordHash())) {
-            throw new ImsmException.Invalid(ErrorCode.WEAK_PASSWORD, "The new password must differ from the current one.");
+            throw ImsmException.Invalid.inField(ErrorCode.WEAK_PASSWORD, "new_password", "The new password must differ from the current one.");
         }
         String hash = hasher.hash(next);
         db.inTransaction(h -> {
@@ -164,7 +173,7 @@ public final class AccountService {
         }
         OptionalLong step = Totp.matchingStep(kek.decrypt(u.totpSecretEnc()), code == null ? "" : code.trim(), clock.instant());
         if (step.isEmpty()) {
-            throw new ImsmException.Invalid("That code is not right. Check the time on your phone and enter the current code.");
+            throw ImsmException.Invalid.inField("code", "That code is not right. Check the time on your phone and enter the current code.");
         }
         List<String> codes = RecoveryCodes.generate(secrets, RECOVERY_CODE_COUNT);
         db.inTransaction(h -> {
@@ -181,7 +190,7 @@ public final class AccountService {
     public void removeTotp(Caller caller, String password) {
         caller.requirePerson().requireReady();
         if (password == null || !hasher.verify(password, caller.user().passwordHash())) {
-            throw new ImsmException.Invalid("The password is wrong.");
+            throw ImsmException.Invalid.inField("password", "The password is wrong.");
         }
         db.inTransaction(h -> {
             users.clearSecondFactor(h, caller.user().id());
@@ -198,7 +207,7 @@ public final class AccountService {
             throw new ImsmException.Conflict("Set up an authenticator app first; recovery codes back it up.");
         }
         if (password == null || !hasher.verify(password, caller.user().passwordHash())) {
-            throw new ImsmException.Invalid("The password is wrong.");
+            throw ImsmException.Invalid.inField("password", "The password is wrong.");
         }
         List<String> codes = RecoveryCodes.generate(secrets, RECOVERY_CODE_COUNT);
         db.inTransaction(h -> {
