@@ -69,6 +69,7 @@ public final class Pages {
             ctx.redirect(res.stage().equals("full") ? "/" : "/login/otp");
         } catch (ImsmException.Unauthenticated | ImsmException.Throttled e) {
             ctx.status(e.code().status());
+            retryAfter(ctx, e);
             ctx.html(renderer.render("login.jte", new Views.Login(auth.issueLoginCsrf(ctx, secrets), e.getMessage(),
                     username == null ? "" : username)));
         }
@@ -100,10 +101,17 @@ public final class Pages {
                 return;
             }
             ctx.status(e.code().status());
+            retryAfter(ctx, e);
             // The password was accepted on the step before, so a failure here is about the code.
             String message = e.code() == ErrorCode.LOGIN_FAILED
                     ? "Wrong code. Enter the current code from your authenticator app, or a recovery code." : e.getMessage();
             ctx.html(renderer.render("login_otp.jte", new Views.LoginOtp(message)));
+        }
+    }
+
+    private static void retryAfter(Context ctx, ImsmException e) {
+        if (e.retryAfterSeconds() > 0) {
+            ctx.header("Retry-After", Long.toString(e.retryAfterSeconds()));
         }
     }
 
