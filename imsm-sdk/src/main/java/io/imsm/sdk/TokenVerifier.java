@@ -154,7 +154,7 @@ public final class TokenVerifier {
                 return s.map(SessionKeyStore.Session::keys);
             });
         } catch (TokenException e) {
-            throw AccessDeniedException.of(e, true);
+            throw AccessDeniedException.forSessionToken(e);
         }
         SessionKeyStore.Session s = session[0];
         Instant now = clock.instant();
@@ -209,7 +209,7 @@ public final class TokenVerifier {
                 return jwksToken(verifier.verifyEs256(token, fresh.get()));
             }
         } catch (TokenException e) {
-            throw AccessDeniedException.of(e, false);
+            throw AccessDeniedException.forJwksToken(e);
         } catch (JwksUnavailableException e) {
             throw new AccessDeniedException(KEYS_UNAVAILABLE, "the IMS key set is not available", e);
         }

@@ -101,8 +101,9 @@ public final class AdminService {
             if (email != null && users.emailTaken(h, email, null)) {
                 throw new ImsmException.Conflict("The email address is already used by another account.");
             }
-            User u = new User(UUID.randomUUID().toString(), username, email, phone, displayName, UserStatus.ACTIVE, pwHash,
-                    mustChange, null, false, 0, 0, null, now, caller.actor(), null, null, roles);
+            User u = User.builder(UUID.randomUUID().toString(), username).email(email).phone(phone)
+                    .displayName(displayName).passwordHash(pwHash).mustChangePassword(mustChange)
+                    .created(now, caller.actor()).roles(roles).build();
             users.insert(h, u);
             if (token != null) {
                 invites.insert(h, Secrets.sha256Hex(token), u.id(), now.plus(INVITE_LIFETIME));

@@ -54,8 +54,8 @@ public final class Bootstrap {
             Optional<User> existing = users.findByUsername(h, username);
             String id = existing.map(User::id).orElse(UUID.randomUUID().toString());
             if (existing.isEmpty()) {
-                users.insert(h, new User(id, username, null, null, displayName, UserStatus.ACTIVE, hash, false, null, false, 0, 0,
-                        null, clock.instant(), "demo", null, null, roles));
+                users.insert(h, User.builder(id, username).displayName(displayName).passwordHash(hash)
+                        .created(clock.instant(), "demo").roles(roles).build());
             } else {
                 users.updatePassword(h, id, hash, false);
                 users.updateStatus(h, id, UserStatus.ACTIVE);
@@ -76,9 +76,9 @@ public final class Bootstrap {
             if (!settings.putIfAbsent(h, "bootstrap_admin", username) || users.usernameTaken(h, username)) {
                 return Optional.<BootstrapAdmin>empty();
             }
-            users.insert(h, new User(UUID.randomUUID().toString(), username, null, null, "Bootstrap admin",
-                    UserStatus.ACTIVE, hash, true, null, false, 0, 0, null, clock.instant(), "bootstrap", null, null,
-                    Set.of(Roles.ADMIN)));
+            users.insert(h, User.builder(UUID.randomUUID().toString(), username).displayName("Bootstrap admin")
+                    .passwordHash(hash).mustChangePassword(true).created(clock.instant(), "bootstrap")
+                    .roles(Set.of(Roles.ADMIN)).build());
             audit.record(h, "bootstrap", "user_create", username, null, "ok", "bootstrap admin");
             return Optional.of(new BootstrapAdmin(username, password));
         });

@@ -5,7 +5,6 @@ import io.imsm.server.model.AuditEvent;
 import io.imsm.server.model.BrowserSession;
 import io.imsm.server.identity.LoginThrottle;
 import io.imsm.server.model.User;
-import io.imsm.server.model.UserStatus;
 import io.imsm.server.support.MutableClock;
 import io.imsm.server.support.TestDatabases;
 import org.jdbi.v3.core.Handle;
@@ -53,8 +52,9 @@ class StoresTest {
     }
 
     static User user(String username, String email) {
-        return new User(UUID.randomUUID().toString(), username, email, null, username, UserStatus.ACTIVE, "$argon2id$x", false,
-                null, false, 0, 0, null, Instant.now().truncatedTo(ChronoUnit.MICROS), "test", null, null, Set.of("ops", "viewer"));
+        return User.builder(UUID.randomUUID().toString(), username).email(email).displayName(username)
+                .passwordHash("$argon2id$x").created(Instant.now().truncatedTo(ChronoUnit.MICROS), "test")
+                .roles(Set.of("ops", "viewer")).build();
     }
 
     @ParameterizedTest
