@@ -59,8 +59,8 @@ public final class KxVerifier {
 
     private KxVerifier(String expectedIssuer, String expectedAudience, Function<String, ECKey> keyByKid, Clock clock,
                        Duration maxSkew, ReplayGuard replayGuard) {
-        Messages.requireText(expectedIssuer, "expectedIssuer");
-        Messages.requireText(expectedAudience, "expectedAudience");
+        MessageChecks.requireText(expectedIssuer, "expectedIssuer");
+        MessageChecks.requireText(expectedAudience, "expectedAudience");
         this.expectedIssuer = expectedIssuer;
         this.expectedAudience = expectedAudience;
         this.keyByKid = keyByKid;

@@ -32,12 +32,12 @@ public record SessionToken(String issuer, String subject, String audience, Insta
             "iss", "sub", "aud", "iat", "exp", "nbf", "jti", "sid", "scope", "authorization_details", "enc");
 
     public SessionToken {
-        Messages.requireText(issuer, "issuer");
-        Messages.requireText(subject, "subject");
-        Messages.requireText(audience, "audience");
-        Messages.requireId(jti, "jti");
+        MessageChecks.requireText(issuer, "issuer");
+        MessageChecks.requireText(subject, "subject");
+        MessageChecks.requireText(audience, "audience");
+        MessageChecks.requireId(jti, "jti");
         if (sid != null) {
-            Messages.requireId(sid, "sid");
+            MessageChecks.requireId(sid, "sid");
         }
         Objects.requireNonNull(scope, "scope");
         issuedAt = Objects.requireNonNull(issuedAt, "issuedAt").truncatedTo(ChronoUnit.SECONDS);
