@@ -77,7 +77,7 @@ public final class SessionTokenVerifier {
         Jws.verify(jwt, verifier, Jws.TOKEN);
         JWTClaimsSet c = Jws.claims(jwt, Jws.TOKEN);
         CheckedClaims p = checkClaims(c);
-        if (p.sid == null || !Jws.constantTimeEquals(p.sid, kid)) {
+        if (p.sid == null || !ConstantTime.equals(p.sid, kid)) {
             throw new TokenException(SID_MISMATCH, "the sid claim is not the header kid");
         }
         Map<String, Object> confidential = c.getClaim("enc") == null ? Map.of() : decrypt(c.getClaim("enc"), kid, keys);

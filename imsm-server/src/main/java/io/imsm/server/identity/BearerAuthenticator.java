@@ -1,5 +1,6 @@
 package io.imsm.server.identity;
 
+import io.imsm.protocol.ConstantTime;
 import io.imsm.server.ErrorCode;
 import io.imsm.server.ImsmException;
 import io.imsm.server.audit.AuditLog;
@@ -35,7 +36,7 @@ public final class BearerAuthenticator {
     }
 
     public Caller authenticate(String token, String ip, String method, String path) {
-        if (token != null && bootstrapToken.isPresent() && Secrets.constantTimeEquals(token, bootstrapToken.get())) {
+        if (token != null && bootstrapToken.isPresent() && ConstantTime.equals(token, bootstrapToken.get())) {
             db.inTransaction(h -> {
                 audit.record(h, "bootstrap-token", "bootstrap_token_used", null, ip, "ok", method + " " + truncate(path));
                 return null;

@@ -1,5 +1,6 @@
 package io.imsm.server.web.http;
 
+import io.imsm.protocol.ConstantTime;
 import io.imsm.server.ErrorCode;
 import io.imsm.server.ImsmException;
 import io.imsm.server.identity.BearerAuthenticator;
@@ -74,7 +75,7 @@ public final class WebAuth {
                     .orElseThrow(() -> new ImsmException.Unauthenticated(ErrorCode.UNAUTHENTICATED, "Log in first."));
             if (isStateChanging(ctx.method())) {
                 String presented = formPost ? ctx.formParam(CSRF_FIELD) : ctx.header(CSRF_HEADER);
-                if (!Secrets.constantTimeEquals(presented, caller.session().csrfToken())) {
+                if (!ConstantTime.equals(presented, caller.session().csrfToken())) {
                     throw new ImsmException.Forbidden(ErrorCode.CSRF_FAILED,
                             formPost ? "The form expired or came from elsewhere. Reload the page and try again."
                                      : "Missing or wrong " + CSRF_HEADER + " header.");
@@ -111,7 +112,7 @@ public final class WebAuth {
 
     public void checkLoginCsrf(Context ctx) {
         String cookie = ctx.cookie(loginCsrfCookie);
-        if (cookie == null || !Secrets.constantTimeEquals(cookie, ctx.formParam(CSRF_FIELD))) {
+        if (cookie == null || !ConstantTime.equals(cookie, ctx.formParam(CSRF_FIELD))) {
             throw new ImsmException.Forbidden(ErrorCode.CSRF_FAILED, "The login form expired. Reload the page and try again.");
         }
     }
