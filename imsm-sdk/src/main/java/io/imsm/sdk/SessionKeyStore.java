@@ -1,14 +1,12 @@
 package io.imsm.sdk;
 
+import io.imsm.protocol.Scopes;
 import io.imsm.protocol.Kx1;
 import io.imsm.protocol.SessionKeys;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Arrays;
-import java.util.Collections;
-import java.util.LinkedHashSet;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.PriorityQueue;
@@ -63,9 +61,7 @@ public final class SessionKeyStore {
 
         /** The granted scopes as a set. */
         public Set<String> scopes() {
-            Set<String> set = new LinkedHashSet<>();
-            Arrays.stream(scope.split(" ")).filter(s -> !s.isEmpty()).forEach(set::add);
-            return Collections.unmodifiableSet(set);
+            return Scopes.parse(scope);
         }
     }
 

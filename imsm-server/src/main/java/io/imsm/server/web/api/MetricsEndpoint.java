@@ -1,5 +1,6 @@
 package io.imsm.server.web.api;
 
+import io.imsm.protocol.BearerHeader;
 import io.imsm.protocol.ConstantTime;
 import io.imsm.server.ImsmException;
 import io.imsm.server.identity.Secrets;
@@ -49,10 +50,6 @@ public final class MetricsEndpoint {
     }
 
     private static String bearer(Context ctx) {
-        String authz = ctx.header("Authorization");
-        if (authz == null || !authz.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return null;
-        }
-        return authz.substring(7).trim();
+        return BearerHeader.token(ctx.header("Authorization"));
     }
 }

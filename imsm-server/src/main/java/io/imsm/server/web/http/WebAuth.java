@@ -1,5 +1,6 @@
 package io.imsm.server.web.http;
 
+import io.imsm.protocol.BearerHeader;
 import io.imsm.protocol.ConstantTime;
 import io.imsm.server.ErrorCode;
 import io.imsm.server.ImsmException;
@@ -66,10 +67,11 @@ public final class WebAuth {
                 throw new ImsmException.Forbidden(ErrorCode.FORBIDDEN,
                         "Pages need a browser login. Scripts use the JSON API under /api/v1 with the bearer token.");
             }
-            if (!authz.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            String token = BearerHeader.token(authz);
+            if (token == null) {
                 throw new ImsmException.Unauthenticated(ErrorCode.INVALID_TOKEN, "Use 'Authorization: Bearer <token>'.");
             }
-            caller = bearer.authenticate(authz.substring(7).trim(), WebSupport.clientIp(ctx), ctx.method().name(), ctx.path());
+            caller = bearer.authenticate(token, WebSupport.clientIp(ctx), ctx.method().name(), ctx.path());
         } else {
             caller = identity.authenticate(ctx.cookie(sessionCookie), WebSupport.clientIp(ctx))
                     .orElseThrow(() -> new ImsmException.Unauthenticated(ErrorCode.UNAUTHENTICATED, "Log in first."));
