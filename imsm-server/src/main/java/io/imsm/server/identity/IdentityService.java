@@ -261,7 +261,7 @@ public final class IdentityService {
         if (RecoveryCodes.looksLikeOne(code)) {
             boolean used = db.inTransaction(h -> users.useRecoveryCode(h, user.id(), RecoveryCodes.hash(code, recoveryKey), RecoveryCodes.legacyHash(code), now));
             if (used) {
-                db.inTransaction(h -> { audit.record(h, user.username(), "recovery_code_used", user.username(), ip, "ok", null); return null; });
+                audit.recordAlone(db, user.username(), "recovery_code_used", user.username(), ip, "ok", null);
                 return;
             }
         }

@@ -144,10 +144,7 @@ public final class TokenService {
                 // The details (address, port, status) go to admins only: shown to the requester they would
                 // make IMSM a probe of whatever the catalog points at.
                 String detail = e.getMessage().length() > 900 ? e.getMessage().substring(0, 900) + "..." : e.getMessage();
-                db.inTransaction(h -> {
-                    audit.record(h, caller.actor(), "token_issue", svc.id(), caller.ip(), "failed", detail);
-                    return null;
-                });
+                audit.recordAlone(db, caller.actor(), "token_issue", svc.id(), caller.ip(), "failed", detail);
                 throw new ImsmException.Unavailable(ErrorCode.KEY_EXCHANGE_FAILED, "No token: the service '" + svc.name()
                         + "' could not be reached or did not complete the key exchange. Try again later or tell its owners.", e);
             }
