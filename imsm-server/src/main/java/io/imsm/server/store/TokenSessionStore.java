@@ -97,8 +97,4 @@ public final class TokenSessionStore {
         h.createUpdate("UPDATE outbox SET attempts = attempts + 1, next_attempt = :n, last_error = :e WHERE id = :id")
                 .bind("n", ts(next)).bind("e", error.length() > 500 ? error.substring(0, 500) : error).bind("id", id).execute();
     }
-
-    public int pending(Handle h) {
-        return h.createQuery("SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL").mapTo(Integer.class).one();
-    }
 }

@@ -1,5 +1,6 @@
 package io.imsm.server.store;
 
+import io.imsm.server.support.StoredRows;
 import io.imsm.server.config.Config;
 import io.imsm.server.model.AuditEvent;
 import io.imsm.server.model.BrowserSession;
@@ -160,8 +161,8 @@ class StoresTest {
             audit.append(h, new AuditEvent(now, "dan", "logout", "dan", "::1", "ok", "x"));
             return null;
         });
-        assertThat(read((Handle h) -> audit.recent(h, null, 10))).extracting(AuditEvent::action).containsExactly("logout", "login");
-        assertThat(read((Handle h) -> audit.recent(h, "login", 10))).hasSize(1);
+        assertThat(read((Handle h) -> StoredRows.audit(h, null, 10))).extracting(AuditEvent::action).containsExactly("logout", "login");
+        assertThat(read((Handle h) -> StoredRows.audit(h, "login", 10))).hasSize(1);
 
         KeyStore keys = new KeyStore();
         db.inTransaction(h -> { keys.insert(h, new KeyStore.StoredKey("kid1", "ES256", "jwe", "{}", "active", now)); return null; });
