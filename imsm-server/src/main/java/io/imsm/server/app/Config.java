@@ -25,7 +25,7 @@ public record Config(Server server, String dataDir, Database database, Passwords
         }
     }
 
-    public record Passwords(int argon2MemoryKib, int argon2Iterations, int argon2Parallelism, int minLength) {}
+    public record Passwords(int argon2MemoryKib, int argon2Iterations, int argon2Parallelism, int minLength, int minStrength) {}
 
     public record Sessions(long idleTimeoutSeconds, long absoluteTimeoutSeconds) {}
 
@@ -103,6 +103,7 @@ public record Config(Server server, String dataDir, Database database, Passwords
         require(passwords.argon2Parallelism() >= 1 && passwords.argon2Parallelism() <= 16,
                 "passwords.argon2_parallelism", "must be between 1 and 16");
         require(passwords.minLength() >= 8 && passwords.minLength() <= 128, "passwords.min_length", "must be between 8 and 128");
+        require(passwords.minStrength() >= 0 && passwords.minStrength() <= 4, "passwords.min_strength", "must be between 0 and 4");
         require(sessions.idleTimeoutSeconds() >= 60, "sessions.idle_timeout_seconds", "must be at least 60");
         require(sessions.absoluteTimeoutSeconds() >= sessions.idleTimeoutSeconds(),
                 "sessions.absolute_timeout_seconds", "must not be shorter than sessions.idle_timeout_seconds");

@@ -64,12 +64,21 @@ public final class ImsmServer implements AutoCloseable {
         try {
             Services services = new Services(ctx);
             services.prepare();
-            Optional<Bootstrap.BootstrapAdmin> admin = services.bootstrap.createAdminOnce(config.bootstrap().adminUsername());
             new JvmMemoryMetrics().bindTo(ctx.metrics());
             new JvmThreadMetrics().bindTo(ctx.metrics());
             new ProcessorMetrics().bindTo(ctx.metrics());
             HttpServer http = new HttpServer(services).start(config.server().host(), config.server().port());
             services.baseUrl.set(http.baseUrl());
+            // Only once the server listens: a start that fails (port in use) must not create an admin
+            // whose one-time password nobody ever sees. If printing fails after this, the operator
+            // still has `imsm admin reset-password`.
+            Optional<Bootstrap.BootstrapAdmin> admin;
+            try {
+                admin = services.bootstrap.createAdminOnce(config.bootstrap().adminUsername());
+            } catch (RuntimeException e) {
+                http.stop();
+                throw e;
+            }
             ImsmServer server = new ImsmServer(ctx, services, http, admin);
             admin.ifPresent(a -> {
                 // Printed to the console on purpose (never to the log): the operator needs it exactly once.

@@ -25,6 +25,8 @@ public final class ProcessContext implements AutoCloseable {
     private final KeyEncryptionKey kek;
     private final PrometheusMeterRegistry metrics;
     private final Optional<String> bootstrapToken;
+    /** Held for the embedded H2 database only: PostgreSQL is shared by design between IMSM instances. */
+    private final Optional<DataDirLock> dataDirLock;
 
     public ProcessContext(Config config, Clock clock, SecureRandom random, Map<String, String> env) {
         this.config = Objects.requireNonNull(config);
@@ -35,9 +37,16 @@ public final class ProcessContext implements AutoCloseable {
             throw new ImsmException.Invalid(ErrorCode.INVALID_CONFIG, "IMSM_BOOTSTRAP_TOKEN must be at least 32 characters");
         }
         this.bootstrapToken = Optional.ofNullable(token).filter(t -> !t.isBlank());
-        this.kek = KeyEncryptionKey.load(env.get("IMSM_KEK"), config.dataPath(), random);
-        this.database = Database.open(config.jdbcUrl(), config.database().username(), config.database().password(),
-                config.database().poolSize());
+        // Before anything touches the directory: a second IMSM would race on the KEK file and H2.
+        this.dataDirLock = config.isPostgres() ? Optional.empty() : Optional.of(DataDirLock.acquire(config.dataPath()));
+        try {
+            this.kek = KeyEncryptionKey.load(env.get("IMSM_KEK"), config.dataPath(), random);
+            this.database = Database.open(config.jdbcUrl(), config.database().username(), config.database().password(),
+                    config.database().poolSize());
+        } catch (RuntimeException e) {
+            dataDirLock.ifPresent(DataDirLock::close);
+            throw e;
+        }
         this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     }
 
@@ -53,5 +62,6 @@ public final class ProcessContext implements AutoCloseable {
     public void close() {
         database.close();
         metrics.close();
+        dataDirLock.ifPresent(DataDirLock::close);
     }
 }

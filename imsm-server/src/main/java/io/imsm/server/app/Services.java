@@ -66,7 +66,7 @@ public final class Services {
         this.secrets = new Secrets(ctx.random());
         this.audit = new AuditLog(auditStore, ctx.clock());
         this.hasher = new PasswordHasher(cfg.passwords());
-        this.passwordPolicy = new PasswordPolicy(cfg.passwords().minLength());
+        this.passwordPolicy = new PasswordPolicy(cfg.passwords().minLength(), cfg.passwords().minStrength());
         this.throttle = ctx.database().isPostgres()
                 ? LoginThrottle.shared(ctx.database().dataSource(), cfg.login(), ctx.clock())
                 : LoginThrottle.inMemory(cfg.login(), ctx.clock());
@@ -86,7 +86,7 @@ public final class Services {
         this.tokens = new TokenService(ctx.database(), tokenSessionStore, catalog, kx, signingKeys, audit, baseUrl::get,
                 ctx.clock(), ctx.random(), () -> outboxKick.get().run());
         this.bearer = new BearerAuthenticator(ctx.bootstrapToken(), ctx.database(), audit);
-        this.bootstrap = new Bootstrap(ctx.database(), userStore, settingsStore, audit, hasher, secrets, ctx.clock());
+        this.bootstrap = new Bootstrap(ctx.database(), userStore, sessionStore, settingsStore, audit, hasher, secrets, ctx.clock());
     }
 
     /** Migrations, keys, the initial MFA policy: what must hold before the first request. */

@@ -163,6 +163,11 @@ public final class UserStore {
         }
     }
 
+    /** Forgets failed logins and any lockout (the operator reset the password). */
+    public void clearLockout(Handle h, String id) {
+        h.createUpdate("UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE id = :id").bind("id", id).execute();
+    }
+
     public void recordAttempt(Handle h, String id, Instant at) {
         h.createUpdate("UPDATE users SET last_login_attempt = :at WHERE id = :id").bind("at", ts(at)).bind("id", id).execute();
     }
