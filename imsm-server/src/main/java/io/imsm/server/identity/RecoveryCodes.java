@@ -5,9 +5,9 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Single-use recovery codes: 10 characters from a 32-letter alphabet without look-alikes (50 bits),
- * shown as {@code xxxxx-xxxxx}, stored as SHA-256 (their entropy makes a slow hash unnecessary, and
- * login attempts are rate limited).
+ * Single-use recovery codes: 10 characters from a 31-symbol alphabet without look-alikes (no i, l,
+ * o, 0, 1), so 10 x log2(31) = 49.5 bits each, shown as {@code xxxxx-xxxxx}, stored as SHA-256 (that
+ * entropy makes a slow hash unnecessary, and login attempts are rate limited).
  */
 public final class RecoveryCodes {
     private static final char[] ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789".toCharArray();

@@ -71,7 +71,7 @@ public final class TokenService {
     public record TokenRequest(List<String> scopes, Integer ttlSeconds, Map<String, String> fields, RequestLimit request) {}
 
     public record Issued(String token, String sid, Instant expiresAt, String scope, List<Map<String, Object>> authorizationDetails,
-                         String serviceId, String binding) {
+                         String serviceId, String binding, String baseUrl) {
         @Override public String toString() { return "Issued[sid=" + sid + ", service=" + serviceId + "]"; }
     }
 
@@ -128,7 +128,7 @@ public final class TokenService {
                     "sid=" + sid + " scope=" + scope + " ttl=" + ttl + (fields.containsKey("ticket_id") ? " ticket=" + fields.get("ticket_id") : ""));
             return null;
         });
-        return new Issued(token, sid, exp, scope, detailsJson, svc.id(), svc.binding());
+        return new Issued(token, sid, exp, scope, detailsJson, svc.id(), svc.binding(), svc.baseUrl());
     }
 
     public record SessionView(String sid, String serviceId, String binding, String scope, Instant issuedAt, Instant expiresAt,

@@ -22,7 +22,8 @@ public final class TokenApi {
 
     public record SessionList(List<TokenService.SessionView> sessions) {}
 
-    public record IssuedView(String token, String sid, java.time.Instant expiresAt, String scope, List<java.util.Map<String, Object>> authorizationDetails) {}
+    public record IssuedView(String token, String sid, java.time.Instant expiresAt, String scope, List<java.util.Map<String, Object>> authorizationDetails,
+                             String baseUrl) {}
 
     public void register(RoutesConfig r) {
         r.post("/api/v1/services/{id}/tokens", this::issue);
@@ -34,7 +35,7 @@ public final class TokenApi {
         Caller c = auth.require(ctx, false);
         TokenService.Issued t = tokens.issue(c, ctx.pathParam("id"), WebSupport.body(ctx, TokenService.TokenRequest.class));
         ctx.header("Cache-Control", "no-store");
-        ctx.status(201).json(new IssuedView(t.token(), t.sid(), t.expiresAt(), t.scope(), t.authorizationDetails()));
+        ctx.status(201).json(new IssuedView(t.token(), t.sid(), t.expiresAt(), t.scope(), t.authorizationDetails(), t.baseUrl()));
     }
 
     private void list(Context ctx) {
