@@ -1,6 +1,6 @@
 package io.imsm.bench;
 
-import io.imsm.server.app.Config;
+import io.imsm.server.config.Config;
 import io.imsm.server.identity.PasswordHasher;
 import io.imsm.server.identity.Secrets;
 import io.imsm.server.identity.Totp;

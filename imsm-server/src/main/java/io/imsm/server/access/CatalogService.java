@@ -1,15 +1,16 @@
 package io.imsm.server.access;
 
+import io.imsm.server.json.Json;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
 import io.imsm.protocol.JwkUtil;
 import io.imsm.server.ImsmException;
 import io.imsm.server.audit.AuditLog;
 import io.imsm.server.identity.Caller;
-import io.imsm.server.identity.Roles;
+import io.imsm.server.model.Roles;
 import io.imsm.server.store.Database;
 import io.imsm.server.store.ServiceStore;
 
@@ -34,7 +35,9 @@ public final class CatalogService {
     private static final Pattern ID = Pattern.compile("[a-z][a-z0-9-]{1,62}");
     private static final Pattern SCOPE = Pattern.compile("[a-z][a-z0-9:._-]{0,63}");
     private static final Pattern CLAIM = Pattern.compile("[a-z][a-z0-9_]{0,63}");
-    private static final ObjectMapper JSON = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
+    /** Stored definitions are read leniently: a row written before a field was dropped must still load. */
+    private static final ObjectReader STORED = Json.mapper().readerFor(ServiceDefinition.class)
+            .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     private final Database db;
     private final ServiceStore store;
@@ -299,7 +302,7 @@ public final class CatalogService {
 
     private static String write(ServiceDefinition d) {
         try {
-            return JSON.writeValueAsString(d);
+            return Json.mapper().writeValueAsString(d);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
@@ -307,7 +310,7 @@ public final class CatalogService {
 
     private static ServiceDefinition read(String spec) {
         try {
-            return JSON.readValue(spec, ServiceDefinition.class);
+            return STORED.readValue(spec);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("stored service definition unreadable", e);
         }

@@ -1,9 +1,7 @@
 package io.imsm.server.app;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
+import io.imsm.server.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.imsm.server.ErrorCode;
 import io.imsm.server.ImsmException;
 import picocli.CommandLine.Command;
@@ -55,20 +53,20 @@ final class ApplyCommand implements Callable<Integer> {
         }
         JsonNode doc;
         try {
-            doc = new ObjectMapper(new YAMLFactory()).enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(file.toFile());
+            doc = Json.yaml().readTree(file.toFile());
         } catch (IOException e) {
             throw new ImsmException.Invalid(ErrorCode.INVALID_REQUEST, file + " is not valid YAML: " + e.getMessage().lines().findFirst().orElse(""));
         }
         if (doc == null || !doc.isObject() || !doc.has("services") || doc.size() != 1) {
             throw new ImsmException.Invalid(ErrorCode.INVALID_REQUEST, file + " must hold exactly one top-level key, 'services', with a list");
         }
-        String json = new ObjectMapper().writeValueAsString(doc);
+        String json = Json.mapper().writeValueAsString(doc);
         HttpResponse<String> res = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build().send(
                 HttpRequest.newBuilder(URI.create(base.replaceAll("/+$", "") + "/api/v1/admin/services/apply"))
                         .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
                         .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString(json)).build(),
                 HttpResponse.BodyHandlers.ofString());
-        JsonNode body = res.body().isBlank() ? null : new ObjectMapper().readTree(res.body());
+        JsonNode body = res.body().isBlank() ? null : Json.mapper().readTree(res.body());
         if (res.statusCode() != 200) {
             String detail = body != null && body.has("detail") ? body.get("detail").asText() : res.body();
             throw new ImsmException.Invalid(ErrorCode.INVALID_REQUEST, "IMSM refused the catalog (" + res.statusCode() + "): " + detail);

@@ -1,5 +1,6 @@
 package io.imsm.server.app;
 
+import io.imsm.server.config.Config;
 import io.imsm.server.identity.Bootstrap;
 import io.imsm.server.web.HttpServer;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -16,18 +17,18 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-/** One running IMSM: context, services, HTTP. Used by {@code imsm serve} and by the tests. */
+/** One running IMSM: context, wiring, HTTP. Used by {@code imsm serve} and by the tests. */
 public final class ImsmServer implements AutoCloseable {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ImsmServer.class);
     private final ProcessContext ctx;
-    private final Services services;
+    private final Wiring wiring;
     private final HttpServer http;
     private final Optional<Bootstrap.BootstrapAdmin> bootstrapAdmin;
     private final ScheduledExecutorService housekeeping;
 
-    private ImsmServer(ProcessContext ctx, Services services, HttpServer http, Optional<Bootstrap.BootstrapAdmin> admin) {
+    private ImsmServer(ProcessContext ctx, Wiring wiring, HttpServer http, Optional<Bootstrap.BootstrapAdmin> admin) {
         this.ctx = ctx;
-        this.services = services;
+        this.wiring = wiring;
         this.http = http;
         this.bootstrapAdmin = admin;
         this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -36,21 +37,12 @@ public final class ImsmServer implements AutoCloseable {
             return t;
         });
         housekeeping.scheduleWithFixedDelay(this::purge, 1, 60, TimeUnit.MINUTES);
-        housekeeping.scheduleWithFixedDelay(this::deliverOutbox, 5, 5, TimeUnit.SECONDS);
-        services.outboxKick.set(() -> housekeeping.execute(this::deliverOutbox));
-    }
-
-    private void deliverOutbox() {
-        try {
-            services.outbox.deliverDue();
-        } catch (RuntimeException e) {
-            LOG.atWarn().setCause(e).log("outbox delivery failed; will retry");
-        }
+        wiring.outboxWorker().start();
     }
 
     private void purge() {
         try {
-            int n = services.identity.purgeExpiredSessions() + services.tokens.purgeExpired();
+            int n = wiring.identity().purgeExpiredSessions() + wiring.tokens().purgeExpired();
             if (n > 0) {
                 LOG.atInfo().addKeyValue("count", n).log("purged expired browser sessions");
             }
@@ -62,24 +54,24 @@ public final class ImsmServer implements AutoCloseable {
     public static ImsmServer start(Config config, Clock clock, Map<String, String> env, PrintStream console) {
         ProcessContext ctx = new ProcessContext(config, clock, new SecureRandom(), env);
         try {
-            Services services = new Services(ctx);
-            services.prepare();
+            int port = ListenPort.resolve(config.server().host(), config.server().port());
+            Wiring wiring = new Wiring(ctx, baseUrl(config, port));
+            wiring.prepare();
             new JvmMemoryMetrics().bindTo(ctx.metrics());
             new JvmThreadMetrics().bindTo(ctx.metrics());
             new ProcessorMetrics().bindTo(ctx.metrics());
-            HttpServer http = new HttpServer(services).start(config.server().host(), config.server().port());
-            services.baseUrl.set(http.baseUrl());
+            HttpServer http = HttpServer.start(config, port, wiring.routes(), wiring.errors(), ctx.metrics());
             // Only once the server listens: a start that fails (port in use) must not create an admin
             // whose one-time password nobody ever sees. If printing fails after this, the operator
             // still has `imsm admin reset-password`.
             Optional<Bootstrap.BootstrapAdmin> admin;
             try {
-                admin = services.bootstrap.createAdminOnce(config.bootstrap().adminUsername());
+                admin = wiring.bootstrap().createAdminOnce(config.bootstrap().adminUsername());
             } catch (RuntimeException e) {
                 http.stop();
                 throw e;
             }
-            ImsmServer server = new ImsmServer(ctx, services, http, admin);
+            ImsmServer server = new ImsmServer(ctx, wiring, http, admin);
             admin.ifPresent(a -> {
                 // Printed to the console on purpose (never to the log): the operator needs it exactly once.
                 console.println();
@@ -98,8 +90,16 @@ public final class ImsmServer implements AutoCloseable {
         }
     }
 
+    /** Base URL for links we hand out and the token issuer: server.public_url, else this listener's address. */
+    private static String baseUrl(Config cfg, int port) {
+        if (cfg.server().publicUrl() != null && !cfg.server().publicUrl().isBlank()) {
+            return cfg.publicUri().toString();
+        }
+        return "http://" + cfg.server().host() + ":" + port;
+    }
+
     public String baseUrl() {
-        return http.baseUrl();
+        return wiring.baseUrl();
     }
 
     public int port() { return http.port(); }
@@ -107,13 +107,14 @@ public final class ImsmServer implements AutoCloseable {
     /** The registered HTTP routes, {@code "METHOD /path"} (see {@link HttpServer#routes()}). */
     public List<String> routes() { return http.routes(); }
 
-    public Services services() { return services; }
+    public Wiring wiring() { return wiring; }
 
     public Optional<Bootstrap.BootstrapAdmin> bootstrapAdmin() { return bootstrapAdmin; }
 
     @Override
     public void close() {
         housekeeping.shutdownNow();
+        wiring.outboxWorker().close();
         http.stop();
         ctx.close();
     }

@@ -1,5 +1,7 @@
 package io.imsm.server.app;
 
+import io.imsm.server.config.Config;
+import io.imsm.server.config.ConfigLoader;
 import io.imsm.server.ImsmException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -113,9 +115,9 @@ public final class Main implements Runnable {
             Config cfg = load();
             Logging.configure(cfg.log().format());
             try (ProcessContext ctx = new ProcessContext(cfg, Clock.systemUTC(), new SecureRandom(), System.getenv())) {
-                Services services = new Services(ctx);
+                Wiring wiring = new Wiring(ctx, cfg.publicUri().toString());
                 ctx.database().migrate();
-                var reset = services.bootstrap.resetPassword(username);
+                var reset = wiring.bootstrap().resetPassword(username);
                 // To the console only, like the bootstrap admin's: never to the log.
                 System.out.println("New one-time password for " + reset.username() + ": " + reset.oneTimePassword());
                 System.out.println("It must be changed at the next login; the account's browser sessions were ended.");

@@ -1,5 +1,6 @@
 package io.imsm.server.app;
 
+import io.imsm.server.config.Config;
 import io.imsm.server.ErrorCode;
 import io.imsm.server.ImsmException;
 import io.imsm.server.keys.KeyEncryptionKey;

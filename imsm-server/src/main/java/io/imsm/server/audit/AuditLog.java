@@ -1,5 +1,6 @@
 package io.imsm.server.audit;
 
+import io.imsm.server.model.AuditEvent;
 import io.imsm.server.store.AuditStore;
 import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;

@@ -1,5 +1,8 @@
 package io.imsm.server.identity;
 
+import io.imsm.server.model.User;
+import io.imsm.server.model.UserStatus;
+import io.imsm.server.model.Roles;
 import io.imsm.server.ImsmException;
 import io.imsm.server.audit.AuditLog;
 import io.imsm.server.store.Database;

@@ -1,5 +1,7 @@
 package io.imsm.server.identity;
 
+import io.imsm.server.model.User;
+import io.imsm.server.model.BrowserSession;
 import io.imsm.server.ErrorCode;
 import io.imsm.server.ImsmException;
 

@@ -1,8 +1,11 @@
 package io.imsm.server.identity;
 
+import io.imsm.server.model.User;
+import io.imsm.server.model.UserStatus;
+import io.imsm.server.model.BrowserSession;
 import io.imsm.server.ErrorCode;
 import io.imsm.server.ImsmException;
-import io.imsm.server.app.Config;
+import io.imsm.server.config.Config;
 import io.imsm.server.audit.AuditLog;
 import io.imsm.server.keys.KeyEncryptionKey;
 import io.imsm.server.store.Database;

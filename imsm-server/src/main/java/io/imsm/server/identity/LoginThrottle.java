@@ -10,7 +10,7 @@ import io.github.bucket4j.TimeMeter;
 import io.github.bucket4j.distributed.proxy.ProxyManager;
 import io.github.bucket4j.postgresql.Bucket4jPostgreSQL;
 import io.github.bucket4j.distributed.jdbc.PrimaryKeyMapper;
-import io.imsm.server.app.Config;
+import io.imsm.server.config.Config;
 
 import javax.sql.DataSource;
 import java.time.Clock;

@@ -1,5 +1,6 @@
 package io.imsm.server.identity;
 
+import io.imsm.server.model.Roles;
 import java.util.List;
 import java.util.Set;
 

@@ -3,7 +3,7 @@ package io.imsm.server.identity;
 import com.password4j.Argon2Function;
 import com.password4j.Password;
 import com.password4j.types.Argon2;
-import io.imsm.server.app.Config;
+import io.imsm.server.config.Config;
 
 import java.util.Objects;
 

@@ -1,6 +1,6 @@
 package io.imsm.server.store;
 
-import io.imsm.server.audit.AuditEvent;
+import io.imsm.server.model.AuditEvent;
 import org.jdbi.v3.core.Handle;
 
 import java.util.List;

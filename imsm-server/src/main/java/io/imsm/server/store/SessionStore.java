@@ -1,6 +1,6 @@
 package io.imsm.server.store;
 
-import io.imsm.server.identity.BrowserSession;
+import io.imsm.server.model.BrowserSession;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.mapper.RowMapper;
 

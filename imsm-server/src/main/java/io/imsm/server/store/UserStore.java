@@ -1,7 +1,7 @@
 package io.imsm.server.store;
 
-import io.imsm.server.identity.User;
-import io.imsm.server.identity.UserStatus;
+import io.imsm.server.model.User;
+import io.imsm.server.model.UserStatus;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.mapper.RowMapper;
 

@@ -1,7 +1,7 @@
 package io.imsm.server.token;
 
+import io.imsm.server.json.Json;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imsm.protocol.HttpAuthorizationDetail;
 import io.imsm.protocol.Kx1;
 import io.imsm.protocol.SessionToken;
@@ -38,7 +38,6 @@ import java.util.regex.Pattern;
 public final class TokenService {
     private static final Set<String> METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD");
     private static final Pattern PATH = Pattern.compile("/[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,1999}");
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Database db;
     private final TokenSessionStore store;
@@ -165,7 +164,7 @@ public final class TokenService {
         List<Object> details = List.of();
         if (r.request() != null) {
             try {
-                details = JSON.readValue(r.request(), List.class);
+                details = Json.mapper().readValue(r.request(), List.class);
             } catch (JsonProcessingException e) {
                 throw new IllegalStateException(e);
             }
@@ -246,7 +245,7 @@ public final class TokenService {
 
     private static String write(Object o) {
         try {
-            return JSON.writeValueAsString(o);
+            return Json.mapper().writeValueAsString(o);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

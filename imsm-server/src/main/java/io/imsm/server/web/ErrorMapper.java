@@ -1,5 +1,6 @@
 package io.imsm.server.web;
 
+import io.imsm.server.web.http.WebSupport;
 import io.imsm.server.ErrorCode;
 import io.imsm.server.ImsmException;
 import io.imsm.server.web.ui.PageRenderer;

@@ -3,7 +3,7 @@ package io.imsm.server.identity;
 import com.password4j.Password;
 import io.imsm.server.ErrorCode;
 import io.imsm.server.ImsmException;
-import io.imsm.server.app.Config;
+import io.imsm.server.config.Config;
 import org.junit.jupiter.api.Test;
 
 import java.security.SecureRandom;

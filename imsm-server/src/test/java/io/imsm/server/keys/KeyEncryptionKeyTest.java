@@ -2,7 +2,7 @@ package io.imsm.server.keys;
 
 import com.nimbusds.jose.jwk.ECKey;
 import io.imsm.server.ImsmException;
-import io.imsm.server.app.Services;
+import io.imsm.server.app.Wiring;
 import io.imsm.server.support.Http;
 import io.imsm.server.support.TestDatabases;
 import io.imsm.server.support.TestServer;
@@ -57,12 +57,12 @@ class KeyEncryptionKeyTest {
     @Test
     void whenServerStarts_thenSigningKeyIsStoredEncryptedAndJwksIsPublicOnly() throws Exception {
         try (TestServer s = TestServer.start(TestDatabases.Kind.H2)) {
-            Services services = s.server.services();
-            var stored = services.ctx.database().read(services.keyStore::list);
+            Wiring wiring = s.server.wiring();
+            var stored = wiring.ctx().database().read(wiring.keyStore()::list);
             assertThat(stored).hasSize(1);
             assertThat(stored.get(0).alg()).isEqualTo("ES256");
             assertThat(stored.get(0).privateJwkEnc()).doesNotContain("\"d\"").startsWith("eyJ");
-            ECKey priv = services.signingKeys.activeKey();
+            ECKey priv = wiring.signingKeys().activeKey();
             assertThat(priv.isPrivate()).isTrue();
             assertThat(stored.get(0).privateJwkEnc()).doesNotContain(priv.getD().toString());
             Http.Res jwks = s.client().get("/.well-known/jwks.json");

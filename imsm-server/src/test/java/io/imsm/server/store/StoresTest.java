@@ -1,11 +1,11 @@
 package io.imsm.server.store;
 
-import io.imsm.server.app.Config;
-import io.imsm.server.audit.AuditEvent;
-import io.imsm.server.identity.BrowserSession;
+import io.imsm.server.config.Config;
+import io.imsm.server.model.AuditEvent;
+import io.imsm.server.model.BrowserSession;
 import io.imsm.server.identity.LoginThrottle;
-import io.imsm.server.identity.User;
-import io.imsm.server.identity.UserStatus;
+import io.imsm.server.model.User;
+import io.imsm.server.model.UserStatus;
 import io.imsm.server.support.MutableClock;
 import io.imsm.server.support.TestDatabases;
 import org.jdbi.v3.core.Handle;

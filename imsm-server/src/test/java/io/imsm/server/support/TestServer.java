@@ -1,7 +1,7 @@
 package io.imsm.server.support;
 
-import io.imsm.server.app.Config;
-import io.imsm.server.app.ConfigLoader;
+import io.imsm.server.config.Config;
+import io.imsm.server.config.ConfigLoader;
 import io.imsm.server.app.ImsmServer;
 import io.imsm.server.identity.Bootstrap;
 

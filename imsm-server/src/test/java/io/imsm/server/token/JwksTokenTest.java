@@ -111,7 +111,7 @@ class JwksTokenTest {
         assertThat(o.delete("/api/v1/sessions/" + sid).status()).isEqualTo(404);
         assertThat(c.delete("/api/v1/sessions/" + sid).status()).isEqualTo(204);
         assertThat(c.get("/api/v1/sessions").body()).doesNotContain(sid);
-        var events = s.server.services().ctx.database().read(h -> s.server.services().auditStore.recent(h, "token_issue", 50));
+        var events = s.server.wiring().ctx().database().read(h -> s.server.wiring().auditStore().recent(h, "token_issue", 50));
         assertThat(events).anyMatch(e -> e.detail() != null && e.detail().contains(sid));
     }
 

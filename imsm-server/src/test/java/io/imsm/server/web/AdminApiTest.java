@@ -223,7 +223,7 @@ class AdminApiTest {
     @Test
     void whenBootstrapTokenUsed_thenEveryUseIsAudited() {
         admin.get("/api/v1/admin/users?limit=1", "Authorization", BEARER);
-        var events = s.server.services().ctx.database().read(h -> s.server.services().auditStore.recent(h, "bootstrap_token_used", 50));
+        var events = s.server.wiring().ctx().database().read(h -> s.server.wiring().auditStore().recent(h, "bootstrap_token_used", 50));
         assertThat(events).isNotEmpty();
         assertThat(events.get(0).actor()).isEqualTo("bootstrap-token");
         assertThat(events.get(0).detail()).isEqualTo("GET /api/v1/admin/users");
@@ -237,12 +237,12 @@ class AdminApiTest {
         assertThat(r.json().path("user").path("must_change_password").asBoolean()).isFalse();
         assertThat(create(Map.of("username", "wendy2", "password_bcrypt", "$1$md5crypt$xyz")).code()).isEqualTo("invalid_request");
         String id = r.json().path("user").path("id").asText();
-        var services = s.server.services();
-        assertThat(services.ctx.database().read(h -> services.userStore.findById(h, id)).orElseThrow().passwordHash()).startsWith("$2");
+        var wiring = s.server.wiring();
+        assertThat(wiring.ctx().database().read(h -> wiring.userStore().findById(h, id)).orElseThrow().passwordHash()).startsWith("$2");
         Http c = s.client();
         assertThat(c.postJson("/api/v1/login", Map.of("username", "wendy", "password", "password-from-the-old-system-Kq7v")).status())
                 .isEqualTo(200);
-        assertThat(services.ctx.database().read(h -> services.userStore.findById(h, id)).orElseThrow().passwordHash())
+        assertThat(wiring.ctx().database().read(h -> wiring.userStore().findById(h, id)).orElseThrow().passwordHash())
                 .startsWith("$argon2id$");
         assertThat(s.client().postJson("/api/v1/login", Map.of("username", "wendy", "password", "password-from-the-old-system-Kq7v"))
                 .status()).as("the rehashed password still works").isEqualTo(200);

@@ -5,10 +5,10 @@ import io.imsm.protocol.EphemeralKeys;
 import io.imsm.sdk.RemoteJwks;
 import io.imsm.server.ImsmException;
 import io.imsm.server.access.ServiceDefinition;
-import io.imsm.server.app.Config;
-import io.imsm.server.app.ConfigLoader;
+import io.imsm.server.config.Config;
+import io.imsm.server.config.ConfigLoader;
 import io.imsm.server.app.ImsmServer;
-import io.imsm.server.app.Services;
+import io.imsm.server.app.Wiring;
 import io.imsm.server.identity.Caller;
 import io.imsm.server.identity.Secrets;
 
@@ -75,18 +75,18 @@ public final class DemoMain {
     public static Demo start(Config cfg, Clock clock, Map<String, String> env, PrintStream out) throws IOException {
         ImsmServer ims = ImsmServer.start(cfg, clock, env, out);
         try {
-            Services services = ims.services();
+            Wiring wiring = ims.wiring();
             String issuer = ims.baseUrl();
             SecureRandom random = new SecureRandom();
             ECKey serviceKey = new ECKey.Builder(EphemeralKeys.generate(random)).keyID("transaction-search-1").build();
             TransactionSearchService service = TransactionSearchService.start(cfg.server().host(), 0, issuer, serviceKey,
                     RemoteJwks.forIssuer(issuer), clock);
             Caller setup = Caller.bootstrapToken("demo");
-            services.catalog.put(setup, TransactionSearchService.ID, new ServiceDefinition(TransactionSearchService.ID,
+            wiring.catalog().put(setup, TransactionSearchService.ID, new ServiceDefinition(TransactionSearchService.ID,
                     "Transaction search", "Card transactions of one account (demo service)", service.baseUrl(), "kx",
                     service.kxUrl(), serviceKey.toPublicJWK().toJSONObject(), List.of("analyst"),
                     List.of(TransactionSearchService.SCOPE), 300, 32400, List.of("justification"), true, List.of("justification")));
-            List<DemoUser> users = new DemoPeople(services, new Secrets(random), clock).ensure(cfg.dataPath(), List.of(
+            List<DemoUser> users = new DemoPeople(wiring, new Secrets(random), clock).ensure(cfg.dataPath(), List.of(
                     new DemoPeople.Person("alice", "Alice Analyst", List.of("analyst")),
                     new DemoPeople.Person("oscar", "Oscar Operator", List.of("ops"))));
             Path file = cfg.dataPath().resolve(DemoPeople.FILE);

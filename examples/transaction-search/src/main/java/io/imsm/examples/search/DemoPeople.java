@@ -3,11 +3,11 @@ package io.imsm.examples.search;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.imsm.server.app.Services;
+import io.imsm.server.app.Wiring;
 import io.imsm.server.identity.Secrets;
 import io.imsm.server.identity.Totp;
-import io.imsm.server.identity.User;
-import io.imsm.server.identity.UserStatus;
+import io.imsm.server.model.User;
+import io.imsm.server.model.UserStatus;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -35,12 +35,12 @@ final class DemoPeople {
 
     record Person(String username, String displayName, List<String> roles) {}
 
-    private final Services services;
+    private final Wiring wiring;
     private final Secrets secrets;
     private final Clock clock;
 
-    DemoPeople(Services services, Secrets secrets, Clock clock) {
-        this.services = services;
+    DemoPeople(Wiring wiring, Secrets secrets, Clock clock) {
+        this.wiring = wiring;
         this.secrets = secrets;
         this.clock = clock;
     }
@@ -52,14 +52,14 @@ final class DemoPeople {
         List<DemoMain.DemoUser> result = new ArrayList<>();
         for (Person p : people) {
             DemoMain.DemoUser previous = known.get(p.username());
-            Optional<User> existing = services.ctx.database().read(h -> services.userStore.findByUsername(h, p.username()));
+            Optional<User> existing = wiring.ctx().database().read(h -> wiring.userStore().findByUsername(h, p.username()));
             boolean reuse = previous != null && existing.filter(u -> u.status() != UserStatus.DELETED).isPresent();
             String password = reuse ? previous.password() : "demo-" + secrets.token(9);
             String secret = reuse ? previous.totpSecret() : Totp.newSecret(secrets);
             // An authenticator already confirmed with this secret stays as it is (and so does its
             // replay guard); otherwise the secret is (re)installed.
             boolean keepTotp = reuse && existing.get().hasTotp();
-            seed(p, password, keepTotp ? null : services.ctx.kek().encrypt(secret));
+            seed(p, password, keepTotp ? null : wiring.ctx().kek().encrypt(secret));
             result.add(new DemoMain.DemoUser(p.username(), password, secret, p.roles()));
         }
         write(file, result);
@@ -67,25 +67,25 @@ final class DemoPeople {
     }
 
     private void seed(Person p, String password, String totpSecretEncOrNull) {
-        String hash = services.hasher.hash(password);
+        String hash = wiring.hasher().hash(password);
         Set<String> roles = Set.copyOf(p.roles());
-        services.ctx.database().inTransaction(h -> {
-            Optional<User> existing = services.userStore.findByUsername(h, p.username());
+        wiring.ctx().database().inTransaction(h -> {
+            Optional<User> existing = wiring.userStore().findByUsername(h, p.username());
             String id = existing.map(User::id).orElse(UUID.randomUUID().toString());
             if (existing.isEmpty()) {
-                services.userStore.insert(h, new User(id, p.username(), null, null, p.displayName(), UserStatus.ACTIVE, hash,
+                wiring.userStore().insert(h, new User(id, p.username(), null, null, p.displayName(), UserStatus.ACTIVE, hash,
                         false, null, false, 0, 0, null, clock.instant(), "demo", null, null, roles));
             } else {
-                services.userStore.updatePassword(h, id, hash, false);
-                services.userStore.updateStatus(h, id, UserStatus.ACTIVE);
-                services.userStore.clearLockout(h, id);
-                services.userStore.setRoles(h, id, roles);
+                wiring.userStore().updatePassword(h, id, hash, false);
+                wiring.userStore().updateStatus(h, id, UserStatus.ACTIVE);
+                wiring.userStore().clearLockout(h, id);
+                wiring.userStore().setRoles(h, id, roles);
             }
             if (totpSecretEncOrNull != null) {
-                services.userStore.setPendingTotp(h, id, totpSecretEncOrNull);
-                services.userStore.confirmTotp(h, id);
+                wiring.userStore().setPendingTotp(h, id, totpSecretEncOrNull);
+                wiring.userStore().confirmTotp(h, id);
             }
-            services.audit.record(h, "demo", "demo_user_seeded", p.username(), null, "ok", null);
+            wiring.audit().record(h, "demo", "demo_user_seeded", p.username(), null, "ok", null);
             return null;
         });
     }

@@ -5,8 +5,8 @@ import io.imsm.protocol.EphemeralKeys;
 import io.imsm.protocol.KxSigner;
 import io.imsm.protocol.Offer;
 import io.imsm.sdk.JwksSource;
-import io.imsm.server.app.Config;
-import io.imsm.server.app.ConfigLoader;
+import io.imsm.server.config.Config;
+import io.imsm.server.config.ConfigLoader;
 import io.imsm.server.identity.Totp;
 import io.imsm.server.support.Http;
 import io.imsm.server.support.MutableClock;
@@ -26,7 +26,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -151,7 +150,7 @@ class DemoEndToEndTest {
         }
         assertThat(r.statusCode()).isEqualTo(401);
         assertThat(r.body()).contains("revoked");
-        assertThat(demo.ims().services().outbox.pending()).isZero();
+        assertThat(demo.ims().wiring().outbox().pending()).isZero();
         assertThat(alice.delete("/api/v1/sessions/" + t.json().path("sid").asText()).status())
                 .as("revoking again is idempotent").isEqualTo(204);
     }
@@ -176,7 +175,7 @@ class DemoEndToEndTest {
         // another instance with the same id but its own sessions never exchanged this sid
         ECKey key = new ECKey.Builder(EphemeralKeys.generate(new SecureRandom())).keyID("other").build();
         try (TransactionSearchService other = TransactionSearchService.start("127.0.0.1", 0, demo.ims().baseUrl(), key,
-                JwksSource.fixed(demo.ims().services().signingKeys.jwks()), clock)) {
+                JwksSource.fixed(demo.ims().wiring().signingKeys().jwks()), clock)) {
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(other.baseUrl() + "/search?account=1"))
                     .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).isEqualTo(401);
@@ -185,10 +184,10 @@ class DemoEndToEndTest {
 
     @Test
     void whenOfferReplayed_thenServiceRefusesTheSecond() throws Exception {
-        var services = demo.ims().services();
+        var wiring = demo.ims().wiring();
         Offer offer = Offer.create(demo.ims().baseUrl(), "transaction-search", "mallory", "search:read",
                 clock.instant().plusSeconds(300), EphemeralKeys.generate(new SecureRandom()), clock, new SecureRandom());
-        String jws = new KxSigner(services.signingKeys.activeKey(), new SecureRandom()).sign(offer);
+        String jws = new KxSigner(wiring.signingKeys().activeKey(), new SecureRandom()).sign(offer);
         HttpRequest post = HttpRequest.newBuilder(URI.create(demo.service().kxUrl())).header("Content-Type", "application/jwt")
                 .POST(HttpRequest.BodyPublishers.ofString(jws)).build();
         assertThat(http.send(post, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
@@ -201,7 +200,7 @@ class DemoEndToEndTest {
         ECKey realKey = new ECKey.Builder(EphemeralKeys.generate(new SecureRandom())).keyID("real").build();
         ECKey registeredKey = EphemeralKeys.generate(new SecureRandom());
         try (TransactionSearchService impostor = TransactionSearchService.start("transaction-search-2", "127.0.0.1", 0, demo.ims().baseUrl(), realKey,
-                JwksSource.fixed(demo.ims().services().signingKeys.jwks()), clock)) {
+                JwksSource.fixed(demo.ims().wiring().signingKeys().jwks()), clock)) {
             Http admin = new Http(demo.ims().baseUrl());
             Map<String, Object> def = new HashMap<>(Map.of("name", "Impostor", "kx_url", impostor.kxUrl(),
                     "public_jwk", registeredKey.toPublicJWK().toJSONObject(), "roles", List.of("analyst"), "scopes", List.of("search:read")));

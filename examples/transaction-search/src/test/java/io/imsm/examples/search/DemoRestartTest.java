@@ -1,7 +1,7 @@
 package io.imsm.examples.search;
 
-import io.imsm.server.app.Config;
-import io.imsm.server.app.ConfigLoader;
+import io.imsm.server.config.Config;
+import io.imsm.server.config.ConfigLoader;
 import io.imsm.server.identity.Totp;
 import io.imsm.server.support.Http;
 import io.imsm.server.support.MutableClock;

@@ -5,9 +5,8 @@ import io.imsm.server.identity.AccountService;
 import io.imsm.server.identity.Caller;
 import io.imsm.server.identity.IdentityService;
 import io.imsm.server.identity.QrCodes;
-import io.imsm.server.web.WebAuth;
-import io.imsm.server.web.WebSupport;
-import io.javalin.config.RoutesConfig;
+import io.imsm.server.web.http.WebAuth;
+import io.imsm.server.web.http.WebSupport;
 import io.javalin.http.Context;
 
 import java.util.Objects;
@@ -26,22 +25,8 @@ public final class AccountApi {
         this.absoluteTimeoutSeconds = absoluteTimeoutSeconds;
     }
 
-    public void register(RoutesConfig r) {
-        r.post("/api/v1/login", this::login);
-        r.post("/api/v1/logout", this::logout);
-        r.get("/api/v1/me", this::me);
-        r.put("/api/v1/me/password", this::changePassword);
-        r.put("/api/v1/me/phone", this::changePhone);
-        r.post("/api/v1/me/totp", this::startTotp);
-        r.post("/api/v1/me/totp/confirm", this::confirmTotp);
-        r.post("/api/v1/me/totp/remove", this::removeTotp);
-        r.post("/api/v1/me/recovery-codes", this::recoveryCodes);
-        r.get("/api/v1/me/sessions", this::sessions);
-        r.delete("/api/v1/me/sessions/{id}", this::endSession);
-        r.post("/api/v1/invites/{token}", this::acceptInvite);
-    }
 
-    private void login(Context ctx) {
+    public void login(Context ctx) {
         Dto.LoginRequest req = WebSupport.body(ctx, Dto.LoginRequest.class);
         IdentityService.LoginResult res = identity.login(req.username(), req.password(), req.otp(),
                 WebSupport.clientIp(ctx), ctx.userAgent());
@@ -49,15 +34,15 @@ public final class AccountApi {
         ctx.json(new Dto.CsrfResponse(res.csrf(), res.stage()));
     }
 
-    private void logout(Context ctx) {
-        auth.require(ctx, false);
+    public void logout(Context ctx) {
+        auth.requireForApi(ctx);
         identity.logout(auth.sessionCookieValue(ctx), WebSupport.clientIp(ctx));
         auth.clearSession(ctx);
         ctx.status(204);
     }
 
-    private void me(Context ctx) {
-        Caller c = auth.require(ctx, false);
+    public void me(Context ctx) {
+        Caller c = auth.requireForApi(ctx);
         if (c.bootstrap()) {
             ctx.json(new Dto.Me(null, java.util.List.of("admin"), null, false, true));
             return;
@@ -66,58 +51,58 @@ public final class AccountApi {
                 c.mfaRequired(), false));
     }
 
-    private void changePassword(Context ctx) {
-        Caller c = auth.require(ctx, false);
+    public void changePassword(Context ctx) {
+        Caller c = auth.requireForApi(ctx);
         Dto.PasswordChange req = WebSupport.body(ctx, Dto.PasswordChange.class);
         account.changePassword(c, req.currentPassword(), req.newPassword());
         ctx.status(204);
     }
 
-    private void changePhone(Context ctx) {
-        Caller c = auth.require(ctx, false);
+    public void changePhone(Context ctx) {
+        Caller c = auth.requireForApi(ctx);
         account.updatePhone(c, WebSupport.body(ctx, Dto.PhoneChange.class).phone());
         ctx.status(204);
     }
 
-    private void startTotp(Context ctx) {
-        Caller c = auth.require(ctx, false);
+    public void startTotp(Context ctx) {
+        Caller c = auth.requireForApi(ctx);
         AccountService.TotpEnrollment e = account.startTotpEnrollment(c);
         ctx.header("Cache-Control", "no-store");
         ctx.json(new Dto.TotpStart(e.secret(), e.otpauthUri(), QrCodes.svgDataUrl(e.otpauthUri())));
     }
 
-    private void confirmTotp(Context ctx) {
-        Caller c = auth.require(ctx, false);
+    public void confirmTotp(Context ctx) {
+        Caller c = auth.requireForApi(ctx);
         Dto.Code req = WebSupport.body(ctx, Dto.Code.class);
         ctx.header("Cache-Control", "no-store");
         ctx.json(new Dto.RecoveryCodesResponse(account.confirmTotpEnrollment(c, req.code())));
     }
 
-    private void removeTotp(Context ctx) {
-        Caller c = auth.require(ctx, false);
+    public void removeTotp(Context ctx) {
+        Caller c = auth.requireForApi(ctx);
         account.removeTotp(c, WebSupport.body(ctx, Dto.PasswordOnly.class).password());
         ctx.status(204);
     }
 
-    private void recoveryCodes(Context ctx) {
-        Caller c = auth.require(ctx, false);
+    public void recoveryCodes(Context ctx) {
+        Caller c = auth.requireForApi(ctx);
         Dto.PasswordOnly req = WebSupport.body(ctx, Dto.PasswordOnly.class);
         ctx.header("Cache-Control", "no-store");
         ctx.json(new Dto.RecoveryCodesResponse(account.regenerateRecoveryCodes(c, req.password())));
     }
 
-    private void sessions(Context ctx) {
-        Caller c = auth.require(ctx, false);
+    public void sessions(Context ctx) {
+        Caller c = auth.requireForApi(ctx);
         ctx.json(new Dto.SessionList(account.listSessions(c)));
     }
 
-    private void endSession(Context ctx) {
-        Caller c = auth.require(ctx, false);
+    public void endSession(Context ctx) {
+        Caller c = auth.requireForApi(ctx);
         account.endSession(c, ctx.pathParam("id"));
         ctx.status(204);
     }
 
-    private void acceptInvite(Context ctx) {
+    public void acceptInvite(Context ctx) {
         Dto.PasswordOnly req = WebSupport.body(ctx, Dto.PasswordOnly.class);
         if (req.password() == null) {
             throw new ImsmException.Invalid("password is required");

@@ -4,12 +4,10 @@ import io.imsm.server.ImsmException;
 import io.imsm.server.identity.AdminService;
 import io.imsm.server.identity.Caller;
 import io.imsm.server.identity.MfaPolicy;
-import io.imsm.server.web.WebAuth;
-import io.imsm.server.web.WebSupport;
-import io.javalin.config.RoutesConfig;
+import io.imsm.server.web.http.WebAuth;
+import io.imsm.server.web.http.WebSupport;
 import io.javalin.http.Context;
 
-import java.util.function.Supplier;
 import java.util.List;
 import java.util.Objects;
 
@@ -17,47 +15,37 @@ import java.util.Objects;
 public final class AdminApi {
     private final AdminService admin;
     private final WebAuth auth;
-    private final Supplier<String> baseUrl;
+    private final String baseUrl;
 
-    public AdminApi(AdminService admin, WebAuth auth, Supplier<String> baseUrl) {
+    public AdminApi(AdminService admin, WebAuth auth, String baseUrl) {
         this.admin = Objects.requireNonNull(admin);
         this.auth = Objects.requireNonNull(auth);
         this.baseUrl = Objects.requireNonNull(baseUrl);
     }
 
-    public void register(RoutesConfig r) {
-        r.get("/api/v1/admin/users", this::list);
-        r.post("/api/v1/admin/users", this::create);
-        r.get("/api/v1/admin/users/{id}", this::get);
-        r.put("/api/v1/admin/users/{id}/roles", this::roles);
-        r.put("/api/v1/admin/users/{id}/status", this::status);
-        r.post("/api/v1/admin/users/{id}/mfa-reset", this::mfaReset);
-        r.get("/api/v1/admin/policy/mfa", this::getPolicy);
-        r.put("/api/v1/admin/policy/mfa", this::putPolicy);
-    }
 
-    private void list(Context ctx) {
-        Caller c = auth.require(ctx, false);
+    public void list(Context ctx) {
+        Caller c = auth.requireForApi(ctx);
         AdminService.Page p = admin.listUsers(c, ctx.queryParam("search"), WebSupport.intParam(ctx, "offset", 0),
                 WebSupport.intParam(ctx, "limit", 50));
         ctx.json(new Dto.UserPage(p.users().stream().map(Dto.UserView::of).toList(), p.total(), p.offset(), p.limit()));
     }
 
-    private void create(Context ctx) {
-        Caller c = auth.require(ctx, false);
+    public void create(Context ctx) {
+        Caller c = auth.requireForApi(ctx);
         AdminService.Created created = admin.createUser(c, WebSupport.body(ctx, Dto.NewUserRequest.class).toCommand());
-        String inviteUrl = created.inviteToken() == null ? null : baseUrl.get() + "/invite/" + created.inviteToken();
+        String inviteUrl = created.inviteToken() == null ? null : baseUrl + "/invite/" + created.inviteToken();
         ctx.status(201).header("Location", "/api/v1/admin/users/" + created.user().id()).header("Cache-Control", "no-store");
         ctx.json(new Dto.CreatedUser(Dto.UserView.of(created.user()), inviteUrl, created.inviteExpiresAt()));
     }
 
-    private void get(Context ctx) {
-        Caller c = auth.require(ctx, false);
+    public void get(Context ctx) {
+        Caller c = auth.requireForApi(ctx);
         ctx.json(Dto.UserView.of(admin.getUser(c, ctx.pathParam("id"))));
     }
 
-    private void roles(Context ctx) {
-        Caller c = auth.require(ctx, false);
+    public void roles(Context ctx) {
+        Caller c = auth.requireForApi(ctx);
         Dto.RolesChange req = WebSupport.body(ctx, Dto.RolesChange.class);
         if (req.roles() == null) {
             throw new ImsmException.Invalid("roles is required (a list, possibly empty)");
@@ -65,24 +53,24 @@ public final class AdminApi {
         ctx.json(Dto.UserView.of(admin.setRoles(c, ctx.pathParam("id"), req.roles())));
     }
 
-    private void status(Context ctx) {
-        Caller c = auth.require(ctx, false);
+    public void status(Context ctx) {
+        Caller c = auth.requireForApi(ctx);
         ctx.json(Dto.UserView.of(admin.setStatus(c, ctx.pathParam("id"), WebSupport.body(ctx, Dto.StatusChange.class).status())));
     }
 
-    private void mfaReset(Context ctx) {
-        Caller c = auth.require(ctx, false);
+    public void mfaReset(Context ctx) {
+        Caller c = auth.requireForApi(ctx);
         ctx.json(Dto.UserView.of(admin.resetSecondFactor(c, ctx.pathParam("id"))));
     }
 
-    private void getPolicy(Context ctx) {
-        Caller c = auth.require(ctx, false);
+    public void getPolicy(Context ctx) {
+        Caller c = auth.requireForApi(ctx);
         MfaPolicy p = admin.mfaPolicy(c);
         ctx.json(new Dto.MfaPolicyBody(p.requiredForAll(), p.requiredRoles()));
     }
 
-    private void putPolicy(Context ctx) {
-        Caller c = auth.require(ctx, false);
+    public void putPolicy(Context ctx) {
+        Caller c = auth.requireForApi(ctx);
         Dto.MfaPolicyBody body = WebSupport.body(ctx, Dto.MfaPolicyBody.class);
         if (body.requiredForAll() == null) {
             throw new ImsmException.Invalid("required_for_all is required (true or false)");

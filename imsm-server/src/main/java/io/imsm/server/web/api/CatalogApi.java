@@ -3,9 +3,8 @@ package io.imsm.server.web.api;
 import io.imsm.server.access.CatalogService;
 import io.imsm.server.access.ServiceDefinition;
 import io.imsm.server.identity.Caller;
-import io.imsm.server.web.WebAuth;
-import io.imsm.server.web.WebSupport;
-import io.javalin.config.RoutesConfig;
+import io.imsm.server.web.http.WebAuth;
+import io.imsm.server.web.http.WebSupport;
 import io.javalin.http.Context;
 
 import java.util.List;
@@ -38,55 +37,46 @@ public final class CatalogApi {
 
     public record ApplyResult(String id, String outcome) {}
 
-    public void register(RoutesConfig r) {
-        r.get("/api/v1/admin/services", this::list);
-        r.post("/api/v1/admin/services", this::create);
-        r.post("/api/v1/admin/services/apply", this::apply);
-        r.get("/api/v1/admin/services/{id}", this::get);
-        r.put("/api/v1/admin/services/{id}", this::put);
-        r.delete("/api/v1/admin/services/{id}", this::delete);
-        r.get("/api/v1/services", this::menu);
-    }
 
-    private void list(Context ctx) {
-        Caller c = auth.require(ctx, false);
+    public void list(Context ctx) {
+        Caller c = auth.requireForApi(ctx);
         ctx.json(new ServiceList(catalog.list(c)));
     }
 
-    private void create(Context ctx) {
-        Caller c = auth.require(ctx, false);
+    public void create(Context ctx) {
+        Caller c = auth.requireForApi(ctx);
         ServiceDefinition s = catalog.create(c, WebSupport.body(ctx, ServiceDefinition.class));
         ctx.status(201).header("Location", "/api/v1/admin/services/" + s.id());
         ctx.json(s);
     }
 
-    private void apply(Context ctx) {
-        Caller c = auth.require(ctx, false);
+    public void apply(Context ctx) {
+        Caller c = auth.requireForApi(ctx);
         ServiceList body = WebSupport.body(ctx, ServiceList.class);
         ctx.json(Map.of("results", catalog.apply(c, body.services()).stream()
                 .map(a -> new ApplyResult(a.service().id(), a.outcome().name().toLowerCase())).toList()));
     }
 
-    private void get(Context ctx) {
-        Caller c = auth.require(ctx, false);
+    public void get(Context ctx) {
+        Caller c = auth.requireForApi(ctx);
         ctx.json(catalog.get(c, ctx.pathParam("id")));
     }
 
-    private void put(Context ctx) {
-        Caller c = auth.require(ctx, false);
+    public void put(Context ctx) {
+        Caller c = auth.requireForApi(ctx);
         CatalogService.Applied a = catalog.put(c, ctx.pathParam("id"), WebSupport.body(ctx, ServiceDefinition.class));
         ctx.status(a.outcome() == CatalogService.Outcome.CREATED ? 201 : 200);
         ctx.json(a.service());
     }
 
-    private void delete(Context ctx) {
-        Caller c = auth.require(ctx, false);
+    public void delete(Context ctx) {
+        Caller c = auth.requireForApi(ctx);
         catalog.delete(c, ctx.pathParam("id"));
         ctx.status(204);
     }
 
-    private void menu(Context ctx) {
-        Caller c = auth.require(ctx, false);
+    public void menu(Context ctx) {
+        Caller c = auth.requireForApi(ctx);
         ctx.json(new Menu(catalog.menu(c).stream().map(MenuEntry::of).toList()));
     }
 }

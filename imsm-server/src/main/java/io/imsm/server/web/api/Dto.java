@@ -2,7 +2,7 @@ package io.imsm.server.web.api;
 
 import io.imsm.server.identity.AdminService;
 import io.imsm.server.identity.AccountService;
-import io.imsm.server.identity.User;
+import io.imsm.server.model.User;
 
 import java.time.Instant;
 import java.util.List;

@@ -2,9 +2,8 @@ package io.imsm.server.web.api;
 
 import io.imsm.server.identity.Caller;
 import io.imsm.server.token.TokenService;
-import io.imsm.server.web.WebAuth;
-import io.imsm.server.web.WebSupport;
-import io.javalin.config.RoutesConfig;
+import io.imsm.server.web.http.WebAuth;
+import io.imsm.server.web.http.WebSupport;
 import io.javalin.http.Context;
 
 import java.util.List;
@@ -25,26 +24,21 @@ public final class TokenApi {
     public record IssuedView(String token, String sid, java.time.Instant expiresAt, String scope, List<java.util.Map<String, Object>> authorizationDetails,
                              String baseUrl) {}
 
-    public void register(RoutesConfig r) {
-        r.post("/api/v1/services/{id}/tokens", this::issue);
-        r.get("/api/v1/sessions", this::list);
-        r.delete("/api/v1/sessions/{sid}", this::revoke);
-    }
 
-    private void issue(Context ctx) {
-        Caller c = auth.require(ctx, false);
+    public void issue(Context ctx) {
+        Caller c = auth.requireForApi(ctx);
         TokenService.Issued t = tokens.issue(c, ctx.pathParam("id"), WebSupport.body(ctx, TokenService.TokenRequest.class));
         ctx.header("Cache-Control", "no-store");
         ctx.status(201).json(new IssuedView(t.token(), t.sid(), t.expiresAt(), t.scope(), t.authorizationDetails(), t.baseUrl()));
     }
 
-    private void list(Context ctx) {
-        Caller c = auth.require(ctx, false);
+    public void list(Context ctx) {
+        Caller c = auth.requireForApi(ctx);
         ctx.json(new SessionList(tokens.live(c)));
     }
 
-    private void revoke(Context ctx) {
-        Caller c = auth.require(ctx, false);
+    public void revoke(Context ctx) {
+        Caller c = auth.requireForApi(ctx);
         tokens.revoke(c, ctx.pathParam("sid"));
         ctx.status(204);
     }

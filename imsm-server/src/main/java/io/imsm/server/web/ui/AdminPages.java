@@ -1,24 +1,21 @@
 package io.imsm.server.web.ui;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import io.imsm.server.access.CatalogService;
 import io.imsm.server.access.ServiceDefinition;
 import io.imsm.server.identity.AdminService;
-import io.imsm.server.identity.User;
-import io.imsm.server.web.HttpServer;
+import io.imsm.server.model.User;
+import io.imsm.server.json.Json;
 import io.imsm.server.ImsmException;
 import io.imsm.server.identity.Caller;
-import io.imsm.server.web.WebAuth;
-import io.imsm.server.web.WebSupport;
-import io.javalin.config.RoutesConfig;
+import io.imsm.server.web.http.WebAuth;
+import io.imsm.server.web.http.WebSupport;
 import io.javalin.http.Context;
 
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import java.util.function.Supplier;
 
 import static io.imsm.server.web.ui.PageSupport.done;
 import static io.imsm.server.web.ui.PageSupport.nav;
@@ -27,19 +24,17 @@ import static io.imsm.server.web.ui.PageSupport.noStore;
 /** The admin area's pages: users and the service catalog. */
 public final class AdminPages {
     /** The API's JSON rules (snake_case, unknown fields refused) for pasted service definitions. */
-    private static final ObjectMapper JSON = HttpServer.jsonMapper();
-    private static final ObjectWriter PRETTY = HttpServer.jsonMapper()
-            .setSerializationInclusion(JsonInclude.Include.NON_NULL)
-            .writerWithDefaultPrettyPrinter();
+    private static final ObjectMapper JSON = Json.mapper();
+    private static final ObjectWriter PRETTY = Json.prettyWithoutNulls();
     private final AdminService admin;
     private final CatalogService catalog;
     private final WebAuth auth;
     private final PageSupport support;
     private final PageRenderer renderer;
-    private final Supplier<String> publicUrl;
+    private final String publicUrl;
 
-    AdminPages(AdminService admin, CatalogService catalog, WebAuth auth, PageSupport support, PageRenderer renderer,
-               Supplier<String> publicUrl) {
+    public AdminPages(AdminService admin, CatalogService catalog, WebAuth auth, PageSupport support, PageRenderer renderer,
+                      String publicUrl) {
         this.admin = Objects.requireNonNull(admin);
         this.catalog = Objects.requireNonNull(catalog);
         this.auth = Objects.requireNonNull(auth);
@@ -48,21 +43,9 @@ public final class AdminPages {
         this.publicUrl = Objects.requireNonNull(publicUrl);
     }
 
-    void register(RoutesConfig r) {
-        r.get("/admin/users", this::adminUsers);
-        r.post("/admin/users", this::adminCreate);
-        r.get("/admin/users/{id}", this::adminUser);
-        r.post("/admin/users/{id}/roles", this::adminRoles);
-        r.post("/admin/users/{id}/status", this::adminStatus);
-        r.post("/admin/users/{id}/mfa-reset", this::adminMfaReset);
-        r.get("/admin/services", this::adminServices);
-        r.post("/admin/services", this::adminServicePut);
-        r.get("/admin/services/{id}", this::adminService);
-        r.post("/admin/services/{id}/delete", this::adminServiceDelete);
-    }
 
 
-    private void adminUsers(Context ctx) {
+    public void adminUsers(Context ctx) {
         Caller c = support.ready(ctx);
         if (c == null) {
             return;
@@ -78,8 +61,8 @@ public final class AdminPages {
                 search == null ? "" : search, message, error)));
     }
 
-    private void adminCreate(Context ctx) {
-        Caller c = auth.require(ctx, true).requireAdmin();
+    public void adminCreate(Context ctx) {
+        Caller c = auth.requireForForm(ctx).requireAdmin();
         String password = ctx.formParam("password");
         boolean invite = password == null || password.isEmpty();
         try {
@@ -87,7 +70,7 @@ public final class AdminPages {
                     ctx.formParam("display_name"), ctx.formParam("email"), null, splitRoles(ctx.formParam("roles")),
                     invite ? null : password, invite, null));
             String msg = "Created " + created.user().username() + "."
-                    + (invite ? " Send this one-time invite link (valid 72 hours): " + publicUrl.get() + "/invite/" + created.inviteToken()
+                    + (invite ? " Send this one-time invite link (valid 72 hours): " + publicUrl + "/invite/" + created.inviteToken()
                               : " The user must change the password at first login.");
             renderUsers(ctx, c, msg, null);
         } catch (ImsmException.Invalid | ImsmException.Conflict e) {
@@ -96,7 +79,7 @@ public final class AdminPages {
         }
     }
 
-    private void adminUser(Context ctx) {
+    public void adminUser(Context ctx) {
         Caller c = support.ready(ctx);
         if (c == null) {
             return;
@@ -105,20 +88,20 @@ public final class AdminPages {
                 done(ctx), null)));
     }
 
-    private void adminRoles(Context ctx) {
+    public void adminRoles(Context ctx) {
         adminAction(ctx, c -> admin.setRoles(c, ctx.pathParam("id"), splitRoles(ctx.formParam("roles"))), "Roles+saved.");
     }
 
-    private void adminStatus(Context ctx) {
+    public void adminStatus(Context ctx) {
         adminAction(ctx, c -> admin.setStatus(c, ctx.pathParam("id"), ctx.formParam("status")), "Status+changed.");
     }
 
-    private void adminMfaReset(Context ctx) {
+    public void adminMfaReset(Context ctx) {
         adminAction(ctx, c -> admin.resetSecondFactor(c, ctx.pathParam("id")), "Second+factor+reset.");
     }
 
     private void adminAction(Context ctx, java.util.function.Function<Caller, User> action, String done) {
-        Caller c = auth.require(ctx, true).requireAdmin();
+        Caller c = auth.requireForForm(ctx).requireAdmin();
         try {
             User u = action.apply(c);
             ctx.redirect("/admin/users/" + u.id() + "?done=" + done);
@@ -131,7 +114,7 @@ public final class AdminPages {
 
     // ------------------------------------------------------------ admin: service catalog
 
-    private void adminServices(Context ctx) {
+    public void adminServices(Context ctx) {
         Caller c = support.ready(ctx);
         if (c == null) {
             return;
@@ -145,8 +128,8 @@ public final class AdminPages {
     }
 
     /** Registers or replaces the service the pasted JSON defines (same rules as PUT /api/v1/admin/services/{id}). */
-    private void adminServicePut(Context ctx) {
-        Caller c = auth.require(ctx, true).requireAdmin();
+    public void adminServicePut(Context ctx) {
+        Caller c = auth.requireForForm(ctx).requireAdmin();
         String json = ctx.formParam("definition");
         try {
             ServiceDefinition def = parseDefinition(json);
@@ -166,7 +149,7 @@ public final class AdminPages {
         }
     }
 
-    private void adminService(Context ctx) {
+    public void adminService(Context ctx) {
         Caller c = support.ready(ctx);
         if (c == null) {
             return;
@@ -182,8 +165,8 @@ public final class AdminPages {
         ctx.html(renderer.render("admin_service.jte", new Views.AdminService(nav(c), svc, json)));
     }
 
-    private void adminServiceDelete(Context ctx) {
-        Caller c = auth.require(ctx, true).requireAdmin();
+    public void adminServiceDelete(Context ctx) {
+        Caller c = auth.requireForForm(ctx).requireAdmin();
         catalog.delete(c, ctx.pathParam("id"));
         ctx.redirect("/admin/services?done=Service+deleted.");
     }
@@ -198,7 +181,7 @@ public final class AdminPages {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
             String where = at == null || at.getLineNr() < 1 ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
-            throw new ImsmException.Invalid("The definition is not valid JSON: " + io.imsm.server.web.JsonErrors.describe(e) + where + ".");
+            throw new ImsmException.Invalid("The definition is not valid JSON: " + io.imsm.server.web.http.JsonErrors.describe(e) + where + ".");
         }
         if (def == null) {
             throw new ImsmException.Invalid("Paste the service definition as a JSON object.");

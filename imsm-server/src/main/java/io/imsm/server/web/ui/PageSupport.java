@@ -1,21 +1,21 @@
 package io.imsm.server.web.ui;
 
 import io.imsm.server.identity.Caller;
-import io.imsm.server.web.WebAuth;
+import io.imsm.server.web.http.WebAuth;
 import io.javalin.http.Context;
 
 import java.util.Objects;
 import java.util.Set;
 
 /** What every page handler needs: the logged-in caller (or a redirect), the header model, cache and message rules. */
-final class PageSupport {
+public final class PageSupport {
     /** Confirmation messages after a redirect. Only our own texts are shown, so a crafted link cannot put words on our pages. */
     private static final Set<String> DONE_MESSAGES = Set.of("Phone saved.", "Session ended.",
             "Authenticator removed.", "Password changed.", "Roles saved.", "Status changed.", "Second factor reset.", "Service deleted.");
 
     private final WebAuth auth;
 
-    PageSupport(WebAuth auth) {
+    public PageSupport(WebAuth auth) {
         this.auth = Objects.requireNonNull(auth);
     }
 

@@ -3,23 +3,20 @@ package io.imsm.server.web.ui;
 import io.imsm.server.ErrorCode;
 import io.imsm.server.access.CatalogService;
 import io.imsm.server.identity.AccountService;
-import io.imsm.server.identity.AdminService;
 import io.imsm.server.identity.IdentityService;
 import io.imsm.server.identity.QrCodes;
 import io.imsm.server.identity.Secrets;
-import io.imsm.server.identity.User;
+import io.imsm.server.model.User;
 import io.imsm.server.token.TokenService;
 import io.imsm.server.ImsmException;
 import io.imsm.server.identity.Caller;
-import io.imsm.server.web.WebAuth;
-import io.imsm.server.web.WebSupport;
-import io.javalin.config.RoutesConfig;
+import io.imsm.server.web.http.WebAuth;
+import io.imsm.server.web.http.WebSupport;
 import io.javalin.http.Context;
 
 import java.util.List;
 import java.util.Objects;
 import java.util.TreeSet;
-import java.util.function.Supplier;
 
 import static io.imsm.server.web.ui.PageSupport.done;
 import static io.imsm.server.web.ui.PageSupport.nav;
@@ -38,12 +35,10 @@ public final class Pages {
     private final Secrets secrets;
     private final PageRenderer renderer;
     private final PageSupport support;
-    private final AdminPages adminPages;
-    private final TokenPages tokenPages;
     private final int absoluteTimeoutSeconds;
 
-    public Pages(IdentityService identity, AccountService account, AdminService admin, CatalogService catalog, TokenService tokens, WebAuth auth, Secrets secrets,
-                 PageRenderer renderer, int absoluteTimeoutSeconds, Supplier<String> publicUrl) {
+    public Pages(IdentityService identity, AccountService account, CatalogService catalog, TokenService tokens, WebAuth auth,
+                 PageSupport support, Secrets secrets, PageRenderer renderer, int absoluteTimeoutSeconds) {
         this.identity = Objects.requireNonNull(identity);
         this.account = Objects.requireNonNull(account);
         this.catalog = Objects.requireNonNull(catalog);
@@ -51,42 +46,19 @@ public final class Pages {
         this.auth = Objects.requireNonNull(auth);
         this.secrets = Objects.requireNonNull(secrets);
         this.renderer = Objects.requireNonNull(renderer);
-        this.support = new PageSupport(auth);
-        this.adminPages = new AdminPages(admin, catalog, auth, support, renderer, publicUrl);
-        this.tokenPages = new TokenPages(catalog, tokens, auth, support, renderer);
+        this.support = Objects.requireNonNull(support);
         this.absoluteTimeoutSeconds = absoluteTimeoutSeconds;
     }
 
-    public void register(RoutesConfig r) {
-        r.get("/", this::home);
-        r.get("/login", this::loginPage);
-        r.post("/login", this::loginSubmit);
-        r.get("/login/otp", this::otpPage);
-        r.post("/login/otp", this::otpSubmit);
-        r.post("/logout", this::logout);
-        r.get("/settings", this::settings);
-        r.post("/settings/phone", this::phone);
-        r.post("/settings/sessions/{id}/end", this::endSession);
-        r.post("/settings/recovery-codes", this::recoveryCodes);
-        r.post("/settings/totp/remove", this::removeTotp);
-        r.get("/settings/password", this::passwordPage);
-        r.post("/settings/password", this::passwordSubmit);
-        r.get("/settings/totp", this::totpPage);
-        r.post("/settings/totp", this::totpSubmit);
-        r.get("/invite/{token}", this::invitePage);
-        r.post("/invite/{token}", this::inviteSubmit);
-        adminPages.register(r);
-        tokenPages.register(r);
-    }
 
     // ------------------------------------------------------------ login
 
-    private void loginPage(Context ctx) {
+    public void loginPage(Context ctx) {
         noStore(ctx);
         ctx.html(renderer.render("login.jte", new Views.Login(auth.issueLoginCsrf(ctx, secrets), null, "")));
     }
 
-    private void loginSubmit(Context ctx) {
+    public void loginSubmit(Context ctx) {
         noStore(ctx);
         auth.checkLoginCsrf(ctx);
         String username = ctx.formParam("username");
@@ -102,7 +74,7 @@ public final class Pages {
         }
     }
 
-    private void otpPage(Context ctx) {
+    public void otpPage(Context ctx) {
         noStore(ctx);
         if (identity.pendingSession(auth.sessionCookieValue(ctx)).isEmpty()) {
             ctx.redirect("/login");
@@ -115,7 +87,7 @@ public final class Pages {
      * The pending session cookie is bound to this browser (SameSite=Lax, HttpOnly) and useless beyond
      * the second factor, so this form needs no separate CSRF token; the session id rotates on success.
      */
-    private void otpSubmit(Context ctx) {
+    public void otpSubmit(Context ctx) {
         noStore(ctx);
         try {
             IdentityService.LoginResult res = identity.completeSecondFactor(auth.sessionCookieValue(ctx),
@@ -132,8 +104,8 @@ public final class Pages {
         }
     }
 
-    private void logout(Context ctx) {
-        auth.require(ctx, true);
+    public void logout(Context ctx) {
+        auth.requireForForm(ctx);
         identity.logout(auth.sessionCookieValue(ctx), WebSupport.clientIp(ctx));
         auth.clearSession(ctx);
         ctx.redirect("/login");
@@ -141,7 +113,7 @@ public final class Pages {
 
     // ------------------------------------------------------------ home and settings
 
-    private void home(Context ctx) {
+    public void home(Context ctx) {
         Caller c = support.ready(ctx);
         if (c == null) {
             return;
@@ -151,7 +123,7 @@ public final class Pages {
                 u.hasTotp(), account.unusedRecoveryCodes(c), tokens.live(c))));
     }
 
-    private void settings(Context ctx) {
+    public void settings(Context ctx) {
         Caller c = support.ready(ctx);
         if (c == null) {
             return;
@@ -165,8 +137,8 @@ public final class Pages {
                 account.unusedRecoveryCodes(c), c.mfaRequired(), message, error)));
     }
 
-    private void phone(Context ctx) {
-        Caller c = auth.require(ctx, true).requireReady();
+    public void phone(Context ctx) {
+        Caller c = auth.requireForForm(ctx).requireReady();
         try {
             account.updatePhone(c, ctx.formParam("phone"));
             ctx.redirect("/settings?done=Phone+saved.");
@@ -176,14 +148,14 @@ public final class Pages {
         }
     }
 
-    private void endSession(Context ctx) {
-        Caller c = auth.require(ctx, true).requireReady();
+    public void endSession(Context ctx) {
+        Caller c = auth.requireForForm(ctx).requireReady();
         account.endSession(c, ctx.pathParam("id"));
         ctx.redirect("/settings?done=Session+ended.#sessions");
     }
 
-    private void recoveryCodes(Context ctx) {
-        Caller c = auth.require(ctx, true).requireReady();
+    public void recoveryCodes(Context ctx) {
+        Caller c = auth.requireForForm(ctx).requireReady();
         try {
             List<String> codes = account.regenerateRecoveryCodes(c, ctx.formParam("password"));
             noStore(ctx);
@@ -194,8 +166,8 @@ public final class Pages {
         }
     }
 
-    private void removeTotp(Context ctx) {
-        Caller c = auth.require(ctx, true).requireReady();
+    public void removeTotp(Context ctx) {
+        Caller c = auth.requireForForm(ctx).requireReady();
         try {
             account.removeTotp(c, ctx.formParam("password"));
             ctx.redirect(c.mfaRequired() ? "/settings/totp" : "/settings?done=Authenticator+removed.");
@@ -205,7 +177,7 @@ public final class Pages {
         }
     }
 
-    private void passwordPage(Context ctx) {
+    public void passwordPage(Context ctx) {
         Caller c = support.loggedIn(ctx);
         if (c == null) {
             return;
@@ -215,8 +187,8 @@ public final class Pages {
                 account.minPasswordLength(), null)));
     }
 
-    private void passwordSubmit(Context ctx) {
-        Caller c = auth.require(ctx, true);
+    public void passwordSubmit(Context ctx) {
+        Caller c = auth.requireForForm(ctx);
         String next = ctx.formParam("new_password");
         try {
             if (next == null || !next.equals(ctx.formParam("new_password2"))) {
@@ -232,7 +204,7 @@ public final class Pages {
         }
     }
 
-    private void totpPage(Context ctx) {
+    public void totpPage(Context ctx) {
         Caller c = support.loggedIn(ctx);
         if (c == null) {
             return;
@@ -255,8 +227,8 @@ public final class Pages {
                 error, c.mfaRequired())));
     }
 
-    private void totpSubmit(Context ctx) {
-        Caller c = auth.require(ctx, true);
+    public void totpSubmit(Context ctx) {
+        Caller c = auth.requireForForm(ctx);
         try {
             if (c.user().hasTotp()) {
                 ctx.redirect("/settings#mfa");
@@ -274,7 +246,7 @@ public final class Pages {
 
     // ------------------------------------------------------------ invites
 
-    private void invitePage(Context ctx) {
+    public void invitePage(Context ctx) {
         noStore(ctx);
         String token = ctx.pathParam("token");
         String username = account.inviteUsername(token)
@@ -282,7 +254,7 @@ public final class Pages {
         ctx.html(renderer.render("invite.jte", new Views.Invite(token, username, account.minPasswordLength(), null, false)));
     }
 
-    private void inviteSubmit(Context ctx) {
+    public void inviteSubmit(Context ctx) {
         noStore(ctx);
         String token = ctx.pathParam("token");
         String username = account.inviteUsername(token)

@@ -5,8 +5,7 @@ import io.imsm.server.access.ServiceDefinition;
 import io.imsm.server.token.TokenService;
 import io.imsm.server.ImsmException;
 import io.imsm.server.identity.Caller;
-import io.imsm.server.web.WebAuth;
-import io.javalin.config.RoutesConfig;
+import io.imsm.server.web.http.WebAuth;
 import io.javalin.http.Context;
 
 import java.net.URLEncoder;
@@ -28,7 +27,7 @@ public final class TokenPages {
     private final PageSupport support;
     private final PageRenderer renderer;
 
-    TokenPages(CatalogService catalog, TokenService tokens, WebAuth auth, PageSupport support, PageRenderer renderer) {
+    public TokenPages(CatalogService catalog, TokenService tokens, WebAuth auth, PageSupport support, PageRenderer renderer) {
         this.catalog = Objects.requireNonNull(catalog);
         this.tokens = Objects.requireNonNull(tokens);
         this.auth = Objects.requireNonNull(auth);
@@ -36,14 +35,9 @@ public final class TokenPages {
         this.renderer = Objects.requireNonNull(renderer);
     }
 
-    void register(RoutesConfig r) {
-        r.get("/services/{id}", this::serviceForm);
-        r.post("/services/{id}", this::serviceSubmit);
-        r.post("/sessions/{sid}/revoke", this::revokeToken);
-    }
 
 
-    private void serviceForm(Context ctx) {
+    public void serviceForm(Context ctx) {
         Caller c = support.ready(ctx);
         if (c == null) {
             return;
@@ -51,8 +45,8 @@ public final class TokenPages {
         ctx.html(renderer.render("service_request.jte", new Views.ServiceRequest(nav(c), catalog.requestable(c, ctx.pathParam("id")), null)));
     }
 
-    private void serviceSubmit(Context ctx) {
-        Caller c = auth.require(ctx, true).requireReady();
+    public void serviceSubmit(Context ctx) {
+        Caller c = auth.requireForForm(ctx).requireReady();
         ServiceDefinition svc = catalog.requestable(c, ctx.pathParam("id"));
         try {
             Map<String, String> fields = new LinkedHashMap<>();
@@ -87,8 +81,8 @@ public final class TokenPages {
         }
     }
 
-    private void revokeToken(Context ctx) {
-        Caller c = auth.require(ctx, true).requireReady();
+    public void revokeToken(Context ctx) {
+        Caller c = auth.requireForForm(ctx).requireReady();
         tokens.revoke(c, ctx.pathParam("sid"));
         ctx.redirect("/#tokens");
     }

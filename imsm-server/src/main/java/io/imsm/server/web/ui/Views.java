@@ -1,7 +1,7 @@
 package io.imsm.server.web.ui;
 
 import io.imsm.server.identity.AccountService;
-import io.imsm.server.identity.User;
+import io.imsm.server.model.User;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package io.imsm.server.web;
+package io.imsm.server.web.http;
 
 import io.imsm.server.ErrorCode;
 import io.imsm.server.ImsmException;

@@ -1,4 +1,4 @@
-package io.imsm.server.app;
+package io.imsm.server.config;
 
 import io.imsm.server.ErrorCode;
 import io.imsm.server.ImsmException;

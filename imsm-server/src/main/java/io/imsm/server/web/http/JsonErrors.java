@@ -1,4 +1,4 @@
-package io.imsm.server.web;
+package io.imsm.server.web.http;
 
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;

@@ -1,4 +1,4 @@
-package io.imsm.server.identity;
+package io.imsm.server.model;
 
 import java.time.Instant;
 

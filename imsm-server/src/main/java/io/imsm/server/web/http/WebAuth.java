@@ -1,4 +1,4 @@
-package io.imsm.server.web;
+package io.imsm.server.web.http;
 
 import io.imsm.server.ErrorCode;
 import io.imsm.server.ImsmException;
@@ -40,8 +40,18 @@ public final class WebAuth {
 
     public String sessionCookieName() { return sessionCookie; }
 
+    /** The caller of an API request, or 401. Cookie callers send the CSRF token in the {@value #CSRF_HEADER} header. */
+    public Caller requireForApi(Context ctx) {
+        return require(ctx, false);
+    }
+
+    /** The caller of a page or form post, or 401. Cookie callers send the CSRF token as the {@value #CSRF_FIELD} form field. */
+    public Caller requireForForm(Context ctx) {
+        return require(ctx, true);
+    }
+
     /** The caller, or 401. Cookie callers must present the CSRF token on state-changing methods. */
-    public Caller require(Context ctx, boolean formPost) {
+    private Caller require(Context ctx, boolean formPost) {
         Caller cached = ctx.attribute(CALLER_ATTR);
         if (cached != null) {
             return cached;

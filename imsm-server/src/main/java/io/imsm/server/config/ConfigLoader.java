@@ -1,16 +1,14 @@
-package io.imsm.server.app;
+package io.imsm.server.config;
 
+import io.imsm.server.json.Json;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.imsm.server.ErrorCode;
 import io.imsm.server.ImsmException;
 
@@ -37,11 +35,7 @@ public final class ConfigLoader {
     static final Set<String> NON_CONFIG_ENV = Set.of("IMSM_KEK", "IMSM_BOOTSTRAP_TOKEN", "IMSM_TEST_DATABASE_URL",
             "IMSM_JAVA_OPTS", "IMSM_JAVA_HOME", "IMSM_TOKEN", "IMSM_URL");
 
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
-            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
+    private static final ObjectMapper YAML = Json.yaml();
 
     private ConfigLoader() {}
 

@@ -1,4 +1,4 @@
-package io.imsm.server.audit;
+package io.imsm.server.model;
 
 import java.time.Instant;
 

@@ -1,0 +1,161 @@
+package io.imsm.server.app;
+
+import io.imsm.server.access.CatalogService;
+import io.imsm.server.audit.AuditLog;
+import io.imsm.server.config.Config;
+import io.imsm.server.identity.AccountService;
+import io.imsm.server.identity.AdminService;
+import io.imsm.server.identity.BearerAuthenticator;
+import io.imsm.server.identity.Bootstrap;
+import io.imsm.server.identity.IdentityService;
+import io.imsm.server.identity.LoginThrottle;
+import io.imsm.server.identity.MfaPolicies;
+import io.imsm.server.identity.MfaPolicy;
+import io.imsm.server.identity.PasswordHasher;
+import io.imsm.server.identity.PasswordPolicy;
+import io.imsm.server.identity.Secrets;
+import io.imsm.server.keys.SigningKeys;
+import io.imsm.server.kx.KeyExchangeClient;
+import io.imsm.server.store.AuditStore;
+import io.imsm.server.store.InviteStore;
+import io.imsm.server.store.KeyStore;
+import io.imsm.server.store.ServiceStore;
+import io.imsm.server.store.SessionStore;
+import io.imsm.server.store.SettingsStore;
+import io.imsm.server.store.TokenSessionStore;
+import io.imsm.server.store.UserStore;
+import io.imsm.server.token.Outbox;
+import io.imsm.server.token.OutboxWorker;
+import io.imsm.server.token.TokenService;
+import io.imsm.server.web.ErrorMapper;
+import io.imsm.server.web.Routes;
+import io.imsm.server.web.api.AccountApi;
+import io.imsm.server.web.api.AdminApi;
+import io.imsm.server.web.api.CatalogApi;
+import io.imsm.server.web.api.SystemApi;
+import io.imsm.server.web.api.TokenApi;
+import io.imsm.server.web.http.WebAuth;
+import io.imsm.server.web.ui.AdminPages;
+import io.imsm.server.web.ui.PageRenderer;
+import io.imsm.server.web.ui.PageSupport;
+import io.imsm.server.web.ui.Pages;
+import io.imsm.server.web.ui.TokenPages;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The composition root: builds every store, service and HTTP handler once, in dependency order, from
+ * the {@link ProcessContext} and the base URL people and services use. No container, no reflection,
+ * nothing set after construction. The server, the CLI and the tests all use it.
+ */
+public final class Wiring {
+    private final ProcessContext ctx;
+    private final String baseUrl;
+    private final UserStore userStore = new UserStore();
+    private final SessionStore sessionStore = new SessionStore();
+    private final InviteStore inviteStore = new InviteStore();
+    private final SettingsStore settingsStore = new SettingsStore();
+    private final AuditStore auditStore = new AuditStore();
+    private final KeyStore keyStore = new KeyStore();
+    private final ServiceStore serviceStore = new ServiceStore();
+    private final TokenSessionStore tokenSessionStore = new TokenSessionStore();
+    private final Secrets secrets;
+    private final AuditLog audit;
+    private final PasswordHasher hasher;
+    private final MfaPolicies mfaPolicies;
+    private final SigningKeys signingKeys;
+    private final IdentityService identity;
+    private final AccountService account;
+    private final AdminService admin;
+    private final Bootstrap bootstrap;
+    private final BearerAuthenticator bearer;
+    private final CatalogService catalog;
+    private final TokenService tokens;
+    private final Outbox outbox;
+    private final OutboxWorker outboxWorker;
+    private final Routes routes;
+    private final ErrorMapper errors;
+
+    /**
+     * @param baseUrl where people and services reach this server ({@code server.public_url}, else the
+     *                listener's address with its port already resolved); the token issuer
+     */
+    public Wiring(ProcessContext ctx, String baseUrl) {
+        this.ctx = Objects.requireNonNull(ctx);
+        this.baseUrl = Objects.requireNonNull(baseUrl);
+        Config cfg = ctx.config();
+        this.secrets = new Secrets(ctx.random());
+        this.audit = new AuditLog(auditStore, ctx.clock());
+        this.hasher = new PasswordHasher(cfg.passwords());
+        PasswordPolicy passwordPolicy = new PasswordPolicy(cfg.passwords().minLength(), cfg.passwords().minStrength());
+        LoginThrottle throttle = ctx.database().isPostgres()
+                ? LoginThrottle.shared(ctx.database().dataSource(), cfg.login(), ctx.clock())
+                : LoginThrottle.inMemory(cfg.login(), ctx.clock());
+        this.mfaPolicies = new MfaPolicies(ctx.database(), settingsStore);
+        this.signingKeys = new SigningKeys(ctx.database(), keyStore, ctx.kek(), ctx.clock(), ctx.random());
+        String issuerName = "IMSM " + cfg.publicUri().getHost();
+        this.identity = new IdentityService(ctx.database(), userStore, sessionStore, audit, hasher, throttle, mfaPolicies,
+                ctx.kek(), secrets, ctx.clock(), cfg.sessions());
+        this.account = new AccountService(ctx.database(), userStore, sessionStore, inviteStore, audit, hasher, passwordPolicy,
+                throttle, ctx.kek(), secrets, ctx.clock(), cfg.sessions(), issuerName);
+        this.admin = new AdminService(ctx.database(), userStore, sessionStore, inviteStore, audit, hasher, passwordPolicy,
+                mfaPolicies, secrets, ctx.clock());
+        this.catalog = new CatalogService(ctx.database(), serviceStore, audit, ctx.clock());
+        KeyExchangeClient kx = new KeyExchangeClient(signingKeys, () -> baseUrl, ctx.clock(), ctx.random(),
+                Duration.ofSeconds(cfg.kx().timeoutSeconds()));
+        this.outbox = new Outbox(ctx.database(), tokenSessionStore, catalog, kx, ctx.clock());
+        this.outboxWorker = new OutboxWorker(outbox);
+        this.tokens = new TokenService(ctx.database(), tokenSessionStore, catalog, kx, signingKeys, audit, () -> baseUrl,
+                ctx.clock(), ctx.random(), outboxWorker::deliverSoon);
+        this.bearer = new BearerAuthenticator(ctx.bootstrapToken(), ctx.database(), audit);
+        this.bootstrap = new Bootstrap(ctx.database(), userStore, sessionStore, settingsStore, audit, hasher, secrets, ctx.clock());
+
+        WebAuth auth = new WebAuth(identity, bearer, cfg.secureCookies());
+        PageRenderer renderer = new PageRenderer();
+        PageSupport pageSupport = new PageSupport(auth);
+        int absolute = (int) Math.min(Integer.MAX_VALUE, cfg.sessions().absoluteTimeoutSeconds());
+        this.errors = new ErrorMapper(renderer);
+        this.routes = new Routes(
+                new SystemApi(ctx.database(), signingKeys, ctx.metrics()),
+                new AccountApi(identity, account, auth, absolute),
+                new AdminApi(admin, auth, baseUrl),
+                new CatalogApi(catalog, auth),
+                new TokenApi(tokens, auth),
+                new Pages(identity, account, catalog, tokens, auth, pageSupport, secrets, renderer, absolute),
+                new AdminPages(admin, catalog, auth, pageSupport, renderer, baseUrl),
+                new TokenPages(catalog, tokens, auth, pageSupport, renderer));
+    }
+
+    /** Migrations, keys, the initial MFA policy: what must hold before the first request. */
+    public void prepare() {
+        ctx.database().migrate();
+        signingKeys.loadOrGenerate();
+        Config.Mfa m = ctx.config().mfa();
+        ctx.database().inTransaction(h -> {
+            mfaPolicies.seed(h, new MfaPolicy(m.requiredForAll(), m.requiredRoles()));
+            return null;
+        });
+    }
+
+    public ProcessContext ctx() { return ctx; }
+    public String baseUrl() { return baseUrl; }
+    public UserStore userStore() { return userStore; }
+    public KeyStore keyStore() { return keyStore; }
+    public TokenSessionStore tokenSessionStore() { return tokenSessionStore; }
+    public Secrets secrets() { return secrets; }
+    public AuditStore auditStore() { return auditStore; }
+    public AuditLog audit() { return audit; }
+    public PasswordHasher hasher() { return hasher; }
+    public SigningKeys signingKeys() { return signingKeys; }
+    public IdentityService identity() { return identity; }
+    public AccountService account() { return account; }
+    public AdminService admin() { return admin; }
+    public Bootstrap bootstrap() { return bootstrap; }
+    public CatalogService catalog() { return catalog; }
+    public TokenService tokens() { return tokens; }
+    public Outbox outbox() { return outbox; }
+    public OutboxWorker outboxWorker() { return outboxWorker; }
+    public Routes routes() { return routes; }
+    public ErrorMapper errors() { return errors; }
+}

@@ -1,0 +1,125 @@
+package io.imsm.server.web;
+
+import io.imsm.server.web.api.AccountApi;
+import io.imsm.server.web.api.AdminApi;
+import io.imsm.server.web.api.CatalogApi;
+import io.imsm.server.web.api.SystemApi;
+import io.imsm.server.web.api.TokenApi;
+import io.imsm.server.web.ui.AdminPages;
+import io.imsm.server.web.ui.Pages;
+import io.imsm.server.web.ui.TokenPages;
+import io.javalin.config.RoutesConfig;
+
+import java.util.Objects;
+
+/**
+ * Every route the server serves, in one table: method and path, then the handler method that
+ * serves it. A handler parses the request, resolves the caller, calls one service method and
+ * renders; the rule behind a route is in that service method. Keep the OpenAPI description
+ * (resources/openapi.json) in step with the /api routes: OpenApiTest compares them.
+ */
+public final class Routes {
+    private final SystemApi system;
+    private final AccountApi accountApi;
+    private final AdminApi adminApi;
+    private final CatalogApi catalogApi;
+    private final TokenApi tokenApi;
+    private final Pages pages;
+    private final AdminPages adminPages;
+    private final TokenPages tokenPages;
+
+    public Routes(SystemApi system, AccountApi accountApi, AdminApi adminApi, CatalogApi catalogApi, TokenApi tokenApi,
+                  Pages pages, AdminPages adminPages, TokenPages tokenPages) {
+        this.system = Objects.requireNonNull(system);
+        this.accountApi = Objects.requireNonNull(accountApi);
+        this.adminApi = Objects.requireNonNull(adminApi);
+        this.catalogApi = Objects.requireNonNull(catalogApi);
+        this.tokenApi = Objects.requireNonNull(tokenApi);
+        this.pages = Objects.requireNonNull(pages);
+        this.adminPages = Objects.requireNonNull(adminPages);
+        this.tokenPages = Objects.requireNonNull(tokenPages);
+    }
+
+    void addTo(RoutesConfig r) {
+        // Operations and discovery (no login)
+        r.get("/healthz",                                    system::health);
+        r.get("/readyz",                                     system::ready);
+        r.get("/metrics",                                    system::metrics);
+        r.get("/.well-known/jwks.json",                      system::jwks);
+        r.get("/api/v1/openapi.json",                        system::openApi);
+
+        // JSON API: login and the caller's own account
+        r.post("/api/v1/login",                              accountApi::login);
+        r.post("/api/v1/logout",                             accountApi::logout);
+        r.get("/api/v1/me",                                  accountApi::me);
+        r.put("/api/v1/me/password",                         accountApi::changePassword);
+        r.put("/api/v1/me/phone",                            accountApi::changePhone);
+        r.post("/api/v1/me/totp",                            accountApi::startTotp);
+        r.post("/api/v1/me/totp/confirm",                    accountApi::confirmTotp);
+        r.post("/api/v1/me/totp/remove",                     accountApi::removeTotp);
+        r.post("/api/v1/me/recovery-codes",                  accountApi::recoveryCodes);
+        r.get("/api/v1/me/sessions",                         accountApi::sessions);
+        r.delete("/api/v1/me/sessions/{id}",                 accountApi::endSession);
+        r.post("/api/v1/invites/{token}",                    accountApi::acceptInvite);
+
+        // JSON API: people and the MFA policy (admins)
+        r.get("/api/v1/admin/users",                         adminApi::list);
+        r.post("/api/v1/admin/users",                        adminApi::create);
+        r.get("/api/v1/admin/users/{id}",                    adminApi::get);
+        r.put("/api/v1/admin/users/{id}/roles",              adminApi::roles);
+        r.put("/api/v1/admin/users/{id}/status",             adminApi::status);
+        r.post("/api/v1/admin/users/{id}/mfa-reset",         adminApi::mfaReset);
+        r.get("/api/v1/admin/policy/mfa",                    adminApi::getPolicy);
+        r.put("/api/v1/admin/policy/mfa",                    adminApi::putPolicy);
+
+        // JSON API: the service catalog
+        r.get("/api/v1/admin/services",                      catalogApi::list);
+        r.post("/api/v1/admin/services",                     catalogApi::create);
+        r.post("/api/v1/admin/services/apply",               catalogApi::apply);
+        r.get("/api/v1/admin/services/{id}",                 catalogApi::get);
+        r.put("/api/v1/admin/services/{id}",                 catalogApi::put);
+        r.delete("/api/v1/admin/services/{id}",              catalogApi::delete);
+        r.get("/api/v1/services",                            catalogApi::menu);
+
+        // JSON API: tokens
+        r.post("/api/v1/services/{id}/tokens",               tokenApi::issue);
+        r.get("/api/v1/sessions",                            tokenApi::list);
+        r.delete("/api/v1/sessions/{sid}",                   tokenApi::revoke);
+
+        // Pages: login, home, own settings, invites
+        r.get("/",                                           pages::home);
+        r.get("/login",                                      pages::loginPage);
+        r.post("/login",                                     pages::loginSubmit);
+        r.get("/login/otp",                                  pages::otpPage);
+        r.post("/login/otp",                                 pages::otpSubmit);
+        r.post("/logout",                                    pages::logout);
+        r.get("/settings",                                   pages::settings);
+        r.post("/settings/phone",                            pages::phone);
+        r.post("/settings/sessions/{id}/end",                pages::endSession);
+        r.post("/settings/recovery-codes",                   pages::recoveryCodes);
+        r.post("/settings/totp/remove",                      pages::removeTotp);
+        r.get("/settings/password",                          pages::passwordPage);
+        r.post("/settings/password",                         pages::passwordSubmit);
+        r.get("/settings/totp",                              pages::totpPage);
+        r.post("/settings/totp",                             pages::totpSubmit);
+        r.get("/invite/{token}",                             pages::invitePage);
+        r.post("/invite/{token}",                            pages::inviteSubmit);
+
+        // Pages: the admin area
+        r.get("/admin/users",                                adminPages::adminUsers);
+        r.post("/admin/users",                               adminPages::adminCreate);
+        r.get("/admin/users/{id}",                           adminPages::adminUser);
+        r.post("/admin/users/{id}/roles",                    adminPages::adminRoles);
+        r.post("/admin/users/{id}/status",                   adminPages::adminStatus);
+        r.post("/admin/users/{id}/mfa-reset",                adminPages::adminMfaReset);
+        r.get("/admin/services",                             adminPages::adminServices);
+        r.post("/admin/services",                            adminPages::adminServicePut);
+        r.get("/admin/services/{id}",                        adminPages::adminService);
+        r.post("/admin/services/{id}/delete",                adminPages::adminServiceDelete);
+
+        // Pages: asking for and revoking tokens
+        r.get("/services/{id}",                              tokenPages::serviceForm);
+        r.post("/services/{id}",                             tokenPages::serviceSubmit);
+        r.post("/sessions/{sid}/revoke",                     tokenPages::revokeToken);
+    }
+}

@@ -1,0 +1,58 @@
+package io.imsm.server.web.api;
+
+import io.imsm.server.keys.SigningKeys;
+import io.imsm.server.store.Database;
+import io.javalin.http.Context;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Objects;
+
+/** What operators and relying parties read without logging in: health, readiness, metrics, the JWKS, the OpenAPI description. */
+public final class SystemApi {
+    private final Database database;
+    private final SigningKeys signingKeys;
+    private final PrometheusMeterRegistry metrics;
+    private final String openApi;
+
+    public SystemApi(Database database, SigningKeys signingKeys, PrometheusMeterRegistry metrics) {
+        this.database = Objects.requireNonNull(database);
+        this.signingKeys = Objects.requireNonNull(signingKeys);
+        this.metrics = Objects.requireNonNull(metrics);
+        this.openApi = resource("/openapi.json");
+    }
+
+    public void health(Context ctx) {
+        ctx.json(Map.of("status", "ok"));
+    }
+
+    public void ready(Context ctx) {
+        boolean db = database.isReachable();
+        boolean keys = signingKeys.isLoaded();
+        ctx.status(db && keys ? 200 : 503).json(Map.of("status", db && keys ? "ready" : "not ready",
+                "database", db ? "ok" : "unreachable", "keys", keys ? "loaded" : "missing"));
+    }
+
+    public void metrics(Context ctx) {
+        ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape());
+    }
+
+    public void jwks(Context ctx) {
+        ctx.contentType("application/jwk-set+json").result(signingKeys.jwks().toString(true));
+    }
+
+    public void openApi(Context ctx) {
+        ctx.contentType("application/json").result(openApi);
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = SystemApi.class.getResourceAsStream(name)) {
+            return new String(Objects.requireNonNull(in, name).readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
