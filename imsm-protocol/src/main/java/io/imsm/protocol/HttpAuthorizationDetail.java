@@ -13,11 +13,13 @@ import java.util.TreeMap;
  * One RFC 9396 {@code authorization_details} entry of type {@code imsm:http}: the token is limited to
  * exactly this request, {@code {"type":"imsm:http","method":"GET","path":"/search","query":{"account":"12345"}}}.
  *
- * <p>A request matches when the method is equal (case-sensitive, RFC 9110 section 9.1), the path is
- * equal (exact string, no normalisation: the caller passes the path as the application routes it),
- * every listed query parameter occurs exactly once with exactly the listed value, and no other query
- * parameter is present.
+ * <p>A request ({@link RequestTarget}) matches when the method is equal (case-sensitive, RFC 9110
+ * section 9.1), the canonical paths are equal (raw path, percent-encoding normalised per RFC 3986
+ * section 6.2.2, see {@link RequestTarget#canonicalPath}), every listed query parameter occurs exactly
+ * once with exactly the listed (decoded) value, and no other query parameter is present.
  *
+ * @param path  the path in canonical form: the constructor normalises it and refuses one with dot
+ *              segments or a malformed escape
  * @param query the allowed query parameters and their values; kept sorted by name
  */
 public record HttpAuthorizationDetail(String method, String path, Map<String, String> query) {
@@ -30,6 +32,7 @@ public record HttpAuthorizationDetail(String method, String path, Map<String, St
         if (!path.startsWith("/")) {
             throw new IllegalArgumentException("path must start with /");
         }
+        path = RequestTarget.canonicalPath(path);
         TreeMap<String, String> sorted = new TreeMap<>();
         if (query != null) {
             query.forEach((k, v) -> sorted.put(Objects.requireNonNull(k, "query name"), Objects.requireNonNull(v, "query value")));
@@ -87,19 +90,16 @@ public record HttpAuthorizationDetail(String method, String path, Map<String, St
         return new HttpAuthorizationDetail(method, path, query);
     }
 
-    /**
-     * Why the request does not match this entry, or empty when it does.
-     *
-     * @param requestQuery every query parameter of the request with all its values, in order
-     */
-    public Optional<String> mismatch(String requestMethod, String requestPath, Map<String, List<String>> requestQuery) {
-        if (!method.equals(requestMethod)) {
-            return Optional.of("method " + requestMethod + " is not allowed (allowed: " + method + ")");
+    /** Why {@code request} does not match this entry, or empty when it does. */
+    public Optional<String> mismatch(RequestTarget request) {
+        Objects.requireNonNull(request, "request");
+        if (!method.equals(request.method())) {
+            return Optional.of("method " + request.method() + " is not allowed (allowed: " + method + ")");
         }
-        if (!path.equals(requestPath)) {
-            return Optional.of("path " + requestPath + " is not allowed (allowed: " + path + ")");
+        if (!path.equals(request.path())) {
+            return Optional.of("path " + request.path() + " is not allowed (allowed: " + path + ")");
         }
-        Map<String, List<String>> actual = requestQuery == null ? Map.of() : requestQuery;
+        Map<String, List<String>> actual = request.query();
         for (String name : new TreeMap<>(actual).keySet()) {
             if (!query.containsKey(name)) {
                 return Optional.of("query parameter '" + name + "' is not allowed");

@@ -48,11 +48,15 @@ final class Jws {
      * Key-carrying headers ({@code jwk}, {@code jku}, {@code x5u}, {@code x5c}) are never used.
      */
     static SignedJWT parse(String compact, JWSAlgorithm pinned, String type, Failure fail) {
+        return parse(compact, pinned, type, fail, MAX_COMPACT_LENGTH);
+    }
+
+    static SignedJWT parse(String compact, JWSAlgorithm pinned, String type, Failure fail, int maxLength) {
         if (compact == null || compact.isEmpty()) {
             throw fail.of(ProtocolException.Reason.MALFORMED, "no JWS given");
         }
-        if (compact.length() > MAX_COMPACT_LENGTH) {
-            throw fail.of(ProtocolException.Reason.MALFORMED, "the JWS is longer than " + MAX_COMPACT_LENGTH + " characters");
+        if (compact.length() > maxLength) {
+            throw fail.of(ProtocolException.Reason.MALFORMED, "the JWS is longer than " + maxLength + " characters");
         }
         int first = compact.indexOf('.');
         if (first < 0 || compact.chars().filter(c -> c == '.').count() != 2) {

@@ -2,7 +2,6 @@ package io.imsm.protocol;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -17,14 +16,14 @@ public record RequestDecision(boolean allowed, String reason) {
         Objects.requireNonNull(reason, "reason");
     }
 
-    public static RequestDecision check(List<HttpAuthorizationDetail> details, String method, String path,
-                                        Map<String, List<String>> query) {
+    public static RequestDecision check(List<HttpAuthorizationDetail> details, RequestTarget request) {
+        Objects.requireNonNull(request, "request");
         if (details == null || details.isEmpty()) {
             return new RequestDecision(true, "the token has no per-request limit");
         }
         List<String> reasons = new ArrayList<>(details.size());
         for (int i = 0; i < details.size(); i++) {
-            Optional<String> mismatch = details.get(i).mismatch(method, path, query);
+            Optional<String> mismatch = details.get(i).mismatch(request);
             if (mismatch.isEmpty()) {
                 return new RequestDecision(true, "the request matches authorization_details[" + i + "]");
             }

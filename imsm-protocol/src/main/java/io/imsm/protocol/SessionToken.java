@@ -72,8 +72,8 @@ public record SessionToken(String issuer, String subject, String audience, Insta
     }
 
     /** Whether a request is within {@link #authorizationDetails()}. */
-    public RequestDecision check(String method, String path, Map<String, List<String>> query) {
-        return RequestDecision.check(authorizationDetails, method, path, query);
+    public RequestDecision check(RequestTarget request) {
+        return RequestDecision.check(authorizationDetails, request);
     }
 
     /** All claims, the decrypted confidential ones merged in place of {@code enc}. */

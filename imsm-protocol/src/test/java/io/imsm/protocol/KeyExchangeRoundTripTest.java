@@ -52,7 +52,7 @@ class KeyExchangeRoundTripTest {
                 kid -> kid.equals(received.sid()) ? Optional.of(serviceKeys) : Optional.empty());
         assertThat(verified).isEqualTo(token);
         assertThat(verified.claims()).containsEntry("email", "alice@example.com").containsEntry("sub", "alice");
-        assertThat(verified.check("GET", "/search", Map.of("account", List.of("12345"))).allowed()).isTrue();
+        assertThat(verified.check(RequestTarget.parse("GET", "/search?account=12345")).allowed()).isTrue();
 
         // IMS revokes (section 5); S verifies the revocation
         Revocation revocation = Revocation.create(ISSUER, SERVICE, sent.sid(), f.clock, f.random);

@@ -69,7 +69,7 @@ class ProtocolVectorsTest {
 
     private static ECKey key(String json) throws Exception { return ECKey.parse(json); }
 
-    private static SessionKeys vectorKeys() {
+    static SessionKeys vectorKeys() {
         return new SessionKeys(HEX.parseHex(MAC_KEY), HEX.parseHex(ENC_KEY));
     }
 
@@ -119,8 +119,8 @@ class ProtocolVectorsTest {
     @Test
     void whenVerifyingTheVectorTokens_thenTheyAreAcceptedWithinTheWindowOnly() {
         SessionToken one = verifierAt(IAT + 100).verify(TOKEN_1, kid -> kid.equals(SID) ? Optional.of(vectorKeys()) : Optional.empty());
-        assertThat(one.check("GET", "/search", Map.of("account", List.of("12345"))).allowed()).isTrue();
-        assertThat(one.check("GET", "/search", Map.of("account", List.of("12345"), "limit", List.of("10"))).allowed()).isFalse();
+        assertThat(one.check(RequestTarget.parse("GET", "/search?account=12345")).allowed()).isTrue();
+        assertThat(one.check(RequestTarget.parse("GET", "/search?account=12345&limit=10")).allowed()).isFalse();
         verifierAt(IAT - 60).verify(TOKEN_1, kid -> Optional.of(vectorKeys()));
         verifierAt(EXP + 60).verify(TOKEN_1, kid -> Optional.of(vectorKeys()));
         assertThat(tokenFailure(() -> verifierAt(IAT - 61).verify(TOKEN_1, kid -> Optional.of(vectorKeys()))))

@@ -239,8 +239,8 @@ class SessionTokenTest {
     @Test
     void whenRequestDoesNotMatchTheTokensAuthorizationDetails_thenRefusedWithAReason() {
         SessionToken verified = verify(mint(Map.of()));
-        assertThat(verified.check("GET", "/search", Map.of("account", List.of("12345"))).allowed()).isTrue();
-        RequestDecision extra = verified.check("GET", "/search", Map.of("account", List.of("12345"), "all", List.of("true")));
+        assertThat(verified.check(RequestTarget.parse("GET", "/search?account=12345")).allowed()).isTrue();
+        RequestDecision extra = verified.check(RequestTarget.parse("GET", "/search?account=12345&all=true"));
         assertThat(extra.allowed()).isFalse();
         assertThat(extra.reason()).contains("'all' is not allowed");
     }

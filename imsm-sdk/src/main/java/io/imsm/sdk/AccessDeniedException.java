@@ -44,6 +44,10 @@ public final class AccessDeniedException extends RuntimeException {
         BAD_ENC("bad_enc", 401, "invalid_token"),
         /** The IMS key set could not be obtained; the token may well be valid (503, try again later). */
         KEYS_UNAVAILABLE("keys_unavailable", 503, null),
+        /** The request's path or query is malformed or has dot segments (docs/protocol.md section 7.1). */
+        BAD_REQUEST("bad_request", 400, "invalid_request"),
+        /** The IMS revocation list could not be obtained for too long (503, try again later). */
+        REVOCATIONS_UNAVAILABLE("revocations_unavailable", 503, null),
         /** The token lacks a scope this request requires. */
         INSUFFICIENT_SCOPE("insufficient_scope", 403, "insufficient_scope"),
         /** The request is outside the token's {@code authorization_details} (RFC 9396). */
@@ -62,7 +66,7 @@ public final class AccessDeniedException extends RuntimeException {
         /** Stable lower-case code, e.g. {@code "revoked"}. */
         public String code() { return code; }
 
-        /** The HTTP status to answer with: 401, 403 or 503. */
+        /** The HTTP status to answer with: 400, 401, 403 or 503. */
         public int status() { return status; }
     }
 

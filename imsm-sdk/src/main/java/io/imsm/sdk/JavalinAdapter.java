@@ -1,5 +1,6 @@
 package io.imsm.sdk;
 
+import io.imsm.protocol.RequestTarget;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
@@ -27,6 +28,25 @@ public final class JavalinAdapter {
     /** A handler for one route whose path suffix (after the mount point) is fixed. */
     public static Handler handler(KeyExchangeEndpoint endpoint, String pathSuffix) {
         return ctx -> respond(ctx, endpoint, pathSuffix);
+    }
+
+    /**
+     * {@link RequestGuard#enforce(VerifiedToken, String, java.net.URI)} for a Javalin request: the raw request
+     * URI (never Javalin's decoded path) and the raw query string.
+     *
+     * @return the request's target with its decoded query
+     */
+    public static RequestTarget enforce(RequestGuard guard, VerifiedToken token, Context ctx) {
+        String raw = ctx.req().getRequestURI();       // the raw path: the servlet API does not decode it
+        String query = ctx.queryString();               // raw as well
+        final RequestTarget target;
+        try {
+            target = RequestTarget.parse(ctx.method().name(), query == null ? raw : raw + "?" + query);
+        } catch (IllegalArgumentException e) {
+            throw new AccessDeniedException(AccessDeniedException.Failure.BAD_REQUEST, e.getMessage(), e);
+        }
+        guard.enforce(token, target);
+        return target;
     }
 
     private static void respond(Context ctx, KeyExchangeEndpoint endpoint, String suffix) {

@@ -1,25 +1,24 @@
 package io.imsm.sdk;
 
+import com.sun.net.httpserver.HttpExchange;
 import io.imsm.protocol.RequestDecision;
+import io.imsm.protocol.RequestTarget;
 
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
+import java.net.URI;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
 /**
  * Decides whether a verified token allows a request: the scopes this guard requires (all of them),
- * then the token's {@code authorization_details} (docs/protocol.md section 7.1: method and path equal,
- * exactly the listed query parameters with exactly the listed values). Make one guard per set of
- * required scopes, e.g. one per route.
+ * then the token's {@code authorization_details} (docs/protocol.md section 7.1: method and canonical
+ * path equal, exactly the listed query parameters with exactly the listed values). Make one guard per
+ * set of required scopes, e.g. one per route.
  *
- * <p>The path is compared as given, without normalisation: pass the path as the service routes it.
+ * <p>The guard takes the request itself ({@link HttpExchange}, or the method and the URI as received;
+ * {@link JavalinAdapter#enforce} for Javalin) and derives the canonical path and the decoded query
+ * from the raw URI, so a service cannot pass a decoded path by mistake.
  *
  * <p>Immutable and thread-safe.
  */
@@ -39,19 +38,16 @@ public final class RequestGuard {
 
     public Set<String> requiredScopes() { return requiredScopes; }
 
-    /**
-     * Whether {@code token} allows the request, and why (or why not).
-     *
-     * @param query every query parameter of the request with all its values, decoded; see {@link #parseQuery}
-     */
-    public RequestDecision check(VerifiedToken token, String method, String path, Map<String, List<String>> query) {
+    /** Whether {@code token} allows the request, and why (or why not). */
+    public RequestDecision check(VerifiedToken token, RequestTarget request) {
         Objects.requireNonNull(token, "token");
+        Objects.requireNonNull(request, "request");
         for (String scope : requiredScopes) {
             if (!token.hasScope(scope)) {
                 return new RequestDecision(false, "the token lacks the scope " + scope);
             }
         }
-        return token.check(method, path, query);
+        return token.check(request);
     }
 
     /**
@@ -59,40 +55,45 @@ public final class RequestGuard {
      *
      * @throws AccessDeniedException {@code insufficient_scope} or {@code request_not_allowed} (403)
      */
-    public void enforce(VerifiedToken token, String method, String path, Map<String, List<String>> query) {
-        Objects.requireNonNull(token, "token");
-        for (String scope : requiredScopes) {
-            if (!token.hasScope(scope)) {
-                throw new AccessDeniedException(AccessDeniedException.Failure.INSUFFICIENT_SCOPE, "the token lacks the scope " + scope);
-            }
-        }
-        RequestDecision decision = token.check(method, path, query);
+    public void enforce(VerifiedToken token, RequestTarget request) {
+        RequestDecision decision = check(token, request);
         if (!decision.allowed()) {
-            throw new AccessDeniedException(AccessDeniedException.Failure.REQUEST_NOT_ALLOWED, decision.reason());
+            throw new AccessDeniedException(token.scopes().containsAll(requiredScopes)
+                    ? AccessDeniedException.Failure.REQUEST_NOT_ALLOWED : AccessDeniedException.Failure.INSUFFICIENT_SCOPE,
+                    decision.reason());
         }
     }
 
     /**
-     * Parses a raw query string ({@code a=1&b=2&a=3}, as from {@code URI.getRawQuery()}) into decoded
-     * names and values in order (application/x-www-form-urlencoded rules: {@code +} is a space).
-     * A parameter without {@code =} has the value {@code ""}. {@code null} or empty: no parameters.
+     * Checks the request as received: its method and its URI, of which only the raw path and raw
+     * query are used (docs/protocol.md section 7.1 defines their canonical form).
      *
-     * @throws IllegalArgumentException on a malformed percent-encoding
+     * @return the request's target, whose decoded {@link RequestTarget#query()} the service can use
+     * @throws AccessDeniedException {@code bad_request} (400) when the path or query is malformed or
+     *                               has dot segments, else as {@link #enforce(VerifiedToken, RequestTarget)}
      */
-    public static Map<String, List<String>> parseQuery(String rawQuery) {
-        Map<String, List<String>> query = new LinkedHashMap<>();
-        if (rawQuery == null || rawQuery.isEmpty()) {
-            return query;
+    public RequestTarget enforce(VerifiedToken token, String method, URI requestUri) {
+        RequestTarget target = target(method, requestUri);
+        enforce(token, target);
+        return target;
+    }
+
+    /** {@link #enforce(VerifiedToken, String, URI)} for a request of the JDK's HTTP server. */
+    public RequestTarget enforce(VerifiedToken token, HttpExchange exchange) {
+        return enforce(token, exchange.getRequestMethod(), exchange.getRequestURI());
+    }
+
+    /**
+     * The canonical target of a request.
+     *
+     * @throws AccessDeniedException {@code bad_request} (400) when the path or query is malformed or
+     *                               has dot segments
+     */
+    public static RequestTarget target(String method, URI requestUri) {
+        try {
+            return RequestTarget.of(method, requestUri);
+        } catch (IllegalArgumentException e) {
+            throw new AccessDeniedException(AccessDeniedException.Failure.BAD_REQUEST, e.getMessage(), e);
         }
-        for (String pair : rawQuery.split("&")) {
-            if (pair.isEmpty()) {
-                continue;
-            }
-            int eq = pair.indexOf('=');
-            String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-            String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-            query.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
-        }
-        return query;
     }
 }

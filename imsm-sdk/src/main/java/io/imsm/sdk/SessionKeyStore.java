@@ -26,18 +26,23 @@ import java.util.concurrent.locks.ReentrantLock;
  *       is judged by its times (and refused as expired) instead of being reported as an unknown session.
  *       Expired entries are purged on every insert and whenever a lookup meets one; time comes from the
  *       injected {@link Clock}.</li>
- *   <li>{@link #revoke} erases the keys but keeps a tombstone for the same time, so later tokens of the
- *       session fail as revoked rather than unknown (section 8).</li>
+ *   <li>{@link #revoke} erases the keys and frees the session's slot at once. It keeps a tombstone
+ *       (the {@code sid} and its expiry, no keys) in a separate, equally bounded table until the session
+ *       would have expired, so later tokens of the session fail as {@code revoked} rather than
+ *       {@code unknown_session} (section 8). When that table is full the tombstone is not kept: the
+ *       session's tokens are still refused, as {@code unknown_session}.</li>
  *   <li>{@link #add} refuses a {@code sid} that is already known, live or revoked (section 3).</li>
- *   <li>It holds at most {@code maxSessions} entries; when full of live ones it refuses new sessions
- *       ({@link FullException}) rather than drop a live one.</li>
+ *   <li>It holds at most {@code maxSessions} live sessions; when full it refuses new sessions
+ *       ({@link FullException}, the endpoint answers 503) rather than drop a live one. Revoked and
+ *       expired sessions do not count.</li>
  * </ul>
  *
- * <p>Thread-safe: lookups are lock-free, inserts take a short lock. Sessions live in this process
- * only; several instances of a service each hold the sessions exchanged with them.
+ * <p>Thread-safe: lookups are lock-free, inserts and revocations take a short lock. Sessions live in
+ * this process only; several instances of a service each hold the sessions exchanged with them.
  */
 public final class SessionKeyStore {
     public static final int DEFAULT_MAX_SESSIONS = 100_000;
+    private static final System.Logger LOG = System.getLogger(SessionKeyStore.class.getName());
 
     /**
      * One session as the service keeps it.
@@ -69,18 +74,19 @@ public final class SessionKeyStore {
         FullException(int max) { super("the session store holds " + max + " live sessions"); }
     }
 
-    /** A live session ({@code session != null}) or a tombstone of a revoked one. */
-    private record Entry(Session session, Instant keepUntil) {
-        boolean revoked() { return session == null; }
-    }
+    /** A live session until {@code keepUntil}. */
+    private record Entry(Session session, Instant keepUntil) {}
 
     private record Expiry(String sid, Instant keepUntil) {}
 
     private final Clock clock;
     private final Duration grace;
     private final int maxSessions;
+    /** Live sessions; at most {@link #maxSessions}. */
     private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
-    /** Guarded by {@link #lock}; the purge order. */
+    /** Revoked sessions: sid to the time their tombstone expires; at most {@link #maxSessions}. */
+    private final ConcurrentHashMap<String, Instant> tombstones = new ConcurrentHashMap<>();
+    /** Guarded by {@link #lock}; the purge order of both tables. */
     private final PriorityQueue<Expiry> byExpiry = new PriorityQueue<>((a, b) -> a.keepUntil().compareTo(b.keepUntil()));
     private final ReentrantLock lock = new ReentrantLock();
 
@@ -89,7 +95,7 @@ public final class SessionKeyStore {
 
     /**
      * @param grace       how long after {@code session_exp} an entry is kept; use the token verifier's skew
-     * @param maxSessions the most entries (live sessions and tombstones) held at once
+     * @param maxSessions the most live sessions held at once (and, separately, the most tombstones)
      */
     public SessionKeyStore(Clock clock, Duration grace, int maxSessions) {
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -120,7 +126,7 @@ public final class SessionKeyStore {
         lock.lock();
         try {
             purge(now);
-            if (entries.containsKey(session.sid())) {
+            if (entries.containsKey(session.sid()) || tombstones.containsKey(session.sid())) {
                 return false;
             }
             if (entries.size() >= maxSessions) {
@@ -136,53 +142,64 @@ public final class SessionKeyStore {
 
     /** The live session {@code sid}; empty when it is unknown, expired or revoked. */
     public Optional<Session> find(String sid) {
-        Entry e = current(sid);
-        return e == null || e.revoked() ? Optional.empty() : Optional.of(e.session());
+        if (sid == null) {
+            return Optional.empty();
+        }
+        Entry e = entries.get(sid);
+        if (e != null && !e.keepUntil().isAfter(clock.instant())) {
+            entries.remove(sid, e);
+            return Optional.empty();
+        }
+        return e == null ? Optional.empty() : Optional.of(e.session());
     }
 
     /** Whether {@code sid} was revoked (and its tombstone has not yet expired). */
     public boolean isRevoked(String sid) {
-        Entry e = current(sid);
-        return e != null && e.revoked();
+        if (sid == null) {
+            return false;
+        }
+        Instant until = tombstones.get(sid);
+        if (until != null && !until.isAfter(clock.instant())) {
+            tombstones.remove(sid, until);
+            return false;
+        }
+        return until != null;
     }
 
     /**
-     * Revokes {@code sid}: its keys are dropped and a tombstone is kept until the session would have
-     * expired.
+     * Revokes {@code sid}: its keys are dropped, its slot freed, and a tombstone is kept until the
+     * session would have expired (when the tombstone table has room).
      *
      * @return {@code true} when a live session was revoked, {@code false} when it was unknown, expired
      *         or already revoked
      */
     public boolean revoke(String sid) {
-        if (current(sid) == null) {
+        if (find(sid).isEmpty()) {
             return false;
         }
-        boolean[] revoked = {false};
-        entries.computeIfPresent(sid, (k, e) -> {
-            if (!e.revoked()) {
-                revoked[0] = true;
-                return new Entry(null, e.keepUntil());
+        lock.lock();
+        try {
+            Entry e = entries.remove(sid);
+            if (e == null) {
+                return false; // revoked or purged meanwhile
             }
-            return e;
-        });
-        return revoked[0];
+            if (tombstones.size() < maxSessions) {
+                tombstones.put(sid, e.keepUntil());
+            } else {
+                LOG.log(System.Logger.Level.WARNING, "tombstone table full ({0}): tokens of a revoked session will read as unknown_session",
+                        maxSessions);
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
     }
 
-    /** Number of entries, live sessions and tombstones, including expired ones not purged yet. */
+    /** Number of live sessions, including expired ones not purged yet. */
     public int size() { return entries.size(); }
 
-    /** The entry for {@code sid} if it has not expired; an expired one met here is removed. */
-    private Entry current(String sid) {
-        if (sid == null) {
-            return null;
-        }
-        Entry e = entries.get(sid);
-        if (e != null && !e.keepUntil().isAfter(clock.instant())) {
-            entries.remove(sid, e);
-            return null;
-        }
-        return e;
-    }
+    /** Number of tombstones of revoked sessions, including expired ones not purged yet. */
+    public int revokedSize() { return tombstones.size(); }
 
     private void purge(Instant now) {
         Expiry head;
@@ -191,6 +208,7 @@ public final class SessionKeyStore {
             String sid = head.sid();
             Instant until = head.keepUntil();
             entries.computeIfPresent(sid, (k, e) -> e.keepUntil().equals(until) ? null : e);
+            tombstones.remove(sid, until);
         }
     }
 }

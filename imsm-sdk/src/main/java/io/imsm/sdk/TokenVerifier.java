@@ -47,6 +47,7 @@ public final class TokenVerifier {
     private final JwksSource imsKeys;
     private final Clock clock;
     private final Duration maxSkew;
+    private final RevocationFeed revocations;
     /**
      * Verified ES256 tokens by their exact compact form, until their {@code exp} (+ skew). ECDSA
      * verification costs ~0.6 ms; a hit costs a map lookup and the time checks. Keyed by the exact
@@ -70,6 +71,17 @@ public final class TokenVerifier {
      */
     public TokenVerifier(String issuer, String serviceId, SessionKeyStore sessions, JwksSource imsKeys, Clock clock,
                          Duration maxSkew) {
+        this(issuer, serviceId, sessions, imsKeys, clock, maxSkew, null);
+    }
+
+    /**
+     * As above, and refusing tokens on the IMS revocation list as {@code revoked}.
+     *
+     * @param revocations the feed of the IMS's signed revocation list for this service; required to
+     *                    make revocation of {@code jwks}-binding tokens work, {@code null}: none
+     */
+    public TokenVerifier(String issuer, String serviceId, SessionKeyStore sessions, JwksSource imsKeys, Clock clock,
+                         Duration maxSkew, RevocationFeed revocations) {
         if (sessions == null && imsKeys == null) {
             throw new IllegalArgumentException("a token verifier needs session keys, IMS keys or both");
         }
@@ -78,6 +90,7 @@ public final class TokenVerifier {
         this.imsKeys = imsKeys;
         this.clock = Objects.requireNonNull(clock, "clock");
         this.maxSkew = maxSkew;
+        this.revocations = revocations;
     }
 
     /**
@@ -102,12 +115,30 @@ public final class TokenVerifier {
     public VerifiedToken verify(String token) {
         String alg = headerAlgorithm(token);
         if (JWSAlgorithm.HS256.getName().equals(alg) && sessions != null) {
-            return verifySession(token);
+            return notRevoked(verifySession(token));
         }
         if (JWSAlgorithm.ES256.getName().equals(alg) && imsKeys != null) {
-            return verifyJwks(token);
+            return notRevoked(verifyJwks(token));
         }
         throw new AccessDeniedException(WRONG_ALGORITHM, "alg " + alg + " is not accepted by this service");
+    }
+
+    /**
+     * The revocation list check (docs/protocol.md section 8.1), also for cached jwks tokens. A
+     * session token whose revocation was pushed is already refused by the session store; the list is
+     * its second path. Without a current list, jwks tokens are refused: they have no other path.
+     */
+    private VerifiedToken notRevoked(VerifiedToken t) {
+        if (revocations == null) {
+            return t;
+        }
+        if (revocations.isRevoked(t.sid(), t.jti())) {
+            throw new AccessDeniedException(REVOKED, "the IMS revocation list names this token");
+        }
+        if (t.binding() == VerifiedToken.Binding.JWKS && !revocations.isCurrent()) {
+            throw new AccessDeniedException(REVOCATIONS_UNAVAILABLE, "no current IMS revocation list");
+        }
+        return t;
     }
 
     private VerifiedToken verifySession(String token) {

@@ -2,6 +2,7 @@ package io.imsm.sdk;
 
 import io.imsm.protocol.HttpAuthorizationDetail;
 import io.imsm.protocol.RequestDecision;
+import io.imsm.protocol.RequestTarget;
 import io.imsm.protocol.SessionToken;
 
 import java.time.Instant;
@@ -59,8 +60,8 @@ public record VerifiedToken(Binding binding, SessionToken token) {
     public Map<String, Object> claims() { return token.claims(); }
 
     /** Whether the request is within {@link #authorizationDetails()}. */
-    public RequestDecision check(String method, String path, Map<String, List<String>> query) {
-        return token.check(method, path, query);
+    public RequestDecision check(RequestTarget request) {
+        return token.check(request);
     }
 
     /** Without claim values: confidential claims must not end up in logs. */

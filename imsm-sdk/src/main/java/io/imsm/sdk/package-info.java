@@ -4,7 +4,8 @@
  * {@link io.imsm.sdk.JdkHttpServerAdapter}), the {@link io.imsm.sdk.SessionKeyStore} it fills, bearer
  * token verification ({@link io.imsm.sdk.TokenVerifier}, IMS keys from a
  * {@link io.imsm.sdk.JwksSource} such as {@link io.imsm.sdk.RemoteJwks}), per-request checks
- * ({@link io.imsm.sdk.RequestGuard}), and {@link io.imsm.sdk.MockIms} for the service's own tests.
+ * ({@link io.imsm.sdk.RequestGuard}), and the revocation list feed ({@link io.imsm.sdk.RevocationFeed}).
+ * {@code MockIms}, for a service's own tests, is in imsm-sdk's test-jar (add it with test scope).
  * The protocol itself is {@code io.imsm.protocol}; nothing here re-implements it.
  */
 package io.imsm.sdk;

@@ -101,6 +101,32 @@ class SessionKeyStoreTest {
     }
 
     @Test
+    void whenSessionsAreRevoked_thenTheirSlotsAreFreedAtOnceAndTheyStayRevoked() {
+        // A person requesting and revoking tokens in a loop must not fill the store for session_exp.
+        List<SessionKeyStore.Session> revoked = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            SessionKeyStore.Session s = session(Duration.ofHours(9));
+            assertThat(store.add(s)).isTrue();
+            assertThat(store.revoke(s.sid())).isTrue();
+            revoked.add(s);
+        }
+        assertThat(store.size()).isZero();
+        SessionKeyStore.Session live = session(Duration.ofHours(9));
+        assertThat(store.add(live)).isTrue();
+        assertThat(store.find(live.sid())).contains(live);
+        // The first tombstones (as many as the store holds sessions) still say revoked; the rest were not kept.
+        assertThat(revoked.subList(0, 3)).allSatisfy(s -> {
+            assertThat(store.isRevoked(s.sid())).isTrue();
+            assertThat(store.find(s.sid())).isEmpty();
+        });
+        assertThat(revoked.subList(3, 10)).allSatisfy(s -> assertThat(store.find(s.sid())).isEmpty());
+        assertThat(store.revokedSize()).isEqualTo(3);
+
+        clock.advance(Duration.ofHours(9).plus(GRACE));
+        assertThat(store.isRevoked(revoked.get(0).sid())).isFalse(); // the tombstone expired with the session
+    }
+
+    @Test
     void whenSessionExpAlreadyPassed_thenAddRefused() {
         SessionKeyStore.Session s = session(Duration.ofMinutes(1));
         clock.advance(Duration.ofMinutes(1).plus(GRACE));

@@ -58,8 +58,7 @@ final class TestService implements AutoCloseable {
                 String body;
                 try {
                     VerifiedToken token = verifier.verifyAuthorization(exchange.getRequestHeaders().getFirst("Authorization"));
-                    guard.enforce(token, exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
-                            RequestGuard.parseQuery(exchange.getRequestURI().getRawQuery()));
+                    guard.enforce(token, exchange);
                     status = 200;
                     body = "hello " + token.subject() + " " + token.binding()
                             + (token.claims().containsKey("email") ? " " + token.claims().get("email") : "");

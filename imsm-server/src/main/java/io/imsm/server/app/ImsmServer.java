@@ -42,9 +42,12 @@ public final class ImsmServer implements AutoCloseable {
 
     private void purge() {
         try {
-            int n = wiring.identity().purgeExpiredSessions() + wiring.tokens().purgeExpired();
+            var retained = wiring.retention().purge();
+            int n = retained.total() + wiring.tokens().purgeExpired();
             if (n > 0) {
-                LOG.atInfo().addKeyValue("count", n).log("purged expired browser sessions");
+                LOG.atInfo().addKeyValue("count", n).addKeyValue("audit_rows", retained.auditRows())
+                        .addKeyValue("sessions", retained.sessions()).addKeyValue("invites", retained.invites())
+                        .addKeyValue("rate_limit_buckets", retained.rateLimitBuckets()).log("purged expired rows");
             }
         } catch (RuntimeException e) {
             LOG.atWarn().setCause(e).log("session purge failed; will retry");

@@ -2,12 +2,15 @@ package io.imsm.server.app;
 
 import io.imsm.server.access.CatalogService;
 import io.imsm.server.audit.AuditLog;
+import io.imsm.server.audit.FailureSampler;
+import io.imsm.server.audit.Retention;
 import io.imsm.server.config.Config;
 import io.imsm.server.identity.AccountService;
 import io.imsm.server.identity.AdminService;
 import io.imsm.server.identity.BearerAuthenticator;
 import io.imsm.server.identity.Bootstrap;
 import io.imsm.server.identity.IdentityService;
+import io.imsm.server.identity.LoginNames;
 import io.imsm.server.identity.LoginThrottle;
 import io.imsm.server.identity.MfaPolicies;
 import io.imsm.server.identity.MfaPolicy;
@@ -18,6 +21,7 @@ import io.imsm.server.keys.SigningKeys;
 import io.imsm.server.kx.KeyExchangeClient;
 import io.imsm.server.store.AuditStore;
 import io.imsm.server.store.InviteStore;
+import io.imsm.server.store.RateLimitStore;
 import io.imsm.server.store.KeyStore;
 import io.imsm.server.store.ServiceStore;
 import io.imsm.server.store.SessionStore;
@@ -26,6 +30,7 @@ import io.imsm.server.store.TokenSessionStore;
 import io.imsm.server.store.UserStore;
 import io.imsm.server.token.Outbox;
 import io.imsm.server.token.OutboxWorker;
+import io.imsm.server.token.RevocationLists;
 import io.imsm.server.token.TokenService;
 import io.imsm.server.web.ErrorMapper;
 import io.imsm.server.web.Routes;
@@ -33,6 +38,7 @@ import io.imsm.server.web.api.AccountApi;
 import io.imsm.server.web.api.AdminApi;
 import io.imsm.server.web.api.CatalogApi;
 import io.imsm.server.web.api.SystemApi;
+import io.imsm.server.web.api.RevocationApi;
 import io.imsm.server.web.api.TokenApi;
 import io.imsm.server.web.http.WebAuth;
 import io.imsm.server.web.ui.AdminPages;
@@ -73,6 +79,7 @@ public final class Wiring {
     private final CatalogService catalog;
     private final TokenService tokens;
     private final Outbox outbox;
+    private final Retention retention;
     private final OutboxWorker outboxWorker;
     private final Routes routes;
     private final ErrorMapper errors;
@@ -92,11 +99,15 @@ public final class Wiring {
         LoginThrottle throttle = ctx.database().isPostgres()
                 ? LoginThrottle.shared(ctx.database().dataSource(), cfg.login(), ctx.clock())
                 : LoginThrottle.inMemory(cfg.login(), ctx.clock());
-        this.mfaPolicies = new MfaPolicies(ctx.database(), settingsStore);
+        this.mfaPolicies = new MfaPolicies(ctx.database(), settingsStore, ctx.clock());
         this.signingKeys = new SigningKeys(ctx.database(), keyStore, ctx.kek(), ctx.clock(), ctx.random());
         String issuerName = "IMSM " + cfg.publicUri().getHost();
+        // at most one audit row per address (or account name) and minute for failures strangers cause
+        FailureSampler failureSampler = new FailureSampler(ctx.clock(), Duration.ofMinutes(1));
+        this.retention = new Retention(ctx.database(), auditStore, sessionStore, inviteStore, new RateLimitStore(), ctx.clock(),
+                cfg.retention());
         this.identity = new IdentityService(ctx.database(), userStore, sessionStore, audit, hasher, throttle, mfaPolicies,
-                ctx.kek(), secrets, ctx.clock(), cfg.sessions());
+                ctx.kek(), secrets, ctx.clock(), cfg.sessions(), new LoginNames(ctx.kek()), failureSampler);
         this.account = new AccountService(ctx.database(), userStore, sessionStore, inviteStore, audit, hasher, passwordPolicy,
                 throttle, ctx.kek(), secrets, ctx.clock(), cfg.sessions(), issuerName);
         this.admin = new AdminService(ctx.database(), userStore, sessionStore, inviteStore, audit, hasher, passwordPolicy,
@@ -108,7 +119,7 @@ public final class Wiring {
         this.outboxWorker = new OutboxWorker(outbox);
         this.tokens = new TokenService(ctx.database(), tokenSessionStore, catalog, kx, signingKeys, audit, () -> baseUrl,
                 ctx.clock(), ctx.random(), outboxWorker::deliverSoon);
-        this.bearer = new BearerAuthenticator(ctx.bootstrapToken(), ctx.database(), audit);
+        this.bearer = new BearerAuthenticator(ctx.bootstrapToken(), ctx.database(), audit, failureSampler, ctx.metrics());
         this.bootstrap = new Bootstrap(ctx.database(), userStore, sessionStore, settingsStore, audit, hasher, secrets, ctx.clock());
 
         WebAuth auth = new WebAuth(identity, bearer, cfg.secureCookies());
@@ -122,6 +133,7 @@ public final class Wiring {
                 new AdminApi(admin, auth, baseUrl),
                 new CatalogApi(catalog, auth),
                 new TokenApi(tokens, auth),
+                new RevocationApi(new RevocationLists(ctx.database(), tokenSessionStore, catalog, signingKeys, () -> baseUrl, ctx.clock())),
                 new Pages(identity, account, catalog, tokens, auth, pageSupport, secrets, renderer, absolute),
                 new AdminPages(admin, catalog, auth, pageSupport, renderer, baseUrl),
                 new TokenPages(catalog, tokens, auth, pageSupport, renderer));
@@ -155,6 +167,7 @@ public final class Wiring {
     public CatalogService catalog() { return catalog; }
     public TokenService tokens() { return tokens; }
     public Outbox outbox() { return outbox; }
+    public Retention retention() { return retention; }
     public OutboxWorker outboxWorker() { return outboxWorker; }
     public Routes routes() { return routes; }
     public ErrorMapper errors() { return errors; }

@@ -14,7 +14,8 @@ import java.util.Locale;
  * {@link ConfigLoader}, which also calls {@link #validate()}.
  */
 public record Config(Server server, String dataDir, Database database, Passwords passwords,
-                     Sessions sessions, Login login, Mfa mfa, Bootstrap bootstrap, Kx kx, Log log) {
+                     Sessions sessions, Login login, Mfa mfa, Bootstrap bootstrap, Kx kx, Log log,
+                     Retention retention) {
 
     public record Server(String host, int port, String publicUrl, int maxBodyBytes) {}
 
@@ -25,7 +26,13 @@ public record Config(Server server, String dataDir, Database database, Passwords
         }
     }
 
-    public record Passwords(int argon2MemoryKib, int argon2Iterations, int argon2Parallelism, int minLength, int minStrength) {}
+    public record Passwords(int argon2MemoryKib, int argon2Iterations, int argon2Parallelism, int minLength, int minStrength,
+                            int maxConcurrentHashes, long hashQueueTimeoutMillis) {
+        /** The configured bound, or the number of cores for 0. */
+        public int effectiveMaxConcurrentHashes() {
+            return maxConcurrentHashes > 0 ? maxConcurrentHashes : Runtime.getRuntime().availableProcessors();
+        }
+    }
 
     public record Sessions(long idleTimeoutSeconds, long absoluteTimeoutSeconds) {}
 
@@ -38,6 +45,9 @@ public record Config(Server server, String dataDir, Database database, Passwords
     public record Kx(int timeoutSeconds) {}
 
     public record Log(String format) {}
+
+    /** How long the housekeeping keeps rows that would otherwise grow without bound. */
+    public record Retention(int auditDays, int sessionsDays, int invitesDays) {}
 
     public Path dataPath() {
         return Path.of(dataDir).toAbsolutePath().normalize();
@@ -80,7 +90,7 @@ public record Config(Server server, String dataDir, Database database, Passwords
     /** Refuses bad values with a message that names the key. */
     public Config validate() {
         require(server != null && database != null && passwords != null && sessions != null && login != null
-                && mfa != null && bootstrap != null && kx != null && log != null, "config", "a section is missing");
+                && mfa != null && bootstrap != null && kx != null && log != null && retention != null, "config", "a section is missing");
         require(server.host() != null && !server.host().isBlank(), "server.host", "must not be empty");
         require(server.port() >= 0 && server.port() <= 65535, "server.port", "must be between 0 and 65535, got " + server.port());
         require(server.maxBodyBytes() >= 1024, "server.max_body_bytes", "must be at least 1024");
@@ -104,6 +114,10 @@ public record Config(Server server, String dataDir, Database database, Passwords
                 "passwords.argon2_parallelism", "must be between 1 and 16");
         require(passwords.minLength() >= 8 && passwords.minLength() <= 128, "passwords.min_length", "must be between 8 and 128");
         require(passwords.minStrength() >= 0 && passwords.minStrength() <= 4, "passwords.min_strength", "must be between 0 and 4");
+        require(passwords.maxConcurrentHashes() >= 0 && passwords.maxConcurrentHashes() <= 1024,
+                "passwords.max_concurrent_hashes", "must be between 0 (= number of cores) and 1024");
+        require(passwords.hashQueueTimeoutMillis() >= 0 && passwords.hashQueueTimeoutMillis() <= 60_000,
+                "passwords.hash_queue_timeout_millis", "must be between 0 and 60000");
         require(sessions.idleTimeoutSeconds() >= 60, "sessions.idle_timeout_seconds", "must be at least 60");
         require(sessions.absoluteTimeoutSeconds() >= sessions.idleTimeoutSeconds(),
                 "sessions.absolute_timeout_seconds", "must not be shorter than sessions.idle_timeout_seconds");
@@ -114,6 +128,9 @@ public record Config(Server server, String dataDir, Database database, Passwords
         require(bootstrap.adminUsername() != null && bootstrap.adminUsername().matches("[A-Za-z0-9._-]{1,64}"),
                 "bootstrap.admin_username", "must be 1-64 letters, digits, '.', '_' or '-'");
         require(kx.timeoutSeconds() >= 1 && kx.timeoutSeconds() <= 60, "kx.timeout_seconds", "must be between 1 and 60");
+        require(retention.auditDays() >= 1, "retention.audit_days", "must be at least 1");
+        require(retention.sessionsDays() >= 1, "retention.sessions_days", "must be at least 1");
+        require(retention.invitesDays() >= 1, "retention.invites_days", "must be at least 1");
         require("text".equals(log.format()) || "json".equals(log.format()), "log.format", "must be text or json");
         return this;
     }

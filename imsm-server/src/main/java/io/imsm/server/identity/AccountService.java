@@ -91,18 +91,7 @@ public final class AccountService {
     public void changePassword(Caller caller, String current, String next) {
         caller.requirePerson();
         User user = caller.user();
-        if (current == null || !hasher.verify(current, user.passwordHash())) {
-            long lock = throttle.recordAccountFailure(accountKey(user.username()));
-            db.inTransaction(h -> {
-                audit.record(h, user.username(), "password_change", user.username(), caller.ip(), "failed", "wrong current password");
-                return null;
-            });
-            if (lock > 0) {
-                logoutAll(user.id(), null);
-                throw lockedError(lock);
-            }
-            throw new ImsmException.Invalid("The current password is wrong.");
-        }
+        confirmPassword(caller, current, "password_change", "The current password is wrong.");
         policy.check(user.username(), next);
         if (hasher.verify(next, user.passwordHash())) {
             throw new ImsmException.Invalid(ErrorCode.WEAK_PASSWORD, "The new password must differ from the current one.");
@@ -116,8 +105,52 @@ public final class AccountService {
         });
     }
 
-    private void logoutAll(String userId, String except) {
-        db.inTransaction(h -> sessions.endAllForUser(h, userId, clock.instant(), except));
+    /**
+     * "Confirm with your password" inside a session. A stolen cookie must not become an unthrottled
+     * password oracle, so every check takes an attempt of the account's login lockout before the hash
+     * (given back when the password is right), and once the lockout is reached every browser session
+     * of the person ends, this one included.
+     */
+    private void confirmPassword(Caller caller, String password, String action, String wrongMessage) {
+        User user = caller.user();
+        String key = accountKey(user.username());
+        long locked = throttle.takeAccountAttempt(key);
+        if (locked > 0) {
+            lockedOut(caller, action, "locked");
+            throw lockedError(locked);
+        }
+        boolean right;
+        try {
+            right = password != null && hasher.verify(password, user.passwordHash());
+        } catch (ImsmException.Unavailable busy) {
+            throttle.refundAccountAttempt(key);
+            throw busy;
+        }
+        if (right) {
+            throttle.refundAccountAttempt(key);
+            return;
+        }
+        long lock = throttle.accountLockedFor(key);
+        Instant now = clock.instant();
+        db.inTransaction(h -> {
+            users.recordFailure(h, user.id(), now, lock > 0 ? now.plusSeconds(lock) : null);
+            audit.record(h, user.username(), action, user.username(), caller.ip(), "failed", "wrong password");
+            return null;
+        });
+        if (lock > 0) {
+            lockedOut(caller, action, "locked");
+            throw lockedError(lock);
+        }
+        throw new ImsmException.Invalid(wrongMessage);
+    }
+
+    private void lockedOut(Caller caller, String action, String outcome) {
+        db.inTransaction(h -> {
+            sessions.endAllForUser(h, caller.user().id(), clock.instant(), null);
+            audit.record(h, caller.user().username(), action, caller.user().username(), caller.ip(), outcome,
+                    "account lockout reached; all browser sessions ended");
+            return null;
+        });
     }
 
     public record TotpEnrollment(String secret, String otpauthUri) {
@@ -180,9 +213,7 @@ public final class AccountService {
     /** Removes the authenticator (needs the password). A policy that requires one sends the person back to enrollment. */
     public void removeTotp(Caller caller, String password) {
         caller.requirePerson().requireReady();
-        if (password == null || !hasher.verify(password, caller.user().passwordHash())) {
-            throw new ImsmException.Invalid("The password is wrong.");
-        }
+        confirmPassword(caller, password, "totp_removed", "The password is wrong.");
         db.inTransaction(h -> {
             users.clearSecondFactor(h, caller.user().id());
             sessions.endAllForUser(h, caller.user().id(), clock.instant(), caller.session().idHash());
@@ -197,9 +228,7 @@ public final class AccountService {
         if (!caller.user().hasTotp()) {
             throw new ImsmException.Conflict("Set up an authenticator app first; recovery codes back it up.");
         }
-        if (password == null || !hasher.verify(password, caller.user().passwordHash())) {
-            throw new ImsmException.Invalid("The password is wrong.");
-        }
+        confirmPassword(caller, password, "recovery_codes_regenerated", "The password is wrong.");
         List<String> codes = RecoveryCodes.generate(secrets, RECOVERY_CODE_COUNT);
         db.inTransaction(h -> {
             users.replaceRecoveryCodes(h, caller.user().id(), codes.stream().map(RecoveryCodes::hash).toList());

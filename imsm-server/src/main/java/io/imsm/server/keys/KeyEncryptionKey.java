@@ -131,6 +131,20 @@ public final class KeyEncryptionKey {
         }
     }
 
+    /**
+     * A 32-byte key for one purpose, derived from this key with HKDF-SHA256 (RFC 5869; the purpose is
+     * the {@code info} input, no salt), so keyed hashes never reuse the encryption key itself.
+     */
+    public byte[] deriveKey(String purpose) {
+        org.bouncycastle.crypto.generators.HKDFBytesGenerator hkdf =
+                new org.bouncycastle.crypto.generators.HKDFBytesGenerator(new org.bouncycastle.crypto.digests.SHA256Digest());
+        hkdf.init(new org.bouncycastle.crypto.params.HKDFParameters(key.getEncoded(), null,
+                purpose.getBytes(StandardCharsets.UTF_8)));
+        byte[] out = new byte[32];
+        hkdf.generateBytes(out, 0, out.length);
+        return out;
+    }
+
     public String kid() { return kid; }
 
     public String source() { return source; }

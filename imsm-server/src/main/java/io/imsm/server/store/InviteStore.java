@@ -27,4 +27,9 @@ public final class InviteStore {
         return h.createQuery("SELECT user_id FROM invites WHERE token_hash = :t AND used_at IS NULL AND expires_at > :now")
                 .bind("t", tokenHash).bind("now", ts(now)).mapTo(String.class).findOne();
     }
+
+    /** Deletes invites used or expired before {@code before} (retention). */
+    public int purge(Handle h, Instant before) {
+        return h.createUpdate("DELETE FROM invites WHERE expires_at < :b OR used_at < :b").bind("b", ts(before)).execute();
+    }
 }

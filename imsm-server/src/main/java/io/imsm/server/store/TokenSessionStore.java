@@ -46,6 +46,13 @@ public final class TokenSessionStore {
                 .bind("at", ts(at)).bind("by", by).bind("sid", sid).execute() == 1;
     }
 
+    /** The revoked sessions of a service that have not expired at {@code now}, soonest expiry first. */
+    public List<Row> revokedUnexpired(Handle h, String serviceId, Instant now) {
+        return h.createQuery("SELECT " + COLUMNS + " FROM token_sessions WHERE service_id = :s AND revoked_at IS NOT NULL "
+                        + "AND expires_at > :now ORDER BY expires_at")
+                .bind("s", serviceId).bind("now", ts(now)).map(MAPPER).list();
+    }
+
     public int purgeExpired(Handle h, Instant before) {
         return h.createUpdate("DELETE FROM token_sessions WHERE expires_at < :b").bind("b", ts(before)).execute();
     }

@@ -236,7 +236,12 @@ public final class TokenService {
                 throw new ImsmException.Invalid("request.query: names of 1-100 characters, values of at most 1000");
             }
         }
-        return new ArrayList<>(List.of(new HttpAuthorizationDetail(method, r.path(), new LinkedHashMap<>(query))));
+        try {
+            // The entry holds the canonical path (docs/protocol.md section 7.1); dot segments are refused.
+            return new ArrayList<>(List.of(new HttpAuthorizationDetail(method, r.path(), new LinkedHashMap<>(query))));
+        } catch (IllegalArgumentException e) {
+            throw new ImsmException.Invalid("request.path: " + e.getMessage());
+        }
     }
 
     private static boolean blank(String s) {

@@ -4,6 +4,7 @@ import io.imsm.server.web.api.AccountApi;
 import io.imsm.server.web.api.AdminApi;
 import io.imsm.server.web.api.CatalogApi;
 import io.imsm.server.web.api.SystemApi;
+import io.imsm.server.web.api.RevocationApi;
 import io.imsm.server.web.api.TokenApi;
 import io.imsm.server.web.ui.AdminPages;
 import io.imsm.server.web.ui.Pages;
@@ -24,17 +25,19 @@ public final class Routes {
     private final AdminApi adminApi;
     private final CatalogApi catalogApi;
     private final TokenApi tokenApi;
+    private final RevocationApi revocationApi;
     private final Pages pages;
     private final AdminPages adminPages;
     private final TokenPages tokenPages;
 
-    public Routes(SystemApi system, AccountApi accountApi, AdminApi adminApi, CatalogApi catalogApi, TokenApi tokenApi,
+    public Routes(SystemApi system, AccountApi accountApi, AdminApi adminApi, CatalogApi catalogApi, TokenApi tokenApi, RevocationApi revocationApi,
                   Pages pages, AdminPages adminPages, TokenPages tokenPages) {
         this.system = Objects.requireNonNull(system);
         this.accountApi = Objects.requireNonNull(accountApi);
         this.adminApi = Objects.requireNonNull(adminApi);
         this.catalogApi = Objects.requireNonNull(catalogApi);
         this.tokenApi = Objects.requireNonNull(tokenApi);
+        this.revocationApi = Objects.requireNonNull(revocationApi);
         this.pages = Objects.requireNonNull(pages);
         this.adminPages = Objects.requireNonNull(adminPages);
         this.tokenPages = Objects.requireNonNull(tokenPages);
@@ -85,6 +88,7 @@ public final class Routes {
         r.post("/api/v1/services/{id}/tokens",               tokenApi::issue);
         r.get("/api/v1/sessions",                            tokenApi::list);
         r.delete("/api/v1/sessions/{sid}",                   tokenApi::revoke);
+        r.get("/api/v1/services/{id}/revocations",           revocationApi::list);
 
         // Pages: login, home, own settings, invites
         r.get("/",                                           pages::home);

@@ -15,7 +15,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Password hashing, password policy, TOTP (RFC 6238 vectors) and recovery codes. */
 class CredentialsTest {
-    final PasswordHasher hasher = new PasswordHasher(new Config.Passwords(1024, 1, 1, 12, 3));
+    final PasswordHasher hasher = new PasswordHasher(new Config.Passwords(1024, 1, 1, 12, 3, 0, 1000));
 
     @Test
     void whenHashing_thenArgon2idPhcWithConfiguredCostAndRandomSalt() {
@@ -25,7 +25,7 @@ class CredentialsTest {
         assertThat(hasher.verify("correct horse battery", a)).isTrue();
         assertThat(hasher.verify("correct horse batterY", a)).isFalse();
         assertThat(hasher.needsRehash(a)).isFalse();
-        assertThat(new PasswordHasher(new Config.Passwords(2048, 2, 1, 12, 3)).needsRehash(a)).as("cost raised").isTrue();
+        assertThat(new PasswordHasher(new Config.Passwords(2048, 2, 1, 12, 3, 0, 1000)).needsRehash(a)).as("cost raised").isTrue();
     }
 
     @Test

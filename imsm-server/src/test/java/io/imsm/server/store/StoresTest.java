@@ -169,10 +169,11 @@ class StoresTest {
         Config.Login cfg = new Config.Login(3, 600, 5);
         LoginThrottle instanceA = LoginThrottle.shared(db.dataSource(), cfg, clock);
         LoginThrottle instanceB = LoginThrottle.shared(db.dataSource(), cfg, clock);
-        instanceA.recordAccountFailure("erin");
-        instanceB.recordAccountFailure("erin");
+        assertThat(instanceA.takeAccountAttempt("erin")).isZero();
+        assertThat(instanceB.takeAccountAttempt("erin")).isZero();
         assertThat(instanceA.accountLockedFor("erin")).isZero();
-        assertThat(instanceB.recordAccountFailure("erin")).isBetween(1L, 600L);
+        assertThat(instanceB.takeAccountAttempt("erin")).isZero();
+        assertThat(instanceB.takeAccountAttempt("erin")).as("all three taken").isBetween(1L, 600L);
         assertThat(instanceA.accountLockedFor("erin")).as("instance A sees B's lockout").isBetween(1L, 600L);
         assertThat(instanceA.accountLockedFor("frank")).isZero();
         for (int i = 0; i < 5; i++) {
@@ -182,5 +183,11 @@ class StoresTest {
         clock.advance(Duration.ofSeconds(601));
         assertThat(instanceB.accountLockedFor("erin")).isZero();
         assertThat(instanceB.consumeIpAttempt("10.0.0.1")).isZero();
+        // refilled buckets are indistinguishable from new ones: the retention deletes their rows
+        assertThat(read((Handle h) -> h.createQuery("SELECT COUNT(*) FROM rate_limit_buckets").mapTo(Integer.class).one())).isPositive();
+        clock.advance(Duration.ofMinutes(10));
+        int purged = db.inTransaction((Handle h) -> new RateLimitStore().purgeExpired(h, clock.instant()));
+        assertThat(purged).isPositive();
+        assertThat(read((Handle h) -> h.createQuery("SELECT COUNT(*) FROM rate_limit_buckets").mapTo(Integer.class).one())).isZero();
     }
 }

@@ -1,6 +1,7 @@
 package io.imsm.server.token;
 
 import com.nimbusds.jose.jwk.JWKSet;
+import io.imsm.protocol.RequestTarget;
 import io.imsm.protocol.SessionToken;
 import io.imsm.protocol.SessionTokenVerifier;
 import io.imsm.protocol.TokenException;
@@ -61,9 +62,10 @@ class JwksTokenTest {
         assertThat(t.scope()).isEqualTo("reports:read");
         assertThat(t.sid()).isEqualTo(r.json().path("sid").asText());
         assertThat(Duration.between(t.issuedAt(), t.expiresAt())).isEqualTo(Duration.ofSeconds(600));
-        assertThat(t.check("GET", "/reports/2026-10", Map.of("format", List.of("csv"))).allowed()).isTrue();
-        assertThat(t.check("GET", "/reports/2026-10", Map.of("format", List.of("pdf"))).allowed()).isFalse();
-        assertThat(t.check("GET", "/reports/2026-11", Map.of("format", List.of("csv"))).allowed()).isFalse();
+        assertThat(t.check(RequestTarget.parse("GET", "/reports/2026-10?format=csv")).allowed()).isTrue();
+        assertThat(t.check(RequestTarget.parse("GET", "/%72eports/2026-10?format=%63sv")).allowed()).isTrue();
+        assertThat(t.check(RequestTarget.parse("GET", "/reports/2026-10?format=pdf")).allowed()).isFalse();
+        assertThat(t.check(RequestTarget.parse("GET", "/reports/2026-11?format=csv")).allowed()).isFalse();
         assertThatThrownBy(() -> new SessionTokenVerifier(s.baseUrl(), "other-service", s.clock, Duration.ofSeconds(60))
                 .verifyEs256(token, jwks)).isInstanceOf(TokenException.class);
         s.clock.advance(Duration.ofSeconds(700));
@@ -85,6 +87,10 @@ class JwksTokenTest {
                 "request", Map.of("method", "BREW", "path", "/pot"))).json().path("detail").asText()).contains("request.method");
         assertThat(c.postJson("/api/v1/services/reports/tokens", Map.of("fields", Map.of("justification", "x"),
                 "request", Map.of("method", "GET", "path", "/a?b=c"))).json().path("detail").asText()).contains("request.path");
+        Http.Res dots = c.postJson("/api/v1/services/reports/tokens", Map.of("fields", Map.of("justification", "x"),
+                "request", Map.of("method", "GET", "path", "/reports/%2e%2E/admin")));
+        assertThat(dots.status()).isEqualTo(400);
+        assertThat(dots.json().path("detail").asText()).contains("request.path").contains("segments");
         assertThat(c.postJson("/api/v1/services/nope/tokens", Map.of()).status()).isEqualTo(404);
         assertThat(c.get("/api/v1/sessions").json().path("sessions")).hasSize(before);
     }

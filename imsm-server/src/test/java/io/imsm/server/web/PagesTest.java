@@ -77,6 +77,25 @@ class PagesTest {
     }
 
     @Test
+    void whenCodesArePostedOnTheSecondStep_thenTheySpendTheAddressBudget() {
+        try (TestServer small = TestServer.start(TestDatabases.Kind.H2, Map.of("login.attempts_per_ip_per_minute", "4"))) {
+            People.Person p = People.ready(small, "nils", List.of()); // its clock step refills the budget
+            Http c = small.client();
+            Http.Res page = c.get("/login");
+            Http.Res pw = c.postForm("/login", Http.form("_csrf", csrfOf(page.body()), "username", "nils", "password", p.password()));
+            assertThat(pw.header("Location")).isEqualTo("/login/otp"); // one of four
+            String right = Totp.code(p.totpSecret(), small.clock.instant());
+            String wrong = right.equals("000000") ? "111111" : "000000";
+            for (int i = 0; i < 3; i++) { // two, three, four
+                assertThat(c.postForm("/login/otp", Http.form("otp", wrong)).status()).isEqualTo(401);
+            }
+            Http.Res over = c.postForm("/login/otp", Http.form("otp", right));
+            assertThat(over.status()).as("the address's budget is spent, even for the right code").isEqualTo(429);
+            assertThat(over.header("Retry-After")).isNotNull();
+        }
+    }
+
+    @Test
     void whenPasswordThenCodePosted_thenSessionCookieIsSetAndHomePageShows() {
         People.Person p = People.ready(s, "mia", List.of());
         Http c = s.client();

@@ -3,6 +3,7 @@ package io.imsm.examples.search;
 import com.nimbusds.jose.jwk.ECKey;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.imsm.protocol.RequestTarget;
 import io.imsm.sdk.AccessDeniedException;
 import io.imsm.sdk.JdkHttpServerAdapter;
 import io.imsm.sdk.JwksSource;
@@ -72,13 +73,12 @@ public final class TransactionSearchService implements AutoCloseable {
 
     private void search(HttpExchange ex) throws IOException {
         try (ex) {
-            String method = ex.getRequestMethod();
-            String path = ex.getRequestURI().getRawPath();
-            Map<String, List<String>> query = RequestGuard.parseQuery(ex.getRequestURI().getRawQuery());
             VerifiedToken token;
+            RequestTarget target;
             try {
                 token = verifier.verifyAuthorization(ex.getRequestHeaders().getFirst("Authorization"));
-                guard.enforce(token, method, path, query);
+                // The guard takes the request itself: canonical raw path, strictly decoded query.
+                target = guard.enforce(token, ex);
             } catch (AccessDeniedException e) {
                 if (e.wwwAuthenticate() != null) {
                     ex.getResponseHeaders().set("WWW-Authenticate", e.wwwAuthenticate());
@@ -86,10 +86,11 @@ public final class TransactionSearchService implements AutoCloseable {
                 send(ex, e.status(), "{\"error\":\"" + e.code() + "\"}");
                 return;
             }
-            if (!"GET".equals(method) || !"/search".equals(path)) {
+            if (!"GET".equals(target.method()) || !"/search".equals(target.path())) {
                 send(ex, 404, "{\"error\":\"not_found\"}");
                 return;
             }
+            Map<String, List<String>> query = target.query();
             List<String> account = query.getOrDefault("account", List.of());
             if (account.size() != 1 || !account.get(0).matches("[0-9]{1,20}")) {
                 send(ex, 400, "{\"error\":\"give one numeric account\"}");

@@ -109,6 +109,13 @@ class DemoEndToEndTest {
         assertThat(call("account=99999", token).statusCode()).isEqualTo(403);
         assertThat(call("account=12345&limit=500", token).statusCode()).isEqualTo(403);
         assertThat(call("account=12345", null).statusCode()).isEqualTo(401);
+        // the guard matches the canonical raw path: another spelling of /search passes, a dot segment is a bad request
+        assertThat(http.send(HttpRequest.newBuilder(URI.create(demo.service().baseUrl() + "/%73earch?account=123%34%35"))
+                .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        HttpResponse<String> dots = http.send(HttpRequest.newBuilder(URI.create(demo.service().baseUrl() + "/search/%2e%2e/search?account=12345"))
+                .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(dots.statusCode()).isEqualTo(400);
+        assertThat(dots.body()).isEqualTo("{\"error\":\"bad_request\"}");
         // flip a character in the middle of the MAC (the last one may differ only in unused padding bits)
         int i = token.lastIndexOf('.') + 10;
         HttpResponse<String> tampered = call("account=12345", token.substring(0, i) + (token.charAt(i) == 'A' ? 'B' : 'A')

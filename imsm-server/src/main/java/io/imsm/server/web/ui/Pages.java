@@ -69,6 +69,7 @@ public final class Pages {
             ctx.redirect(res.stage().equals("full") ? "/" : "/login/otp");
         } catch (ImsmException.Unauthenticated | ImsmException.Throttled e) {
             ctx.status(e.code().status());
+            retryAfter(ctx, e);
             ctx.html(renderer.render("login.jte", new Views.Login(auth.issueLoginCsrf(ctx, secrets), e.getMessage(),
                     username == null ? "" : username)));
         }
@@ -100,7 +101,14 @@ public final class Pages {
                 return;
             }
             ctx.status(e.code().status());
+            retryAfter(ctx, e);
             ctx.html(renderer.render("login_otp.jte", new Views.LoginOtp(e.getMessage())));
+        }
+    }
+
+    private static void retryAfter(Context ctx, ImsmException e) {
+        if (e.retryAfterSeconds() > 0) {
+            ctx.header("Retry-After", Long.toString(e.retryAfterSeconds()));
         }
     }
 

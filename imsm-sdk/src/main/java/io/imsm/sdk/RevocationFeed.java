@@ -1,0 +1,263 @@
+package io.imsm.sdk;
+
+import com.nimbusds.jose.jwk.JWKSet;
+import io.imsm.protocol.KxException;
+import io.imsm.protocol.Kx1;
+import io.imsm.protocol.ProtocolException;
+import io.imsm.protocol.RevocationList;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Polls the IMS's signed revocation list for this service (docs/protocol.md section 8.1,
+ * {@code GET {issuer}/api/v1/services/{id}/revocations}) in the background, so that
+ * {@link TokenVerifier} refuses tokens the IMS revoked as {@code revoked}. This is the only way a
+ * {@code jwks}-binding service learns of revocations; a KX1 service gets them pushed and may use the
+ * feed as a second path.
+ *
+ * <ul>
+ *   <li>Every {@code interval} (default 10 s) one fetch with one overall deadline (default 5 s,
+ *       including the body), at most {@link RevocationList#MAX_COMPACT_LENGTH} characters read,
+ *       no redirects.</li>
+ *   <li>The list is verified with the IMS keys ({@code alg} pinned to ES256, {@code typ}, {@code iss},
+ *       {@code aud} = this service, {@code exp}, at most 60 s of lifetime) and a list older than the
+ *       one held is ignored, so an old list cannot be replayed to un-revoke a session.</li>
+ *   <li>A failed fetch keeps the last list. When no list has been obtained for {@code maxStaleness}
+ *       (default 2 min), {@link #isCurrent()} turns false and the verifier refuses tokens with
+ *       {@code revocations_unavailable} (503) rather than accept tokens that may have been revoked.</li>
+ * </ul>
+ *
+ * <p>Worst-case delay between a revocation at the IMS and its refusal here: {@code interval} plus the
+ * fetch deadline (15 s with the defaults). Thread-safe; {@link #close()} stops the poller.
+ */
+public final class RevocationFeed implements AutoCloseable {
+    public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_MAX_STALENESS = Duration.ofMinutes(2);
+
+    private static final System.Logger LOG = System.getLogger(RevocationFeed.class.getName());
+
+    private record Snapshot(Set<String> sids, Set<String> jtis, Instant listIssuedAt, Instant fetchedAt) {}
+
+    private final URI uri;
+    private final String issuer;
+    private final String serviceId;
+    private final JwksSource imsKeys;
+    private final Clock clock;
+    private final Duration interval;
+    private final Duration timeout;
+    private final Duration maxStaleness;
+    private final HttpClient http;
+    private final ScheduledExecutorService scheduler;
+    private volatile Snapshot snapshot;
+
+    private RevocationFeed(Builder b) {
+        this.issuer = b.issuer;
+        this.serviceId = b.serviceId;
+        this.imsKeys = b.imsKeys;
+        this.clock = b.clock;
+        this.interval = b.interval;
+        this.timeout = b.timeout;
+        this.maxStaleness = b.maxStaleness;
+        this.uri = listUri(issuer, serviceId);
+        this.http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).build();
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "imsm-revocation-feed");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * @param issuer    the IMS issuer (pinned)
+     * @param serviceId this service's id: the list's expected {@code aud}
+     * @param imsKeys   the IMS key set the list is verified with
+     */
+    public static Builder builder(String issuer, String serviceId, JwksSource imsKeys) {
+        return new Builder(issuer, serviceId, imsKeys);
+    }
+
+    public static final class Builder {
+        private final String issuer;
+        private final String serviceId;
+        private final JwksSource imsKeys;
+        private Clock clock = Clock.systemUTC();
+        private Duration interval = DEFAULT_INTERVAL;
+        private Duration timeout = DEFAULT_TIMEOUT;
+        private Duration maxStaleness = DEFAULT_MAX_STALENESS;
+
+        private Builder(String issuer, String serviceId, JwksSource imsKeys) {
+            this.issuer = Objects.requireNonNull(issuer, "issuer");
+            this.serviceId = Objects.requireNonNull(serviceId, "serviceId");
+            this.imsKeys = Objects.requireNonNull(imsKeys, "imsKeys");
+        }
+
+        public Builder clock(Clock clock) { this.clock = Objects.requireNonNull(clock, "clock"); return this; }
+
+        /** How often to fetch the list (default 10 s). */
+        public Builder interval(Duration interval) { this.interval = positive(interval, "interval"); return this; }
+
+        /** Deadline of one fetch, connection to last byte (default 5 s). */
+        public Builder timeout(Duration timeout) { this.timeout = positive(timeout, "timeout"); return this; }
+
+        /** How long without a fresh list before tokens are refused (default 2 min). */
+        public Builder maxStaleness(Duration maxStaleness) { this.maxStaleness = positive(maxStaleness, "maxStaleness"); return this; }
+
+        /** Fetches once now (a failure is logged) and then polls in the background. */
+        public RevocationFeed start() {
+            RevocationFeed feed = new RevocationFeed(this);
+            feed.poll();
+            long ms = interval.toMillis();
+            feed.scheduler.scheduleWithFixedDelay(feed::poll, ms, ms, TimeUnit.MILLISECONDS);
+            return feed;
+        }
+
+        private static Duration positive(Duration d, String name) {
+            if (d == null || !d.isPositive()) {
+                throw new IllegalArgumentException(name + " must be positive");
+            }
+            return d;
+        }
+    }
+
+    /** {@code {issuer}/api/v1/services/{serviceId}/revocations}. */
+    public static URI listUri(String issuer, String serviceId) {
+        String base = issuer.endsWith("/") ? issuer.substring(0, issuer.length() - 1) : issuer;
+        URI uri = URI.create(base + "/api/v1/services/" + URLEncoder.encode(serviceId, StandardCharsets.UTF_8) + "/revocations");
+        if (!"https".equals(uri.getScheme()) && !"http".equals(uri.getScheme())) {
+            throw new IllegalArgumentException("the issuer must be an http(s) URL");
+        }
+        return uri;
+    }
+
+    /** Whether the session {@code sid} or the token {@code jti} is on the last verified list. */
+    public boolean isRevoked(String sid, String jti) {
+        Snapshot s = snapshot;
+        return s != null && ((sid != null && s.sids().contains(sid)) || (jti != null && s.jtis().contains(jti)));
+    }
+
+    /** Whether a list was obtained within the last {@code maxStaleness}. */
+    public boolean isCurrent() {
+        Snapshot s = snapshot;
+        return s != null && clock.instant().isBefore(s.fetchedAt().plus(maxStaleness));
+    }
+
+    /** Fetches and verifies the list once; returns whether a list was accepted. Never throws. */
+    public boolean poll() {
+        try {
+            String compact = fetch();
+            RevocationList list = verify(compact);
+            Snapshot old = snapshot;
+            if (old != null && list.issuedAt().isBefore(old.listIssuedAt())) {
+                LOG.log(System.Logger.Level.WARNING, "ignoring a revocation list older than the one held");
+                return false;
+            }
+            Set<String> sids = new HashSet<>();
+            Set<String> jtis = new HashSet<>();
+            list.revoked().forEach(e -> {
+                sids.add(e.sid());
+                jtis.add(e.jti());
+            });
+            snapshot = new Snapshot(Set.copyOf(sids), Set.copyOf(jtis), list.issuedAt(), clock.instant());
+            return true;
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "revocation list from {0} not updated: {1}", uri, e.getMessage());
+            return false;
+        }
+    }
+
+    private RevocationList verify(String compact) {
+        try {
+            return RevocationList.verify(compact, imsKeys.keys(), issuer, serviceId, clock, Kx1.MAX_CLOCK_SKEW);
+        } catch (KxException e) {
+            if (e.reason() != ProtocolException.Reason.UNKNOWN_KEY) {
+                throw e;
+            }
+            Optional<JWKSet> fresh = imsKeys.refresh();
+            if (fresh.isEmpty()) {
+                throw e;
+            }
+            return RevocationList.verify(compact, fresh.get(), issuer, serviceId, clock, Kx1.MAX_CLOCK_SKEW);
+        }
+    }
+
+    /** One GET with one deadline that covers the body too, so a dripping answer cannot hold the poller. */
+    private String fetch() {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/jwt").GET().build();
+        CompletableFuture<HttpResponse<InputStream>> sent = http.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> response;
+        try {
+            response = sent.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            sent.cancel(true);
+            throw new IllegalStateException("no answer within " + timeout.toMillis() + " ms");
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot fetch: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+        InputStream in = response.body();
+        CompletableFuture<byte[]> body = CompletableFuture.supplyAsync(() -> {
+            try (in) {
+                return in.readNBytes(RevocationList.MAX_COMPACT_LENGTH + 1);
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot read the answer: " + e, e);
+            }
+        }, r -> Thread.ofVirtual().name("imsm-revocation-read").start(r));
+        byte[] bytes;
+        try {
+            bytes = body.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            closeQuietly(in);
+            throw new IllegalStateException("the answer did not complete within " + timeout.toMillis() + " ms");
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            closeQuietly(in);
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException("answered " + response.statusCode());
+        }
+        if (bytes.length > RevocationList.MAX_COMPACT_LENGTH) {
+            throw new IllegalStateException("the answer is larger than " + RevocationList.MAX_COMPACT_LENGTH + " bytes");
+        }
+        return new String(bytes, StandardCharsets.US_ASCII).strip();
+    }
+
+    private static void closeQuietly(InputStream in) {
+        try {
+            in.close();
+        } catch (IOException ignored) {
+            // the answer is abandoned either way
+        }
+    }
+
+    @Override
+    public void close() {
+        scheduler.shutdownNow();
+    }
+}

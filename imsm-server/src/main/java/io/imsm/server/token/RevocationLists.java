@@ -1,0 +1,82 @@
+package io.imsm.server.token;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.github.bucket4j.Bucket;
+import io.github.bucket4j.ConsumptionProbe;
+import io.github.bucket4j.TimeMeter;
+import io.imsm.protocol.RevocationList;
+import io.imsm.server.ErrorCode;
+import io.imsm.server.ImsmException;
+import io.imsm.server.access.CatalogService;
+import io.imsm.server.keys.SigningKeys;
+import io.imsm.server.store.Database;
+import io.imsm.server.store.TokenSessionStore;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * The signed per-service revocation list (docs/protocol.md section 8.1) that services poll: how a
+ * {@code jwks}-binding service learns that a token was revoked. Public (it names only random session
+ * and token ids, see docs/decisions/0007), so each client address may fetch at most
+ * {@link #PER_ADDRESS_PER_MINUTE} lists a minute.
+ */
+public final class RevocationLists {
+    /** Six SDK instances polling every 10 s behind one address use 36 of these. */
+    public static final int PER_ADDRESS_PER_MINUTE = 120;
+
+    private final Database db;
+    private final TokenSessionStore store;
+    private final CatalogService catalog;
+    private final SigningKeys signingKeys;
+    private final Supplier<String> issuer;
+    private final Clock clock;
+    private final Cache<String, Bucket> perAddress = Caffeine.newBuilder().maximumSize(100_000)
+            .expireAfterAccess(Duration.ofMinutes(2)).build();
+    private final TimeMeter meter;
+
+    public RevocationLists(Database db, TokenSessionStore store, CatalogService catalog, SigningKeys signingKeys,
+                           Supplier<String> issuer, Clock clock) {
+        this.db = Objects.requireNonNull(db);
+        this.store = Objects.requireNonNull(store);
+        this.catalog = Objects.requireNonNull(catalog);
+        this.signingKeys = Objects.requireNonNull(signingKeys);
+        this.issuer = Objects.requireNonNull(issuer);
+        this.clock = Objects.requireNonNull(clock);
+        this.meter = new TimeMeter() {
+            @Override public long currentTimeNanos() {
+                return clock.instant().getEpochSecond() * 1_000_000_000L + clock.instant().getNano();
+            }
+
+            @Override public boolean isWallClockBased() { return true; }
+        };
+    }
+
+    /**
+     * The compact JWS listing the revoked, unexpired sessions of {@code serviceId}, valid 60 s.
+     *
+     * @throws ImsmException.Throttled when {@code clientAddress} asked too often
+     * @throws ImsmException.NotFound  when no such service is registered
+     */
+    public String signedList(String serviceId, String clientAddress) {
+        Bucket bucket = perAddress.get(Objects.requireNonNullElse(clientAddress, "unknown"), k -> Bucket.builder()
+                .addLimit(l -> l.capacity(PER_ADDRESS_PER_MINUTE).refillGreedy(PER_ADDRESS_PER_MINUTE, Duration.ofMinutes(1)))
+                .withCustomTimePrecision(meter).build());
+        ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
+        if (!probe.isConsumed()) {
+            throw new ImsmException.Throttled(ErrorCode.RATE_LIMITED, "Too many revocation list requests from this address.",
+                    Duration.ofNanos(probe.getNanosToWaitForRefill()).toSeconds() + 1);
+        }
+        if (serviceId == null || catalog.find(serviceId).isEmpty()) {
+            throw new ImsmException.NotFound("No such service.");
+        }
+        List<RevocationList.Entry> revoked = db.read(h -> store.revokedUnexpired(h, serviceId, clock.instant())).stream()
+                .map(r -> new RevocationList.Entry(r.sid(), r.jti(), r.expiresAt()))
+                .toList();
+        return RevocationList.create(issuer.get(), serviceId, revoked, clock).sign(signingKeys.activeKey());
+    }
+}
