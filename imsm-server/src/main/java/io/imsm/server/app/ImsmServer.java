@@ -24,6 +24,7 @@ public final class ImsmServer implements AutoCloseable {
     private final Wiring wiring;
     private final HttpServer http;
     private final Optional<Bootstrap.BootstrapAdmin> bootstrapAdmin;
+    /** Purges only: deliveries run on the outbox worker's own thread, so neither waits for the other. */
     private final ScheduledExecutorService housekeeping;
 
     private ImsmServer(ProcessContext ctx, Wiring wiring, HttpServer http, Optional<Bootstrap.BootstrapAdmin> admin) {
@@ -49,7 +50,9 @@ public final class ImsmServer implements AutoCloseable {
                         .addKeyValue("sessions", retained.sessions()).addKeyValue("invites", retained.invites())
                         .addKeyValue("rate_limit_buckets", retained.rateLimitBuckets()).log("purged expired rows");
             }
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            // a periodic task that throws is never run again, so catch everything; an Error is fatal
+            ctx.health().observe(e);
             LOG.atWarn().setCause(e).log("session purge failed; will retry");
         }
     }
@@ -63,7 +66,7 @@ public final class ImsmServer implements AutoCloseable {
             new JvmMemoryMetrics().bindTo(ctx.metrics());
             new JvmThreadMetrics().bindTo(ctx.metrics());
             new ProcessorMetrics().bindTo(ctx.metrics());
-            HttpServer http = HttpServer.start(config, port, wiring.routes(), wiring.errors(), ctx.metrics());
+            HttpServer http = HttpServer.start(config, port, wiring.routes(), wiring.errors(), ctx.metrics(), ctx.health());
             // Only once the server listens: a start that fails (port in use) must not create an admin
             // whose one-time password nobody ever sees. If printing fails after this, the operator
             // still has `imsm admin reset-password`.
@@ -101,6 +104,18 @@ public final class ImsmServer implements AutoCloseable {
         return "http://" + cfg.server().host() + ":" + port;
     }
 
+    /**
+     * Makes this server the process's: an {@link Error} no handler caught, on any thread, marks it
+     * unhealthy. For {@code imsm serve} (one server per JVM), not for tests that run several.
+     */
+    public ImsmServer ownProcess() {
+        Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {
+            ctx.health().observe(e);
+            LOG.atError().setCause(e).addKeyValue("thread", thread.getName()).log("uncaught error");
+        });
+        return this;
+    }
+
     public String baseUrl() {
         return wiring.baseUrl();
     }
@@ -118,7 +133,9 @@ public final class ImsmServer implements AutoCloseable {
     public void close() {
         housekeeping.shutdownNow();
         wiring.outboxWorker().close();
+        wiring.outbox().close();
         http.stop();
+        wiring.kx().close();
         ctx.close();
     }
 }

@@ -2,6 +2,7 @@ package io.imsm.server.app;
 
 import io.imsm.server.config.Config;
 import io.imsm.server.ErrorCode;
+import io.imsm.server.Health;
 import io.imsm.server.ImsmException;
 import io.imsm.server.keys.KeyEncryptionKey;
 import io.imsm.server.store.Database;
@@ -26,6 +27,7 @@ public final class ProcessContext implements AutoCloseable {
     private final KeyEncryptionKey kek;
     private final PrometheusMeterRegistry metrics;
     private final Optional<String> bootstrapToken;
+    private final Health health = new Health();
     /** Held for the embedded H2 database only: PostgreSQL is shared by design between IMSM instances. */
     private final Optional<DataDirLock> dataDirLock;
 
@@ -58,6 +60,7 @@ public final class ProcessContext implements AutoCloseable {
     public KeyEncryptionKey kek() { return kek; }
     public PrometheusMeterRegistry metrics() { return metrics; }
     public Optional<String> bootstrapToken() { return bootstrapToken; }
+    public Health health() { return health; }
 
     @Override
     public void close() {

@@ -1,6 +1,7 @@
 package io.imsm.server.app;
 
 import io.imsm.server.access.CatalogService;
+import io.imsm.server.access.ServiceUrls;
 import io.imsm.server.audit.AuditLog;
 import io.imsm.server.audit.FailureSampler;
 import io.imsm.server.audit.Retention;
@@ -77,6 +78,7 @@ public final class Wiring {
     private final Bootstrap bootstrap;
     private final BearerAuthenticator bearer;
     private final CatalogService catalog;
+    private final KeyExchangeClient kx;
     private final TokenService tokens;
     private final Outbox outbox;
     private final Retention retention;
@@ -112,8 +114,9 @@ public final class Wiring {
                 throttle, ctx.kek(), secrets, ctx.clock(), cfg.sessions(), issuerName);
         this.admin = new AdminService(ctx.database(), userStore, sessionStore, inviteStore, audit, hasher, passwordPolicy,
                 mfaPolicies, secrets, ctx.clock());
-        this.catalog = new CatalogService(ctx.database(), serviceStore, audit, ctx.clock());
-        KeyExchangeClient kx = new KeyExchangeClient(signingKeys, () -> baseUrl, ctx.clock(), ctx.random(),
+        ServiceUrls serviceUrls = ServiceUrls.system(cfg.services().allowLinkLocal());
+        this.catalog = new CatalogService(ctx.database(), serviceStore, audit, serviceUrls, ctx.clock());
+        this.kx = new KeyExchangeClient(signingKeys, () -> baseUrl, ctx.clock(), ctx.random(), serviceUrls,
                 Duration.ofSeconds(cfg.kx().timeoutSeconds()));
         this.outbox = new Outbox(ctx.database(), tokenSessionStore, catalog, kx, ctx.clock());
         this.outboxWorker = new OutboxWorker(outbox);
@@ -128,7 +131,7 @@ public final class Wiring {
         int absolute = (int) Math.min(Integer.MAX_VALUE, cfg.sessions().absoluteTimeoutSeconds());
         this.errors = new ErrorMapper(renderer);
         this.routes = new Routes(
-                new SystemApi(ctx.database(), signingKeys, ctx.metrics()),
+                new SystemApi(ctx.database(), signingKeys, ctx.metrics(), ctx.health()),
                 new AccountApi(identity, account, auth, absolute),
                 new AdminApi(admin, auth, baseUrl),
                 new CatalogApi(catalog, auth),
@@ -165,6 +168,7 @@ public final class Wiring {
     public AdminService admin() { return admin; }
     public Bootstrap bootstrap() { return bootstrap; }
     public CatalogService catalog() { return catalog; }
+    public KeyExchangeClient kx() { return kx; }
     public TokenService tokens() { return tokens; }
     public Outbox outbox() { return outbox; }
     public Retention retention() { return retention; }

@@ -14,7 +14,7 @@ import java.util.Locale;
  * {@link ConfigLoader}, which also calls {@link #validate()}.
  */
 public record Config(Server server, String dataDir, Database database, Passwords passwords,
-                     Sessions sessions, Login login, Mfa mfa, Bootstrap bootstrap, Kx kx, Log log,
+                     Sessions sessions, Login login, Mfa mfa, Bootstrap bootstrap, Kx kx, ServiceTargets services, Log log,
                      Retention retention) {
 
     public record Server(String host, int port, String publicUrl, int maxBodyBytes) {}
@@ -43,6 +43,9 @@ public record Config(Server server, String dataDir, Database database, Passwords
     public record Bootstrap(String adminUsername) {}
 
     public record Kx(int timeoutSeconds) {}
+
+    /** Rules for the URLs of catalog services (see {@code access.ServiceUrls}). */
+    public record ServiceTargets(boolean allowLinkLocal) {}
 
     public record Log(String format) {}
 
@@ -90,7 +93,8 @@ public record Config(Server server, String dataDir, Database database, Passwords
     /** Refuses bad values with a message that names the key. */
     public Config validate() {
         require(server != null && database != null && passwords != null && sessions != null && login != null
-                && mfa != null && bootstrap != null && kx != null && log != null && retention != null, "config", "a section is missing");
+                && mfa != null && bootstrap != null && kx != null && services != null && log != null && retention != null,
+                "config", "a section is missing");
         require(server.host() != null && !server.host().isBlank(), "server.host", "must not be empty");
         require(server.port() >= 0 && server.port() <= 65535, "server.port", "must be between 0 and 65535, got " + server.port());
         require(server.maxBodyBytes() >= 1024, "server.max_body_bytes", "must be at least 1024");

@@ -1,5 +1,6 @@
 package io.imsm.server.web;
 
+import io.imsm.server.Health;
 import io.imsm.server.ImsmException;
 import io.imsm.server.config.Config;
 import io.imsm.server.json.Json;
@@ -26,9 +27,10 @@ public final class HttpServer {
     }
 
     /** Listens on {@code server.host}:{@code port} (the caller resolves port 0 to a free port first). */
-    public static HttpServer start(Config cfg, int port, Routes routes, ErrorMapper errors, MeterRegistry metrics) {
+    public static HttpServer start(Config cfg, int port, Routes routes, ErrorMapper errors, MeterRegistry metrics, Health health) {
         Objects.requireNonNull(routes);
         Objects.requireNonNull(errors);
+        Objects.requireNonNull(health);
         Counter requests = Counter.builder("imsm_http_requests").description("HTTP requests served").register(metrics);
         Javalin app = Javalin.create(c -> {
             c.jetty.host = cfg.server().host();
@@ -38,6 +40,12 @@ public final class HttpServer {
             c.http.prefer405over404 = true;
             c.jsonMapper(new JavalinJackson(Json.mapper(), true));
             c.startup.showJavalinBanner = false;
+            // An Error in a handler (out of memory, stack overflow) leaves the JVM in doubt: the probes
+            // report it from now on, so the supervisor replaces this instance.
+            c.router.javaLangErrorHandler((res, error) -> {
+                health.fatal(error);
+                res.setStatus(500);
+            });
             c.staticFiles.add(s -> {
                 s.hostedPath = "/static";
                 s.directory = "/public";

@@ -58,6 +58,7 @@ public final class DemoMain {
         try {
             Config cfg = ConfigLoader.load(Optional.empty(), System.getenv(), overrides);
             demo = start(cfg, Clock.systemUTC(), System.getenv(), System.out);
+            demo.ims().ownProcess();
         } catch (ImsmException e) {
             System.err.println("imsm demo: " + e.getMessage());
             System.exit(2);

@@ -1,5 +1,6 @@
 package io.imsm.server.web.api;
 
+import io.imsm.server.Health;
 import io.imsm.server.keys.SigningKeys;
 import io.imsm.server.store.Database;
 import io.javalin.http.Context;
@@ -18,21 +19,29 @@ public final class SystemApi {
     private final PrometheusMeterRegistry metrics;
     private final String openApi;
 
-    public SystemApi(Database database, SigningKeys signingKeys, PrometheusMeterRegistry metrics) {
+    private final Health health;
+
+    public SystemApi(Database database, SigningKeys signingKeys, PrometheusMeterRegistry metrics, Health health) {
+        this.health = Objects.requireNonNull(health);
         this.database = Objects.requireNonNull(database);
         this.signingKeys = Objects.requireNonNull(signingKeys);
         this.metrics = Objects.requireNonNull(metrics);
         this.openApi = resource("/openapi.json");
     }
 
+    // After an Error (out of memory ...) the process is not to be trusted: both probes fail, so the
+    // supervisor restarts it (liveness) and sends it no traffic meanwhile (readiness).
     public void health(Context ctx) {
-        ctx.json(Map.of("status", "ok"));
+        boolean ok = health.healthy();
+        ctx.status(ok ? 200 : 503).json(ok ? Map.of("status", "ok") : Map.of("status", "failed", "error", health.fatalError()));
     }
 
     public void ready(Context ctx) {
+        boolean healthy = health.healthy();
         boolean db = database.isReachable();
         boolean keys = signingKeys.isLoaded();
-        ctx.status(db && keys ? 200 : 503).json(Map.of("status", db && keys ? "ready" : "not ready",
+        boolean ready = healthy && db && keys;
+        ctx.status(ready ? 200 : 503).json(Map.of("status", ready ? "ready" : "not ready", "process", healthy ? "ok" : "failed",
                 "database", db ? "ok" : "unreachable", "keys", keys ? "loaded" : "missing"));
     }
 
