@@ -23,14 +23,17 @@ public final class ImsmServer implements AutoCloseable {
     private final ProcessContext ctx;
     private final Wiring wiring;
     private final HttpServer http;
+    private final Optional<HttpServer> management;
     private final Optional<Bootstrap.BootstrapAdmin> bootstrapAdmin;
     /** Purges only: deliveries run on the outbox worker's own thread, so neither waits for the other. */
     private final ScheduledExecutorService housekeeping;
 
-    private ImsmServer(ProcessContext ctx, Wiring wiring, HttpServer http, Optional<Bootstrap.BootstrapAdmin> admin) {
+    private ImsmServer(ProcessContext ctx, Wiring wiring, HttpServer http, Optional<HttpServer> management,
+                       Optional<Bootstrap.BootstrapAdmin> admin) {
         this.ctx = ctx;
         this.wiring = wiring;
         this.http = http;
+        this.management = management;
         this.bootstrapAdmin = admin;
         this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "imsm-housekeeping");
@@ -67,6 +70,14 @@ public final class ImsmServer implements AutoCloseable {
             new JvmThreadMetrics().bindTo(ctx.metrics());
             new ProcessorMetrics().bindTo(ctx.metrics());
             HttpServer http = HttpServer.start(config, port, wiring.routes(), wiring.errors(), ctx.metrics(), ctx.health());
+            Optional<HttpServer> management;
+            try {
+                management = config.metrics().port() > 0
+                        ? Optional.of(HttpServer.startManagement(config, wiring.metricsEndpoint())) : Optional.empty();
+            } catch (RuntimeException e) {
+                http.stop();
+                throw e;
+            }
             // Only once the server listens: a start that fails (port in use) must not create an admin
             // whose one-time password nobody ever sees. If printing fails after this, the operator
             // still has `imsm admin reset-password`.
@@ -74,10 +85,11 @@ public final class ImsmServer implements AutoCloseable {
             try {
                 admin = wiring.bootstrap().createAdminOnce(config.bootstrap().adminUsername());
             } catch (RuntimeException e) {
+                management.ifPresent(HttpServer::stop);
                 http.stop();
                 throw e;
             }
-            ImsmServer server = new ImsmServer(ctx, wiring, http, admin);
+            ImsmServer server = new ImsmServer(ctx, wiring, http, management, admin);
             admin.ifPresent(a -> {
                 // Printed to the console on purpose (never to the log): the operator needs it exactly once.
                 console.println();
@@ -134,6 +146,7 @@ public final class ImsmServer implements AutoCloseable {
         housekeeping.shutdownNow();
         wiring.outboxWorker().close();
         wiring.outbox().close();
+        management.ifPresent(HttpServer::stop);
         http.stop();
         wiring.kx().close();
         ctx.close();

@@ -20,7 +20,8 @@ import java.util.concurrent.CountDownLatch;
 /** The {@code imsm} command line. */
 @Command(name = "imsm", mixinStandardHelpOptions = true, version = "IMSM 0.1.0",
         description = "IMSM, the Identity Manager for Service Meshes.",
-        subcommands = {Main.Serve.class, Main.Migrate.class, ApplyCommand.class, Main.Admin.class, Main.Demo.class})
+        subcommands = {Main.Serve.class, Main.Migrate.class, ApplyCommand.class, KekCommand.class, Main.Admin.class,
+                Main.Demo.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
@@ -51,6 +52,10 @@ public final class Main implements Runnable {
         @Option(names = "--data", description = "data directory (overrides data_dir)") Path data;
 
         Config load() {
+            return ConfigLoader.load(Optional.ofNullable(config), System.getenv(), overrides());
+        }
+
+        Map<String, String> overrides() {
             Map<String, String> overrides = new LinkedHashMap<>();
             if (port != null) {
                 overrides.put("server.port", port.toString());
@@ -58,7 +63,7 @@ public final class Main implements Runnable {
             if (data != null) {
                 overrides.put("data_dir", data.toString());
             }
-            return ConfigLoader.load(Optional.ofNullable(config), System.getenv(), overrides);
+            return overrides;
         }
     }
 

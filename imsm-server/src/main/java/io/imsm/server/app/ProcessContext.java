@@ -28,6 +28,7 @@ public final class ProcessContext implements AutoCloseable {
     private final PrometheusMeterRegistry metrics;
     private final Optional<String> bootstrapToken;
     private final Health health = new Health();
+    private final Optional<String> metricsToken;
     /** Held for the embedded H2 database only: PostgreSQL is shared by design between IMSM instances. */
     private final Optional<DataDirLock> dataDirLock;
 
@@ -40,15 +41,28 @@ public final class ProcessContext implements AutoCloseable {
             throw new ImsmException.Invalid(ErrorCode.INVALID_CONFIG, "IMSM_BOOTSTRAP_TOKEN must be at least 32 characters");
         }
         this.bootstrapToken = Optional.ofNullable(token).filter(t -> !t.isBlank());
-        // Before anything touches the directory: a second IMSM would race on the KEK file and H2.
+        String metricsToken = env.get("IMSM_METRICS_TOKEN");
+        if (metricsToken != null && !metricsToken.isBlank() && metricsToken.length() < 32) {
+            throw new ImsmException.Invalid(ErrorCode.INVALID_CONFIG, "IMSM_METRICS_TOKEN must be at least 32 characters");
+        }
+        this.metricsToken = Optional.ofNullable(metricsToken).filter(t -> !t.isBlank());
+        String envKek = env.get("IMSM_KEK");
+        boolean embedded = config.database().url() == null || config.database().url().isBlank();
+        if (embedded || envKek == null || envKek.isBlank()) {
+            DataDirectory.secure(config.dataPath());
+        }
+        // Before anything else touches the directory: a second IMSM would race on the KEK file and H2.
         this.dataDirLock = config.isPostgres() ? Optional.empty() : Optional.of(DataDirLock.acquire(config.dataPath()));
         try {
-            this.kek = KeyEncryptionKey.load(env.get("IMSM_KEK"), config.dataPath(), random);
+            this.kek = KeyEncryptionKey.load(envKek, config.dataPath(), random);
             this.database = Database.open(config.jdbcUrl(), config.database().username(), config.database().password(),
                     config.database().poolSize());
         } catch (RuntimeException e) {
             dataDirLock.ifPresent(DataDirLock::close);
             throw e;
+        }
+        if (embedded) {
+            DataDirectory.secureDatabaseFiles(config.dataPath());
         }
         this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     }
@@ -61,6 +75,8 @@ public final class ProcessContext implements AutoCloseable {
     public PrometheusMeterRegistry metrics() { return metrics; }
     public Optional<String> bootstrapToken() { return bootstrapToken; }
     public Health health() { return health; }
+    /** The bearer token {@code /metrics} asks for ({@code IMSM_METRICS_TOKEN}); empty = off on the main port. */
+    public Optional<String> metricsToken() { return metricsToken; }
 
     @Override
     public void close() {

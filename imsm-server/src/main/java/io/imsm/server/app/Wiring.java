@@ -18,6 +18,7 @@ import io.imsm.server.identity.MfaPolicy;
 import io.imsm.server.identity.PasswordHasher;
 import io.imsm.server.identity.PasswordPolicy;
 import io.imsm.server.identity.Secrets;
+import io.imsm.server.keys.RecoveryCodeKey;
 import io.imsm.server.keys.SigningKeys;
 import io.imsm.server.kx.KeyExchangeClient;
 import io.imsm.server.store.AuditStore;
@@ -38,6 +39,7 @@ import io.imsm.server.web.Routes;
 import io.imsm.server.web.api.AccountApi;
 import io.imsm.server.web.api.AdminApi;
 import io.imsm.server.web.api.CatalogApi;
+import io.imsm.server.web.api.MetricsEndpoint;
 import io.imsm.server.web.api.SystemApi;
 import io.imsm.server.web.api.RevocationApi;
 import io.imsm.server.web.api.TokenApi;
@@ -72,6 +74,8 @@ public final class Wiring {
     private final PasswordHasher hasher;
     private final MfaPolicies mfaPolicies;
     private final SigningKeys signingKeys;
+    private final RecoveryCodeKey recoveryCodeKey;
+    private final MetricsEndpoint metricsEndpoint;
     private final IdentityService identity;
     private final AccountService account;
     private final AdminService admin;
@@ -103,15 +107,16 @@ public final class Wiring {
                 : LoginThrottle.inMemory(cfg.login(), ctx.clock());
         this.mfaPolicies = new MfaPolicies(ctx.database(), settingsStore, ctx.clock());
         this.signingKeys = new SigningKeys(ctx.database(), keyStore, ctx.kek(), ctx.clock(), ctx.random());
+        this.recoveryCodeKey = new RecoveryCodeKey(ctx.database(), settingsStore, ctx.kek(), ctx.random());
         String issuerName = "IMSM " + cfg.publicUri().getHost();
         // at most one audit row per address (or account name) and minute for failures strangers cause
         FailureSampler failureSampler = new FailureSampler(ctx.clock(), Duration.ofMinutes(1));
         this.retention = new Retention(ctx.database(), auditStore, sessionStore, inviteStore, new RateLimitStore(), ctx.clock(),
                 cfg.retention());
         this.identity = new IdentityService(ctx.database(), userStore, sessionStore, audit, hasher, throttle, mfaPolicies,
-                ctx.kek(), secrets, ctx.clock(), cfg.sessions(), new LoginNames(ctx.kek()), failureSampler);
+                ctx.kek(), recoveryCodeKey, secrets, ctx.clock(), cfg.sessions(), new LoginNames(ctx.kek()), failureSampler);
         this.account = new AccountService(ctx.database(), userStore, sessionStore, inviteStore, audit, hasher, passwordPolicy,
-                throttle, ctx.kek(), secrets, ctx.clock(), cfg.sessions(), issuerName);
+                throttle, ctx.kek(), recoveryCodeKey, secrets, ctx.clock(), cfg.sessions(), issuerName);
         this.admin = new AdminService(ctx.database(), userStore, sessionStore, inviteStore, audit, hasher, passwordPolicy,
                 mfaPolicies, secrets, ctx.clock());
         ServiceUrls serviceUrls = ServiceUrls.system(cfg.services().allowLinkLocal());
@@ -127,11 +132,12 @@ public final class Wiring {
 
         WebAuth auth = new WebAuth(identity, bearer, cfg.secureCookies());
         PageRenderer renderer = new PageRenderer();
-        PageSupport pageSupport = new PageSupport(auth);
+        PageSupport pageSupport = new PageSupport(auth, ctx.clock());
         int absolute = (int) Math.min(Integer.MAX_VALUE, cfg.sessions().absoluteTimeoutSeconds());
-        this.errors = new ErrorMapper(renderer);
+        this.errors = new ErrorMapper(renderer, pageSupport);
+        this.metricsEndpoint = new MetricsEndpoint(ctx.metrics(), ctx.metricsToken());
         this.routes = new Routes(
-                new SystemApi(ctx.database(), signingKeys, ctx.metrics(), ctx.health()),
+                new SystemApi(ctx.database(), signingKeys, metricsEndpoint, ctx.health()),
                 new AccountApi(identity, account, auth, absolute),
                 new AdminApi(admin, auth, baseUrl),
                 new CatalogApi(catalog, auth),
@@ -146,6 +152,7 @@ public final class Wiring {
     public void prepare() {
         ctx.database().migrate();
         signingKeys.loadOrGenerate();
+        recoveryCodeKey.loadOrGenerate();
         Config.Mfa m = ctx.config().mfa();
         ctx.database().inTransaction(h -> {
             mfaPolicies.seed(h, new MfaPolicy(m.requiredForAll(), m.requiredRoles()));
@@ -174,5 +181,7 @@ public final class Wiring {
     public Retention retention() { return retention; }
     public OutboxWorker outboxWorker() { return outboxWorker; }
     public Routes routes() { return routes; }
+    public MetricsEndpoint metricsEndpoint() { return metricsEndpoint; }
+    public SettingsStore settingsStore() { return settingsStore; }
     public ErrorMapper errors() { return errors; }
 }

@@ -7,6 +7,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * The one typed configuration of the server, bound from {@code imsm-defaults.yaml}, an optional YAML
@@ -15,9 +16,13 @@ import java.util.Locale;
  */
 public record Config(Server server, String dataDir, Database database, Passwords passwords,
                      Sessions sessions, Login login, Mfa mfa, Bootstrap bootstrap, Kx kx, ServiceTargets services, Log log,
-                     Retention retention) {
+                     Retention retention, Metrics metrics) {
 
-    public record Server(String host, int port, String publicUrl, int maxBodyBytes) {}
+    /** @param trustedProxies addresses or CIDRs whose X-Forwarded-For / Forwarded headers are believed */
+    public record Server(String host, int port, String publicUrl, int maxBodyBytes, List<String> trustedProxies) {}
+
+    /** @param port a separate listener for {@code /metrics} on server.host; 0 = none */
+    public record Metrics(int port) {}
 
     public record Database(String url, String username, String password, int poolSize) {
         /** Never print the password. */
@@ -51,6 +56,13 @@ public record Config(Server server, String dataDir, Database database, Passwords
 
     /** How long the housekeeping keeps rows that would otherwise grow without bound. */
     public record Retention(int auditDays, int sessionsDays, int invitesDays) {}
+
+    /**
+     * An IPv4 or IPv6 literal with an optional prefix length. Only literals: a host name here would make
+     * every start (and the address check) depend on DNS.
+     */
+    private static final Pattern IP_OR_CIDR = Pattern.compile(
+            "(?:\\d{1,3}(?:\\.\\d{1,3}){3}(?:/\\d{1,2})?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:/\\d{1,3})?)");
 
     public Path dataPath() {
         return Path.of(dataDir).toAbsolutePath().normalize();
@@ -93,7 +105,8 @@ public record Config(Server server, String dataDir, Database database, Passwords
     /** Refuses bad values with a message that names the key. */
     public Config validate() {
         require(server != null && database != null && passwords != null && sessions != null && login != null
-                && mfa != null && bootstrap != null && kx != null && services != null && log != null && retention != null,
+                && mfa != null && bootstrap != null && kx != null && services != null && log != null && retention != null
+                && metrics != null,
                 "config", "a section is missing");
         require(server.host() != null && !server.host().isBlank(), "server.host", "must not be empty");
         require(server.port() >= 0 && server.port() <= 65535, "server.port", "must be between 0 and 65535, got " + server.port());
@@ -107,6 +120,13 @@ public record Config(Server server, String dataDir, Database database, Passwords
                 throw bad("server.public_url", "is not a URL: " + e.getMessage());
             }
         }
+        require(server.trustedProxies() != null, "server.trusted_proxies", "must be a list");
+        for (String proxy : server.trustedProxies()) {
+            require(proxy != null && IP_OR_CIDR.matcher(proxy.trim()).matches(), "server.trusted_proxies",
+                    "must hold IP addresses or CIDRs (like 10.0.0.0/8 or fd00::/8), got '" + proxy + "'");
+        }
+        require(metrics.port() >= 0 && metrics.port() <= 65535, "metrics.port", "must be between 0 and 65535, got " + metrics.port());
+        require(metrics.port() == 0 || metrics.port() != server.port(), "metrics.port", "must differ from server.port");
         require(dataDir != null && !dataDir.isBlank(), "data_dir", "must not be empty");
         String url = database.url();
         require(url == null || url.isBlank() || url.startsWith("jdbc:postgresql:") || url.startsWith("jdbc:h2:"),

@@ -6,6 +6,7 @@ import io.imsm.server.ImsmException;
 import io.imsm.server.config.Config;
 import io.imsm.server.audit.AuditLog;
 import io.imsm.server.keys.KeyEncryptionKey;
+import io.imsm.server.keys.RecoveryCodeKey;
 import io.imsm.server.store.Database;
 import io.imsm.server.store.InviteStore;
 import io.imsm.server.store.SessionStore;
@@ -38,13 +39,14 @@ public final class AccountService {
     private final PasswordPolicy policy;
     private final LoginThrottle throttle;
     private final KeyEncryptionKey kek;
+    private final RecoveryCodeKey recoveryKey;
     private final Secrets secrets;
     private final Clock clock;
     private final Config.Sessions sessionCfg;
     private final String issuerName;
 
     public AccountService(Database db, UserStore users, SessionStore sessions, InviteStore invites, AuditLog audit,
-                          PasswordHasher hasher, PasswordPolicy policy, LoginThrottle throttle, KeyEncryptionKey kek,
+                          PasswordHasher hasher, PasswordPolicy policy, LoginThrottle throttle, KeyEncryptionKey kek, RecoveryCodeKey recoveryKey,
                           Secrets secrets, Clock clock, Config.Sessions sessionCfg, String issuerName) {
         this.db = Objects.requireNonNull(db);
         this.users = Objects.requireNonNull(users);
@@ -55,6 +57,7 @@ public final class AccountService {
         this.policy = Objects.requireNonNull(policy);
         this.throttle = Objects.requireNonNull(throttle);
         this.kek = Objects.requireNonNull(kek);
+        this.recoveryKey = Objects.requireNonNull(recoveryKey);
         this.secrets = Objects.requireNonNull(secrets);
         this.clock = Objects.requireNonNull(clock);
         this.sessionCfg = Objects.requireNonNull(sessionCfg);
@@ -87,14 +90,23 @@ public final class AccountService {
         }
     }
 
+    /** Ends every browser session of the caller except the one making the request; returns how many ended. */
+    public int endOtherSessions(Caller caller) {
+        caller.requirePerson().requireReady();
+        return db.inTransaction(h -> {
+            int n = sessions.endAllForUser(h, caller.user().id(), clock.instant(), caller.session().idHash());
+            audit.record(h, caller.actor(), "sessions_end_others", caller.actor(), caller.ip(), "ok", "ended=" + n);
+            return n;
+        });
+    }
 
     public void changePassword(Caller caller, String current, String next) {
         caller.requirePerson();
         User user = caller.user();
-        confirmPassword(caller, current, "password_change", "The current password is wrong.");
+        confirmPassword(caller, current, "current_password", "password_change", "The current password is wrong.");
         policy.check(user.username(), next);
         if (hasher.verify(next, user.passwordHash())) {
-            throw new ImsmException.Invalid(ErrorCode.WEAK_PASSWORD, "The new password must differ from the current one.");
+            throw ImsmException.Invalid.inField(ErrorCode.WEAK_PASSWORD, "new_password", "The new password must differ from the current one.");
         }
         String hash = hasher.hash(next);
         db.inTransaction(h -> {
@@ -111,7 +123,7 @@ public final class AccountService {
      * (given back when the password is right), and once the lockout is reached every browser session
      * of the person ends, this one included.
      */
-    private void confirmPassword(Caller caller, String password, String action, String wrongMessage) {
+    private void confirmPassword(Caller caller, String password, String field, String action, String wrongMessage) {
         User user = caller.user();
         String key = accountKey(user.username());
         long locked = throttle.takeAccountAttempt(key);
@@ -141,7 +153,7 @@ public final class AccountService {
             lockedOut(caller, action, "locked");
             throw lockedError(lock);
         }
-        throw new ImsmException.Invalid(wrongMessage);
+        throw ImsmException.Invalid.inField(field, wrongMessage);
     }
 
     private void lockedOut(Caller caller, String action, String outcome) {
@@ -167,7 +179,7 @@ public final class AccountService {
             throw new ImsmException.Conflict("An authenticator app is already set up. Remove it first to set up another.");
         }
         String secret = Totp.newSecret(secrets);
-        db.inTransaction(h -> { users.setPendingTotp(h, caller.user().id(), kek.encrypt(secret)); return null; });
+        db.inTransaction(h -> { users.setPendingTotp(h, caller.user().id(), kek.encrypt(secret, UserStore.totpSecretContext(caller.user().id()))); return null; });
         return new TotpEnrollment(secret, Totp.otpauthUri(issuerName, caller.user().username(), secret));
     }
 
@@ -178,7 +190,7 @@ public final class AccountService {
         if (u.totpConfirmed() || u.totpSecretEnc() == null) {
             return Optional.empty();
         }
-        String secret = kek.decrypt(u.totpSecretEnc());
+        String secret = kek.decrypt(u.totpSecretEnc(), UserStore.totpSecretContext(u.id()));
         return Optional.of(new TotpEnrollment(secret, Totp.otpauthUri(issuerName, u.username(), secret)));
     }
 
@@ -195,15 +207,15 @@ public final class AccountService {
         if (u.totpSecretEnc() == null) {
             throw new ImsmException.Invalid("Start the setup first.");
         }
-        OptionalLong step = Totp.matchingStep(kek.decrypt(u.totpSecretEnc()), code == null ? "" : code.trim(), clock.instant());
+        OptionalLong step = Totp.matchingStep(kek.decrypt(u.totpSecretEnc(), UserStore.totpSecretContext(u.id())), code == null ? "" : code.trim(), clock.instant());
         if (step.isEmpty()) {
-            throw new ImsmException.Invalid("That code is not right. Check the time on your phone and enter the current code.");
+            throw ImsmException.Invalid.inField("code", "That code is not right. Check the time on your phone and enter the current code.");
         }
         List<String> codes = RecoveryCodes.generate(secrets, RECOVERY_CODE_COUNT);
         db.inTransaction(h -> {
             users.advanceTotpStep(h, u.id(), step.getAsLong());
             users.confirmTotp(h, u.id());
-            users.replaceRecoveryCodes(h, u.id(), codes.stream().map(RecoveryCodes::hash).toList());
+            users.replaceRecoveryCodes(h, u.id(), codes.stream().map(rc -> RecoveryCodes.hash(rc, recoveryKey)).toList());
             audit.record(h, u.username(), "totp_enrolled", u.username(), caller.ip(), "ok", null);
             return null;
         });
@@ -213,7 +225,7 @@ public final class AccountService {
     /** Removes the authenticator (needs the password). A policy that requires one sends the person back to enrollment. */
     public void removeTotp(Caller caller, String password) {
         caller.requirePerson().requireReady();
-        confirmPassword(caller, password, "totp_removed", "The password is wrong.");
+        confirmPassword(caller, password, "password", "totp_removed", "The password is wrong.");
         db.inTransaction(h -> {
             users.clearSecondFactor(h, caller.user().id());
             sessions.endAllForUser(h, caller.user().id(), clock.instant(), caller.session().idHash());
@@ -228,10 +240,10 @@ public final class AccountService {
         if (!caller.user().hasTotp()) {
             throw new ImsmException.Conflict("Set up an authenticator app first; recovery codes back it up.");
         }
-        confirmPassword(caller, password, "recovery_codes_regenerated", "The password is wrong.");
+        confirmPassword(caller, password, "password", "recovery_codes_regenerated", "The password is wrong.");
         List<String> codes = RecoveryCodes.generate(secrets, RECOVERY_CODE_COUNT);
         db.inTransaction(h -> {
-            users.replaceRecoveryCodes(h, caller.user().id(), codes.stream().map(RecoveryCodes::hash).toList());
+            users.replaceRecoveryCodes(h, caller.user().id(), codes.stream().map(rc -> RecoveryCodes.hash(rc, recoveryKey)).toList());
             audit.record(h, caller.actor(), "recovery_codes_regenerated", caller.actor(), caller.ip(), "ok", null);
             return null;
         });

@@ -9,6 +9,7 @@ import io.imsm.server.config.Config;
 import io.imsm.server.audit.AuditLog;
 import io.imsm.server.audit.FailureSampler;
 import io.imsm.server.keys.KeyEncryptionKey;
+import io.imsm.server.keys.RecoveryCodeKey;
 import io.imsm.server.store.Database;
 import io.imsm.server.store.SessionStore;
 import io.imsm.server.store.UserStore;
@@ -45,6 +46,7 @@ public final class IdentityService {
     private final LoginThrottle throttle;
     private final MfaPolicies mfa;
     private final KeyEncryptionKey kek;
+    private final RecoveryCodeKey recoveryKey;
     private final Secrets secrets;
     private final Clock clock;
     private final Config.Sessions sessionCfg;
@@ -52,7 +54,7 @@ public final class IdentityService {
     private final FailureSampler failures;
 
     public IdentityService(Database db, UserStore users, SessionStore sessions, AuditLog audit, PasswordHasher hasher,
-                           LoginThrottle throttle, MfaPolicies mfa, KeyEncryptionKey kek, Secrets secrets, Clock clock,
+                           LoginThrottle throttle, MfaPolicies mfa, KeyEncryptionKey kek, RecoveryCodeKey recoveryKey, Secrets secrets, Clock clock,
                            Config.Sessions sessionCfg, LoginNames names, FailureSampler failures) {
         this.names = Objects.requireNonNull(names);
         this.failures = Objects.requireNonNull(failures);
@@ -64,6 +66,7 @@ public final class IdentityService {
         this.throttle = Objects.requireNonNull(throttle);
         this.mfa = Objects.requireNonNull(mfa);
         this.kek = Objects.requireNonNull(kek);
+        this.recoveryKey = Objects.requireNonNull(recoveryKey);
         this.secrets = Objects.requireNonNull(secrets);
         this.clock = Objects.requireNonNull(clock);
         this.sessionCfg = Objects.requireNonNull(sessionCfg);
@@ -245,7 +248,7 @@ public final class IdentityService {
     private void checkSecondFactor(User user, String otp, String ip) {
         String code = otp == null ? "" : otp.trim().replace(" ", "");
         Instant now = clock.instant();
-        String secret = kek.decrypt(user.totpSecretEnc());
+        String secret = kek.decrypt(user.totpSecretEnc(), UserStore.totpSecretContext(user.id()));
         OptionalLong step = Totp.matchingStep(secret, code, now);
         if (step.isPresent()) {
             boolean fresh = db.inTransaction(h -> users.advanceTotpStep(h, user.id(), step.getAsLong()));
@@ -257,7 +260,7 @@ public final class IdentityService {
             return;
         }
         if (RecoveryCodes.looksLikeOne(code)) {
-            boolean used = db.inTransaction(h -> users.useRecoveryCode(h, user.id(), RecoveryCodes.hash(code), now));
+            boolean used = db.inTransaction(h -> users.useRecoveryCode(h, user.id(), RecoveryCodes.hash(code, recoveryKey), RecoveryCodes.legacyHash(code), now));
             if (used) {
                 db.inTransaction(h -> { audit.record(h, user.username(), "recovery_code_used", user.username(), ip, "ok", null); return null; });
                 return;

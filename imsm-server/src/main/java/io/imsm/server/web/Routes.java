@@ -100,11 +100,13 @@ public final class Routes {
         r.get("/settings",                                   pages::settings);
         r.post("/settings/phone",                            pages::phone);
         r.post("/settings/sessions/{id}/end",                pages::endSession);
+        r.post("/settings/sessions/end-others",              pages::endOtherSessions);
         r.post("/settings/recovery-codes",                   pages::recoveryCodes);
         r.post("/settings/totp/remove",                      pages::removeTotp);
         r.get("/settings/password",                          pages::passwordPage);
         r.post("/settings/password",                         pages::passwordSubmit);
         r.get("/settings/totp",                              pages::totpPage);
+        r.post("/settings/totp/start",                       pages::totpStart);
         r.post("/settings/totp",                             pages::totpSubmit);
         r.get("/invite/{token}",                             pages::invitePage);
         r.post("/invite/{token}",                            pages::inviteSubmit);

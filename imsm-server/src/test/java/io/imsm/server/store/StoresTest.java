@@ -94,10 +94,17 @@ class StoresTest {
         assertThat(tx((Handle h) -> store.advanceTotpStep(h, u.id(), 101))).isTrue();
         db.inTransaction(h -> { store.replaceRecoveryCodes(h, u.id(), List.of("h1", "h2")); return null; });
         Instant now = Instant.now();
-        assertThat(tx((Handle h) -> store.useRecoveryCode(h, u.id(), "h1", now))).isTrue();
-        assertThat(tx((Handle h) -> store.useRecoveryCode(h, u.id(), "h1", now))).isFalse();
-        assertThat(tx((Handle h) -> store.useRecoveryCode(h, u.id(), "nope", now))).isFalse();
+        assertThat(tx((Handle h) -> store.useRecoveryCode(h, u.id(), "h1", "plain-h1", now))).isTrue();
+        assertThat(tx((Handle h) -> store.useRecoveryCode(h, u.id(), "h1", "plain-h1", now))).isFalse();
+        assertThat(tx((Handle h) -> store.useRecoveryCode(h, u.id(), "nope", "plain-nope", now))).isFalse();
+        // a keyed row never matches through the unkeyed hash
+        assertThat(tx((Handle h) -> store.useRecoveryCode(h, u.id(), "other", "h2", now))).isFalse();
         assertThat(read((Handle h) -> store.unusedRecoveryCodes(h, u.id()))).isEqualTo(1);
+        // rows from before keying (keyed = FALSE) match only through the unkeyed hash
+        db.inTransaction(h -> h.createUpdate("INSERT INTO recovery_codes (user_id, code_hash) VALUES (:id, 'old1')")
+                .bind("id", u.id()).execute());
+        assertThat(tx((Handle h) -> store.useRecoveryCode(h, u.id(), "old1", "x", now))).isFalse();
+        assertThat(tx((Handle h) -> store.useRecoveryCode(h, u.id(), "x", "old1", now))).isTrue();
         db.inTransaction(h -> { store.recordFailure(h, u.id(), now, now.plusSeconds(60)); return null; });
         User failed = db.read(h -> store.findById(h, u.id())).orElseThrow();
         assertThat(failed.failedAttempts()).isEqualTo(1);

@@ -33,11 +33,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AuditHygieneTest {
+    private static final String METRICS_TOKEN = "metrics-token-for-tests-0123456789abcdef";
     TestServer s;
 
     @BeforeAll
     void start() {
-        s = TestServer.start(TestDatabases.Kind.H2);
+        s = TestServer.start(TestDatabases.Kind.H2, Map.of(), Map.of("IMSM_METRICS_TOKEN", METRICS_TOKEN));
     }
 
     @AfterAll
@@ -60,7 +61,7 @@ class AuditHygieneTest {
         List<AuditEvent> rows = audit("bearer_auth");
         assertThat(rows).hasSize(before + 2);
         assertThat(rows.get(0).detail()).contains("+49 earlier failures");
-        assertThat(c.get("/metrics").body()).containsPattern("imsm_bearer_auth_failures_total(\\{[^}]*\\})? 51\\.0");
+        assertThat(c.get("/metrics", "Authorization", "Bearer " + METRICS_TOKEN).body()).containsPattern("imsm_bearer_auth_failures_total(\\{[^}]*\\})? 51\\.0");
     }
 
     @Test

@@ -8,6 +8,7 @@ import io.imsm.server.identity.Secrets;
 import io.imsm.server.identity.Totp;
 import io.imsm.server.model.User;
 import io.imsm.server.model.UserStatus;
+import io.imsm.server.store.UserStore;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -59,14 +60,14 @@ final class DemoPeople {
             // An authenticator already confirmed with this secret stays as it is (and so does its
             // replay guard); otherwise the secret is (re)installed.
             boolean keepTotp = reuse && existing.get().hasTotp();
-            seed(p, password, keepTotp ? null : wiring.ctx().kek().encrypt(secret));
+            seed(p, password, keepTotp ? null : secret);
             result.add(new DemoMain.DemoUser(p.username(), password, secret, p.roles()));
         }
         write(file, result);
         return List.copyOf(result);
     }
 
-    private void seed(Person p, String password, String totpSecretEncOrNull) {
+    private void seed(Person p, String password, String totpSecretOrNull) {
         String hash = wiring.hasher().hash(password);
         Set<String> roles = Set.copyOf(p.roles());
         wiring.ctx().database().inTransaction(h -> {
@@ -81,8 +82,10 @@ final class DemoPeople {
                 wiring.userStore().clearLockout(h, id);
                 wiring.userStore().setRoles(h, id, roles);
             }
-            if (totpSecretEncOrNull != null) {
-                wiring.userStore().setPendingTotp(h, id, totpSecretEncOrNull);
+            if (totpSecretOrNull != null) {
+                // the ciphertext is bound to the user's row, so it is made once the id is known
+                wiring.userStore().setPendingTotp(h, id,
+                        wiring.ctx().kek().encrypt(totpSecretOrNull, UserStore.totpSecretContext(id)));
                 wiring.userStore().confirmTotp(h, id);
             }
             wiring.audit().record(h, "demo", "demo_user_seeded", p.username(), null, "ok", null);

@@ -4,7 +4,6 @@ import io.imsm.server.Health;
 import io.imsm.server.keys.SigningKeys;
 import io.imsm.server.store.Database;
 import io.javalin.http.Context;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,12 +15,12 @@ import java.util.Objects;
 public final class SystemApi {
     private final Database database;
     private final SigningKeys signingKeys;
-    private final PrometheusMeterRegistry metrics;
+    private final MetricsEndpoint metrics;
     private final String openApi;
 
     private final Health health;
 
-    public SystemApi(Database database, SigningKeys signingKeys, PrometheusMeterRegistry metrics, Health health) {
+    public SystemApi(Database database, SigningKeys signingKeys, MetricsEndpoint metrics, Health health) {
         this.health = Objects.requireNonNull(health);
         this.database = Objects.requireNonNull(database);
         this.signingKeys = Objects.requireNonNull(signingKeys);
@@ -45,8 +44,9 @@ public final class SystemApi {
                 "database", db ? "ok" : "unreachable", "keys", keys ? "loaded" : "missing"));
     }
 
+    /** Needs IMSM_METRICS_TOKEN on the main port (see {@link MetricsEndpoint}). */
     public void metrics(Context ctx) {
-        ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape());
+        metrics.mainPort(ctx);
     }
 
     public void jwks(Context ctx) {
