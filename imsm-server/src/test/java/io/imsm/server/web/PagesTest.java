@@ -296,12 +296,12 @@ class PagesTest {
 
     @Test
     void whenTotpPageIsFetched_thenNoSecretIsMade_andStartingNeedsThePostWithCsrf() {
-        People.createUser(s, "tilda", "initial-pass-tilda", List.of());
+        People.createUser(s, "tilda", "initial-Kq7v-pass-tilda", List.of());
         Http c = s.client();
-        c.postForm("/login", Http.form("_csrf", csrfOf(c.get("/login").body()), "username", "tilda", "password", "initial-pass-tilda"));
+        c.postForm("/login", Http.form("_csrf", csrfOf(c.get("/login").body()), "username", "tilda", "password", "initial-Kq7v-pass-tilda"));
         String token = csrfOf(c.get("/settings/password").body());
-        assertThat(c.postForm("/settings/password", Http.form("_csrf", token, "current_password", "initial-pass-tilda",
-                "new_password", "tildas-new-password-1", "new_password2", "tildas-new-password-1")).status()).isEqualTo(302);
+        assertThat(c.postForm("/settings/password", Http.form("_csrf", token, "current_password", "initial-Kq7v-pass-tilda",
+                "new_password", "tildas-new-password-1-Kq7v", "new_password2", "tildas-new-password-1-Kq7v")).status()).isEqualTo(302);
 
         for (int i = 0; i < 2; i++) {
             Http.Res page = c.get("/settings/totp");
