@@ -33,10 +33,12 @@ public final class AdminService {
     private final PasswordPolicy policy;
     private final MfaPolicies mfa;
     private final Secrets secrets;
+    private final TokenSessionRevoker tokens;
     private final Clock clock;
 
     public AdminService(Database db, UserStore users, SessionStore sessions, InviteStore invites, AuditLog audit,
-                        PasswordHasher hasher, PasswordPolicy policy, MfaPolicies mfa, Secrets secrets, Clock clock) {
+                        PasswordHasher hasher, PasswordPolicy policy, MfaPolicies mfa, Secrets secrets, TokenSessionRevoker tokens,
+                        Clock clock) {
         this.db = Objects.requireNonNull(db);
         this.users = Objects.requireNonNull(users);
         this.sessions = Objects.requireNonNull(sessions);
@@ -46,6 +48,7 @@ public final class AdminService {
         this.policy = Objects.requireNonNull(policy);
         this.mfa = Objects.requireNonNull(mfa);
         this.secrets = Objects.requireNonNull(secrets);
+        this.tokens = Objects.requireNonNull(tokens);
         this.clock = Objects.requireNonNull(clock);
     }
 
@@ -131,26 +134,32 @@ public final class AdminService {
     public User setRoles(Caller caller, String id, List<String> roles) {
         caller.requireAdmin();
         Set<String> valid = Roles.validate(roles);
-        return db.inTransaction(h -> {
+        User changed = db.inTransaction(h -> {
             User u = find(h, id);
             users.setRoles(h, id, valid);
             requireAnAdminLeft(h);
-            audit.record(h, caller.actor(), "user_roles", u.username(), caller.ip(), "ok", "roles=" + valid);
+            // tokens for services the remaining roles still allow stay valid
+            int revoked = tokens.revokeNoLongerAllowed(h, id, valid, caller.actor());
+            audit.record(h, caller.actor(), "user_roles", u.username(), caller.ip(), "ok", "roles=" + valid + " tokens_revoked=" + revoked);
             return users.findById(h, id).orElseThrow();
         });
+        tokens.deliverSoon();
+        return changed;
     }
 
     public User setStatus(Caller caller, String id, String status) {
         caller.requireAdmin();
         UserStatus next = UserStatus.parse(status);
-        return db.inTransaction(h -> {
+        User changed = db.inTransaction(h -> {
             User u = find(h, id);
             if (u.status() == UserStatus.DELETED && next != UserStatus.DELETED) {
                 throw new ImsmException.Conflict("A deleted account cannot be reactivated; create a new one.");
             }
             users.updateStatus(h, id, next);
+            int revoked = 0;
             if (next != UserStatus.ACTIVE) {
                 sessions.endAllForUser(h, id, clock.instant(), null);
+                revoked = tokens.revokeAll(h, id, caller.actor());
             }
             if (next == UserStatus.DELETED) {
                 // keep the row (username and email stay blocked) but no credential survives
@@ -158,21 +167,30 @@ public final class AdminService {
                 users.clearSecondFactor(h, id);
             }
             requireAnAdminLeft(h);
-            audit.record(h, caller.actor(), "user_status", u.username(), caller.ip(), "ok", u.status().wire() + "->" + next.wire());
+            audit.record(h, caller.actor(), "user_status", u.username(), caller.ip(), "ok", u.status().wire() + "->" + next.wire()
+                    + (revoked > 0 ? " tokens_revoked=" + revoked : ""));
             return users.findById(h, id).orElseThrow();
         });
+        tokens.deliverSoon();
+        return changed;
     }
 
-    /** Clears the authenticator and recovery codes and ends the user's sessions (lost phone). */
+    /**
+     * Clears the authenticator and recovery codes and ends the user's sessions and tokens (lost
+     * phone: whoever holds it may hold the tokens too).
+     */
     public User resetSecondFactor(Caller caller, String id) {
         caller.requireAdmin();
-        return db.inTransaction(h -> {
+        User changed = db.inTransaction(h -> {
             User u = find(h, id);
             users.clearSecondFactor(h, id);
             sessions.endAllForUser(h, id, clock.instant(), null);
-            audit.record(h, caller.actor(), "user_mfa_reset", u.username(), caller.ip(), "ok", null);
+            int revoked = tokens.revokeAll(h, id, caller.actor());
+            audit.record(h, caller.actor(), "user_mfa_reset", u.username(), caller.ip(), "ok", "tokens_revoked=" + revoked);
             return users.findById(h, id).orElseThrow();
         });
+        tokens.deliverSoon();
+        return changed;
     }
 
     public MfaPolicy mfaPolicy(Caller caller) {

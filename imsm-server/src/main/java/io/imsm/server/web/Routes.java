@@ -72,6 +72,9 @@ public final class Routes {
         r.put("/api/v1/admin/users/{id}/roles",              adminApi::roles);
         r.put("/api/v1/admin/users/{id}/status",             adminApi::status);
         r.post("/api/v1/admin/users/{id}/mfa-reset",         adminApi::mfaReset);
+        r.get("/api/v1/admin/users/{id}/tokens",             adminApi::listTokens);
+        r.delete("/api/v1/admin/users/{id}/tokens",          adminApi::revokeAllTokens);
+        r.delete("/api/v1/admin/users/{id}/tokens/{sid}",    adminApi::revokeToken);
         r.get("/api/v1/admin/policy/mfa",                    adminApi::getPolicy);
         r.put("/api/v1/admin/policy/mfa",                    adminApi::putPolicy);
 
@@ -118,6 +121,8 @@ public final class Routes {
         r.post("/admin/users/{id}/roles",                    adminPages::adminRoles);
         r.post("/admin/users/{id}/status",                   adminPages::adminStatus);
         r.post("/admin/users/{id}/mfa-reset",                adminPages::adminMfaReset);
+        r.post("/admin/users/{id}/tokens/revoke",            adminPages::adminRevokeAllTokens);
+        r.post("/admin/users/{id}/tokens/{sid}/revoke",      adminPages::adminRevokeToken);
         r.get("/admin/services",                             adminPages::adminServices);
         r.post("/admin/services",                            adminPages::adminServicePut);
         r.get("/admin/services/{id}",                        adminPages::adminService);

@@ -66,5 +66,8 @@ public final class Dto {
 
     public record StatusChange(String status) {}
 
+    /** How many token sessions a call revoked. */
+    public record Revoked(int revoked) {}
+
     public record MfaPolicyBody(Boolean requiredForAll, List<String> requiredRoles) {}
 }

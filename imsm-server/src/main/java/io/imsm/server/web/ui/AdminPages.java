@@ -6,6 +6,7 @@ import io.imsm.server.access.CatalogService;
 import io.imsm.server.access.ServiceDefinition;
 import io.imsm.server.identity.AdminService;
 import io.imsm.server.model.User;
+import io.imsm.server.token.TokenService;
 import io.imsm.server.json.Json;
 import io.imsm.server.ImsmException;
 import io.imsm.server.identity.Caller;
@@ -28,15 +29,17 @@ public final class AdminPages {
     private static final ObjectWriter PRETTY = Json.prettyWithoutNulls();
     private final AdminService admin;
     private final CatalogService catalog;
+    private final TokenService tokens;
     private final WebAuth auth;
     private final PageSupport support;
     private final PageRenderer renderer;
     private final String publicUrl;
 
-    public AdminPages(AdminService admin, CatalogService catalog, WebAuth auth, PageSupport support, PageRenderer renderer,
+    public AdminPages(AdminService admin, CatalogService catalog, TokenService tokens, WebAuth auth, PageSupport support, PageRenderer renderer,
                       String publicUrl) {
         this.admin = Objects.requireNonNull(admin);
         this.catalog = Objects.requireNonNull(catalog);
+        this.tokens = Objects.requireNonNull(tokens);
         this.auth = Objects.requireNonNull(auth);
         this.support = Objects.requireNonNull(support);
         this.renderer = Objects.requireNonNull(renderer);
@@ -84,8 +87,26 @@ public final class AdminPages {
         if (c == null) {
             return;
         }
-        ctx.html(renderer.render("admin_user.jte", new Views.AdminUser(nav(c), admin.getUser(c, ctx.pathParam("id")),
-                done(ctx), null)));
+        renderUser(ctx, c, done(ctx), null);
+    }
+
+    private void renderUser(Context ctx, Caller c, String message, String error) {
+        String id = ctx.pathParam("id");
+        noStore(ctx);
+        ctx.html(renderer.render("admin_user.jte", new Views.AdminUser(nav(c), admin.getUser(c, id), tokens.liveOf(c, id),
+                message, error)));
+    }
+
+    public void adminRevokeToken(Context ctx) {
+        Caller c = auth.requireForForm(ctx).requireAdmin();
+        tokens.revokeOf(c, ctx.pathParam("id"), ctx.pathParam("sid"));
+        ctx.redirect("/admin/users/" + ctx.pathParam("id") + "?done=Token+revoked.#tokens");
+    }
+
+    public void adminRevokeAllTokens(Context ctx) {
+        Caller c = auth.requireForForm(ctx).requireAdmin();
+        int n = tokens.revokeAllOf(c, ctx.pathParam("id"));
+        ctx.redirect("/admin/users/" + ctx.pathParam("id") + "?done=" + n + (n == 1 ? "+token" : "+tokens") + "+revoked.#tokens");
     }
 
     public void adminRoles(Context ctx) {
@@ -107,8 +128,7 @@ public final class AdminPages {
             ctx.redirect("/admin/users/" + u.id() + "?done=" + done);
         } catch (ImsmException.Invalid | ImsmException.Conflict e) {
             ctx.status(e.code().status());
-            ctx.html(renderer.render("admin_user.jte", new Views.AdminUser(nav(c), admin.getUser(c, ctx.pathParam("id")),
-                    null, e.getMessage())));
+            renderUser(ctx, c, null, e.getMessage());
         }
     }
 

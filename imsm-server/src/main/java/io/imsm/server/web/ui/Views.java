@@ -67,7 +67,8 @@ public final class Views {
         public String searchParam() { return URLEncoder.encode(search, StandardCharsets.UTF_8); }
     }
 
-    public record AdminUser(Nav nav, User user, String message, String error) {}
+    /** One account; {@code tokens} are the person's live token sessions, which admins may revoke. */
+    public record AdminUser(Nav nav, User user, List<io.imsm.server.token.TokenService.SessionView> tokens, String message, String error) {}
 
     /** The service catalog; {@code json} is the register form's textarea (kept on errors). */
     public record AdminServices(Nav nav, List<io.imsm.server.access.ServiceDefinition> services, String json,
