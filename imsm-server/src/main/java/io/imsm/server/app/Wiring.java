@@ -27,6 +27,7 @@ import io.imsm.server.store.UserStore;
 import io.imsm.server.token.Outbox;
 import io.imsm.server.token.OutboxWorker;
 import io.imsm.server.token.RevocationLists;
+import io.imsm.server.token.KeyExchangeCheck;
 import io.imsm.server.token.TokenService;
 import io.imsm.server.web.ErrorMapper;
 import io.imsm.server.web.Routes;
@@ -73,6 +74,7 @@ public final class Wiring {
     private final BearerAuthenticator bearer;
     private final CatalogService catalog;
     private final TokenService tokens;
+    private final KeyExchangeCheck kxCheck;
     private final Outbox outbox;
     private final OutboxWorker outboxWorker;
     private final Routes routes;
@@ -101,10 +103,11 @@ public final class Wiring {
         this.account = new AccountService(ctx.database(), userStore, sessionStore, inviteStore, audit, hasher, passwordPolicy,
                 throttle, ctx.kek(), secrets, ctx.clock(), cfg.sessions(), issuerName);
         this.admin = new AdminService(ctx.database(), userStore, sessionStore, inviteStore, audit, hasher, passwordPolicy,
-                mfaPolicies, secrets, ctx.clock());
+                mfaPolicies, secrets, throttle, ctx.clock());
         this.catalog = new CatalogService(ctx.database(), serviceStore, audit, ctx.clock());
         KeyExchangeClient kx = new KeyExchangeClient(signingKeys, () -> baseUrl, ctx.clock(), ctx.random(),
                 Duration.ofSeconds(cfg.kx().timeoutSeconds()));
+        this.kxCheck = new KeyExchangeCheck(ctx.database(), catalog, kx, audit, ctx.clock());
         this.outbox = new Outbox(ctx.database(), tokenSessionStore, catalog, kx, ctx.clock());
         this.outboxWorker = new OutboxWorker(outbox);
         this.tokens = new TokenService(ctx.database(), tokenSessionStore, catalog, kx, signingKeys, audit, () -> baseUrl,
@@ -121,11 +124,11 @@ public final class Wiring {
                 new SystemApi(ctx.database(), signingKeys, ctx.metrics()),
                 new AccountApi(identity, account, auth, absolute),
                 new AdminApi(admin, auth, baseUrl),
-                new CatalogApi(catalog, auth),
+                new CatalogApi(catalog, kxCheck, auth),
                 new TokenApi(tokens, auth),
                 new RevocationApi(new RevocationLists(ctx.database(), tokenSessionStore, catalog, signingKeys, () -> baseUrl, ctx.clock())),
                 new Pages(identity, account, catalog, tokens, auth, pageSupport, secrets, renderer, absolute),
-                new AdminPages(admin, catalog, auth, pageSupport, renderer, baseUrl),
+                new AdminPages(admin, catalog, kxCheck, auth, pageSupport, renderer, baseUrl),
                 new TokenPages(catalog, tokens, auth, pageSupport, renderer));
     }
 

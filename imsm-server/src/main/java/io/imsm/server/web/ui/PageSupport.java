@@ -11,7 +11,8 @@ import java.util.Set;
 public final class PageSupport {
     /** Confirmation messages after a redirect. Only our own texts are shown, so a crafted link cannot put words on our pages. */
     private static final Set<String> DONE_MESSAGES = Set.of("Phone saved.", "Session ended.",
-            "Authenticator removed.", "Password changed.", "Roles saved.", "Status changed.", "Second factor reset.", "Service deleted.");
+            "Authenticator removed.", "Password changed.", "Roles saved.", "Status changed.", "Second factor reset.", "Service deleted.",
+            "Profile saved.", "Account unlocked.");
 
     private final WebAuth auth;
 
