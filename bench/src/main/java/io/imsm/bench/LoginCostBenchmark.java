@@ -44,13 +44,13 @@ public class LoginCostBenchmark {
 
     @Setup
     public void setup() throws Exception {
-        defaults = new PasswordHasher(new Config.Passwords(19456, 2, 1, 12));
+        defaults = new PasswordHasher(new Config.Passwords(19456, 2, 1, 12, 0, 1000));
         argon2Hash = defaults.hash("a long enough passphrase");
         byte[] raw = new byte[32];
         new SecureRandom().nextBytes(raw);
         kek = KeyEncryptionKey.load(Base64.getEncoder().encodeToString(raw), Files.createTempDirectory("bench"), new SecureRandom());
         secret = Totp.newSecret(new Secrets(new SecureRandom()));
-        sealedSecret = kek.encrypt(secret);
+        sealedSecret = kek.encrypt(secret, "users.totp_secret_enc:bench-user");
         now = Instant.now();
         code = Totp.code(secret, now);
     }
@@ -62,7 +62,7 @@ public class LoginCostBenchmark {
 
     @Benchmark
     public String kekUnwrapTotpSecret() {
-        return kek.decrypt(sealedSecret);
+        return kek.decrypt(sealedSecret, "users.totp_secret_enc:bench-user");
     }
 
     @Benchmark

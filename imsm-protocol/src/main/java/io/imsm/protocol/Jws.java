@@ -28,7 +28,7 @@ final class Jws {
     private Jws() {}
 
     /** Larger inputs are refused before any parsing. */
-    static final int MAX_COMPACT_LENGTH = 16 * 1024;
+    static final int MAX_COMPACT_LENGTH = Kx1.MAX_MESSAGE_BYTES;
 
     /** Makes the exception of the caller's family ({@link KxException} or {@link TokenException}). */
     @FunctionalInterface

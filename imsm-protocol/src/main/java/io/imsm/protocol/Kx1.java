@@ -19,6 +19,12 @@ public final class Kx1 {
     public static final Duration MAX_MESSAGE_LIFETIME = Duration.ofSeconds(60);
     /** The largest clock skew a verifier may allow. */
     public static final Duration MAX_CLOCK_SKEW = Duration.ofSeconds(60);
+    /**
+     * The largest KX1 message (offer, answer, revocation) and session token, in bytes of its compact
+     * serialization: far above any real message (an offer is under 1 KiB), small enough that reading
+     * one from an untrusted peer costs nothing. Receivers read at most this much and refuse more.
+     */
+    public static final int MAX_MESSAGE_BYTES = 16 * 1024;
     /** Prefix of the HKDF {@code info} string. */
     public static final String INFO_PREFIX = "IMSM-KX1|";
     /** HKDF output length in bytes: {@code mac_key || enc_key}. */

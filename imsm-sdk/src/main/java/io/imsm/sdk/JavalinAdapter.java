@@ -37,16 +37,25 @@ public final class JavalinAdapter {
      * @return the request's target with its decoded query
      */
     public static RequestTarget enforce(RequestGuard guard, VerifiedToken token, Context ctx) {
+        RequestTarget target = target(ctx);
+        guard.enforce(token, target);
+        return target;
+    }
+
+    /**
+     * The canonical target of a Javalin request (docs/protocol.md): a service may parse it before it
+     * verifies the token, so a malformed request is a 400 whoever sends it.
+     *
+     * @throws AccessDeniedException {@code bad_request} for a malformed path or query
+     */
+    public static RequestTarget target(Context ctx) {
         String raw = ctx.req().getRequestURI();       // the raw path: the servlet API does not decode it
         String query = ctx.queryString();               // raw as well
-        final RequestTarget target;
         try {
-            target = RequestTarget.parse(ctx.method().name(), query == null ? raw : raw + "?" + query);
+            return RequestTarget.parse(ctx.method().name(), query == null ? raw : raw + "?" + query);
         } catch (IllegalArgumentException e) {
             throw new AccessDeniedException(AccessDeniedException.Failure.BAD_REQUEST, e.getMessage(), e);
         }
-        guard.enforce(token, target);
-        return target;
     }
 
     private static void respond(Context ctx, KeyExchangeEndpoint endpoint, String suffix) {

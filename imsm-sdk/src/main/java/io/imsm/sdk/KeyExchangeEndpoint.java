@@ -54,8 +54,8 @@ import java.util.function.Function;
  * <p>Thread-safe.
  */
 public final class KeyExchangeEndpoint {
-    /** The largest request body read, the limit of the protocol library for a compact JWS. */
-    public static final int MAX_BODY_BYTES = 16 * 1024;
+    /** The largest request body read: the protocol's limit for a KX1 message. */
+    public static final int MAX_BODY_BYTES = Kx1.MAX_MESSAGE_BYTES;
     public static final String APPLICATION_JWT = "application/jwt";
 
     private static final System.Logger LOG = System.getLogger(KeyExchangeEndpoint.class.getName());

@@ -222,7 +222,7 @@ public final class TokenVerifier {
         if (token == null || token.isEmpty()) {
             throw new AccessDeniedException(MALFORMED, "no token given");
         }
-        if (token.length() > 16 * 1024) {
+        if (token.length() > Kx1.MAX_MESSAGE_BYTES) {
             throw new AccessDeniedException(MALFORMED, "the token is too long");
         }
         int dot = token.indexOf('.');

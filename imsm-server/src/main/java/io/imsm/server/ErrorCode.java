@@ -25,6 +25,7 @@ public enum ErrorCode {
     UNSUPPORTED_MEDIA_TYPE("unsupported_media_type", 415, "Unsupported content type"),
     KEY_EXCHANGE_FAILED("key_exchange_failed", 502, "The service did not complete the key exchange"),
     UNAVAILABLE("unavailable", 503, "Temporarily unavailable"),
+    SERVER_BUSY("server_busy", 503, "The server is busy"),
     INTERNAL("internal_error", 500, "Internal error");
 
     private final String code;

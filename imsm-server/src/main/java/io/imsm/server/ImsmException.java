@@ -62,5 +62,9 @@ public abstract sealed class ImsmException extends RuntimeException
     public static final class Unavailable extends ImsmException {
         public Unavailable(String message, Throwable cause) { super(ErrorCode.UNAVAILABLE, message, 0, cause); }
         public Unavailable(ErrorCode code, String message, Throwable cause) { super(code, message, 0, cause); }
+        /** Overload that passes: the caller may retry after {@code retryAfterSeconds} (sent as {@code Retry-After}). */
+        public Unavailable(ErrorCode code, String message, long retryAfterSeconds) {
+            super(code, message, Math.max(1, retryAfterSeconds), null);
+        }
     }
 }

@@ -14,7 +14,6 @@ import io.imsm.server.model.Roles;
 import io.imsm.server.store.Database;
 import io.imsm.server.store.ServiceStore;
 
-import java.net.URI;
 import java.text.ParseException;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -42,12 +41,14 @@ public final class CatalogService {
     private final Database db;
     private final ServiceStore store;
     private final AuditLog audit;
+    private final ServiceUrls urls;
     private final Clock clock;
 
-    public CatalogService(Database db, ServiceStore store, AuditLog audit, Clock clock) {
+    public CatalogService(Database db, ServiceStore store, AuditLog audit, ServiceUrls urls, Clock clock) {
         this.db = Objects.requireNonNull(db);
         this.store = Objects.requireNonNull(store);
         this.audit = Objects.requireNonNull(audit);
+        this.urls = Objects.requireNonNull(urls);
         this.clock = Objects.requireNonNull(clock);
     }
 
@@ -173,7 +174,7 @@ public final class CatalogService {
     }
 
     /** Checks every field and returns the definition with defaults filled in and lists normalized. */
-    public static ServiceDefinition validate(ServiceDefinition d) {
+    public ServiceDefinition validate(ServiceDefinition d) {
         if (d == null) {
             throw new ImsmException.Invalid("body required");
         }
@@ -182,7 +183,7 @@ public final class CatalogService {
         }
         String name = text(d.name(), "name", 100, true);
         String description = text(d.description(), "description", 1000, false);
-        String baseUrl = d.baseUrl() == null || d.baseUrl().isBlank() ? null : url(d.baseUrl(), "base_url");
+        String baseUrl = d.baseUrl() == null || d.baseUrl().isBlank() ? null : urls.validate(d.baseUrl(), "base_url");
         String binding = d.binding() == null ? ServiceDefinition.BINDING_KX : d.binding().toLowerCase(Locale.ROOT);
         String kxUrl = null;
         Map<String, Object> jwk = null;
@@ -190,7 +191,10 @@ public final class CatalogService {
             if (d.kxUrl() == null || d.kxUrl().isBlank()) {
                 throw new ImsmException.Invalid("kx_url is required for binding kx");
             }
-            kxUrl = url(d.kxUrl(), "kx_url");
+            kxUrl = urls.validate(d.kxUrl(), "kx_url");
+            if (kxUrl.contains("?")) {
+                throw new ImsmException.Invalid("kx_url must not carry a query (revocations go to kx_url/{sid})");
+            }
             if (d.publicJwk() == null) {
                 throw new ImsmException.Invalid("public_jwk (the service's ES256 public key as a JWK) is required for binding kx");
             }
@@ -243,27 +247,6 @@ public final class CatalogService {
         } catch (ParseException | IllegalArgumentException e) {
             throw new ImsmException.Invalid("public_jwk: " + e.getMessage());
         }
-    }
-
-    private static String url(String s, String key) {
-        URI u;
-        try {
-            u = URI.create(s.trim());
-        } catch (IllegalArgumentException e) {
-            throw new ImsmException.Invalid(key + " is not a URL");
-        }
-        if (u.getHost() == null || !("https".equals(u.getScheme()) || "http".equals(u.getScheme()))) {
-            throw new ImsmException.Invalid(key + " must be an absolute http(s) URL");
-        }
-        boolean loopback = u.getHost().equals("localhost") || u.getHost().startsWith("127.") || u.getHost().equals("[::1]");
-        if ("http".equals(u.getScheme()) && !loopback) {
-            throw new ImsmException.Invalid(key + " must use https (plain http only on a loopback address)");
-        }
-        if (u.getRawUserInfo() != null || u.getRawFragment() != null) {
-            throw new ImsmException.Invalid(key + " must not contain credentials or a fragment");
-        }
-        String out = u.toString();
-        return out.endsWith("/") ? out.substring(0, out.length() - 1) : out;
     }
 
     private static String text(String s, String key, int max, boolean required) {

@@ -23,13 +23,17 @@ public final class ImsmServer implements AutoCloseable {
     private final ProcessContext ctx;
     private final Wiring wiring;
     private final HttpServer http;
+    private final Optional<HttpServer> management;
     private final Optional<Bootstrap.BootstrapAdmin> bootstrapAdmin;
+    /** Purges only: deliveries run on the outbox worker's own thread, so neither waits for the other. */
     private final ScheduledExecutorService housekeeping;
 
-    private ImsmServer(ProcessContext ctx, Wiring wiring, HttpServer http, Optional<Bootstrap.BootstrapAdmin> admin) {
+    private ImsmServer(ProcessContext ctx, Wiring wiring, HttpServer http, Optional<HttpServer> management,
+                       Optional<Bootstrap.BootstrapAdmin> admin) {
         this.ctx = ctx;
         this.wiring = wiring;
         this.http = http;
+        this.management = management;
         this.bootstrapAdmin = admin;
         this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "imsm-housekeeping");
@@ -42,11 +46,16 @@ public final class ImsmServer implements AutoCloseable {
 
     private void purge() {
         try {
-            int n = wiring.identity().purgeExpiredSessions() + wiring.tokens().purgeExpired();
+            var retained = wiring.retention().purge();
+            int n = retained.total() + wiring.tokens().purgeExpired();
             if (n > 0) {
-                LOG.atInfo().addKeyValue("count", n).log("purged expired browser sessions");
+                LOG.atInfo().addKeyValue("count", n).addKeyValue("audit_rows", retained.auditRows())
+                        .addKeyValue("sessions", retained.sessions()).addKeyValue("invites", retained.invites())
+                        .addKeyValue("rate_limit_buckets", retained.rateLimitBuckets()).log("purged expired rows");
             }
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            // a periodic task that throws is never run again, so catch everything; an Error is fatal
+            ctx.health().observe(e);
             LOG.atWarn().setCause(e).log("session purge failed; will retry");
         }
     }
@@ -61,8 +70,16 @@ public final class ImsmServer implements AutoCloseable {
             new JvmMemoryMetrics().bindTo(ctx.metrics());
             new JvmThreadMetrics().bindTo(ctx.metrics());
             new ProcessorMetrics().bindTo(ctx.metrics());
-            HttpServer http = HttpServer.start(config, port, wiring.routes(), wiring.errors(), ctx.metrics());
-            ImsmServer server = new ImsmServer(ctx, wiring, http, admin);
+            HttpServer http = HttpServer.start(config, port, wiring.routes(), wiring.errors(), ctx.metrics(), ctx.health());
+            Optional<HttpServer> management;
+            try {
+                management = config.metrics().port() > 0
+                        ? Optional.of(HttpServer.startManagement(config, wiring.metricsEndpoint())) : Optional.empty();
+            } catch (RuntimeException e) {
+                http.stop();
+                throw e;
+            }
+            ImsmServer server = new ImsmServer(ctx, wiring, http, management, admin);
             admin.ifPresent(a -> {
                 // Printed to the console on purpose (never to the log): the operator needs it exactly once.
                 console.println();
@@ -89,6 +106,18 @@ public final class ImsmServer implements AutoCloseable {
         return "http://" + cfg.server().host() + ":" + port;
     }
 
+    /**
+     * Makes this server the process's: an {@link Error} no handler caught, on any thread, marks it
+     * unhealthy. For {@code imsm serve} (one server per JVM), not for tests that run several.
+     */
+    public ImsmServer ownProcess() {
+        Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {
+            ctx.health().observe(e);
+            LOG.atError().setCause(e).addKeyValue("thread", thread.getName()).log("uncaught error");
+        });
+        return this;
+    }
+
     public String baseUrl() {
         return wiring.baseUrl();
     }
@@ -106,7 +135,10 @@ public final class ImsmServer implements AutoCloseable {
     public void close() {
         housekeeping.shutdownNow();
         wiring.outboxWorker().close();
+        wiring.outbox().close();
+        management.ifPresent(HttpServer::stop);
         http.stop();
+        wiring.kx().close();
         ctx.close();
     }
 }

@@ -19,7 +19,7 @@ import java.util.concurrent.CountDownLatch;
 /** The {@code imsm} command line. */
 @Command(name = "imsm", mixinStandardHelpOptions = true, version = "IMSM 0.1.0",
         description = "IMSM, the Identity Manager for Service Meshes.",
-        subcommands = {Main.Serve.class, Main.Migrate.class, ApplyCommand.class})
+        subcommands = {Main.Serve.class, Main.Migrate.class, ApplyCommand.class, KekCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
@@ -50,6 +50,10 @@ public final class Main implements Runnable {
         @Option(names = "--data", description = "data directory (overrides data_dir)") Path data;
 
         Config load() {
+            return ConfigLoader.load(Optional.ofNullable(config), System.getenv(), overrides());
+        }
+
+        Map<String, String> overrides() {
             Map<String, String> overrides = new LinkedHashMap<>();
             if (port != null) {
                 overrides.put("server.port", port.toString());
@@ -57,7 +61,7 @@ public final class Main implements Runnable {
             if (data != null) {
                 overrides.put("data_dir", data.toString());
             }
-            return ConfigLoader.load(Optional.ofNullable(config), System.getenv(), overrides);
+            return overrides;
         }
     }
 
@@ -67,7 +71,7 @@ public final class Main implements Runnable {
         public Integer call() throws InterruptedException {
             Config cfg = load();
             Logging.configure(cfg.log().format());
-            ImsmServer server = ImsmServer.start(cfg, Clock.systemUTC(), System.getenv(), System.out);
+            ImsmServer server = ImsmServer.start(cfg, Clock.systemUTC(), System.getenv(), System.out).ownProcess();
             System.out.println("IMSM is listening on " + server.baseUrl() + " (database: "
                     + (cfg.isPostgres() ? "PostgreSQL" : "embedded H2 in " + cfg.dataPath()) + ")");
             CountDownLatch stopped = new CountDownLatch(1);

@@ -2,6 +2,7 @@ package io.imsm.server.app;
 
 import io.imsm.server.config.Config;
 import io.imsm.server.ErrorCode;
+import io.imsm.server.Health;
 import io.imsm.server.ImsmException;
 import io.imsm.server.keys.KeyEncryptionKey;
 import io.imsm.server.store.Database;
@@ -26,6 +27,8 @@ public final class ProcessContext implements AutoCloseable {
     private final KeyEncryptionKey kek;
     private final PrometheusMeterRegistry metrics;
     private final Optional<String> bootstrapToken;
+    private final Health health = new Health();
+    private final Optional<String> metricsToken;
 
     public ProcessContext(Config config, Clock clock, SecureRandom random, Map<String, String> env) {
         this.config = Objects.requireNonNull(config);
@@ -36,9 +39,22 @@ public final class ProcessContext implements AutoCloseable {
             throw new ImsmException.Invalid(ErrorCode.INVALID_CONFIG, "IMSM_BOOTSTRAP_TOKEN must be at least 32 characters");
         }
         this.bootstrapToken = Optional.ofNullable(token).filter(t -> !t.isBlank());
-        this.kek = KeyEncryptionKey.load(env.get("IMSM_KEK"), config.dataPath(), random);
+        String metricsToken = env.get("IMSM_METRICS_TOKEN");
+        if (metricsToken != null && !metricsToken.isBlank() && metricsToken.length() < 32) {
+            throw new ImsmException.Invalid(ErrorCode.INVALID_CONFIG, "IMSM_METRICS_TOKEN must be at least 32 characters");
+        }
+        this.metricsToken = Optional.ofNullable(metricsToken).filter(t -> !t.isBlank());
+        String envKek = env.get("IMSM_KEK");
+        boolean embedded = config.database().url() == null || config.database().url().isBlank();
+        if (embedded || envKek == null || envKek.isBlank()) {
+            DataDirectory.secure(config.dataPath());
+        }
+        this.kek = KeyEncryptionKey.load(envKek, config.dataPath(), random);
         this.database = Database.open(config.jdbcUrl(), config.database().username(), config.database().password(),
                 config.database().poolSize());
+        if (embedded) {
+            DataDirectory.secureDatabaseFiles(config.dataPath());
+        }
         this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     }
 
@@ -49,6 +65,9 @@ public final class ProcessContext implements AutoCloseable {
     public KeyEncryptionKey kek() { return kek; }
     public PrometheusMeterRegistry metrics() { return metrics; }
     public Optional<String> bootstrapToken() { return bootstrapToken; }
+    public Health health() { return health; }
+    /** The bearer token {@code /metrics} asks for ({@code IMSM_METRICS_TOKEN}); empty = off on the main port. */
+    public Optional<String> metricsToken() { return metricsToken; }
 
     @Override
     public void close() {

@@ -1,23 +1,29 @@
 package io.imsm.server.app;
 
 import io.imsm.server.access.CatalogService;
+import io.imsm.server.access.ServiceUrls;
 import io.imsm.server.audit.AuditLog;
+import io.imsm.server.audit.FailureSampler;
+import io.imsm.server.audit.Retention;
 import io.imsm.server.config.Config;
 import io.imsm.server.identity.AccountService;
 import io.imsm.server.identity.AdminService;
 import io.imsm.server.identity.BearerAuthenticator;
 import io.imsm.server.identity.Bootstrap;
 import io.imsm.server.identity.IdentityService;
+import io.imsm.server.identity.LoginNames;
 import io.imsm.server.identity.LoginThrottle;
 import io.imsm.server.identity.MfaPolicies;
 import io.imsm.server.identity.MfaPolicy;
 import io.imsm.server.identity.PasswordHasher;
 import io.imsm.server.identity.PasswordPolicy;
 import io.imsm.server.identity.Secrets;
+import io.imsm.server.keys.RecoveryCodeKey;
 import io.imsm.server.keys.SigningKeys;
 import io.imsm.server.kx.KeyExchangeClient;
 import io.imsm.server.store.AuditStore;
 import io.imsm.server.store.InviteStore;
+import io.imsm.server.store.RateLimitStore;
 import io.imsm.server.store.KeyStore;
 import io.imsm.server.store.ServiceStore;
 import io.imsm.server.store.SessionStore;
@@ -34,6 +40,7 @@ import io.imsm.server.web.Routes;
 import io.imsm.server.web.api.AccountApi;
 import io.imsm.server.web.api.AdminApi;
 import io.imsm.server.web.api.CatalogApi;
+import io.imsm.server.web.api.MetricsEndpoint;
 import io.imsm.server.web.api.SystemApi;
 import io.imsm.server.web.api.RevocationApi;
 import io.imsm.server.web.api.TokenApi;
@@ -67,15 +74,19 @@ public final class Wiring {
     private final AuditLog audit;
     private final MfaPolicies mfaPolicies;
     private final SigningKeys signingKeys;
+    private final RecoveryCodeKey recoveryCodeKey;
+    private final MetricsEndpoint metricsEndpoint;
     private final IdentityService identity;
     private final AccountService account;
     private final AdminService admin;
     private final Bootstrap bootstrap;
     private final BearerAuthenticator bearer;
     private final CatalogService catalog;
+    private final KeyExchangeClient kx;
     private final TokenService tokens;
     private final KeyExchangeCheck kxCheck;
     private final Outbox outbox;
+    private final Retention retention;
     private final OutboxWorker outboxWorker;
     private final Routes routes;
     private final ErrorMapper errors;
@@ -95,24 +106,30 @@ public final class Wiring {
         LoginThrottle throttle = ctx.database().isPostgres()
                 ? LoginThrottle.shared(ctx.database().dataSource(), cfg.login(), ctx.clock())
                 : LoginThrottle.inMemory(cfg.login(), ctx.clock());
-        this.mfaPolicies = new MfaPolicies(ctx.database(), settingsStore);
+        this.mfaPolicies = new MfaPolicies(ctx.database(), settingsStore, ctx.clock());
         this.signingKeys = new SigningKeys(ctx.database(), keyStore, ctx.kek(), ctx.clock(), ctx.random());
+        this.recoveryCodeKey = new RecoveryCodeKey(ctx.database(), settingsStore, ctx.kek(), ctx.random());
         String issuerName = "IMSM " + cfg.publicUri().getHost();
+        // at most one audit row per address (or account name) and minute for failures strangers cause
+        FailureSampler failureSampler = new FailureSampler(ctx.clock(), Duration.ofMinutes(1));
+        this.retention = new Retention(ctx.database(), auditStore, sessionStore, inviteStore, new RateLimitStore(), ctx.clock(),
+                cfg.retention());
         this.identity = new IdentityService(ctx.database(), userStore, sessionStore, audit, hasher, throttle, mfaPolicies,
-                ctx.kek(), secrets, ctx.clock(), cfg.sessions());
+                ctx.kek(), recoveryCodeKey, secrets, ctx.clock(), cfg.sessions(), new LoginNames(ctx.kek()), failureSampler);
         this.account = new AccountService(ctx.database(), userStore, sessionStore, inviteStore, audit, hasher, passwordPolicy,
-                throttle, ctx.kek(), secrets, ctx.clock(), cfg.sessions(), issuerName);
+                throttle, ctx.kek(), recoveryCodeKey, secrets, ctx.clock(), cfg.sessions(), issuerName);
         this.admin = new AdminService(ctx.database(), userStore, sessionStore, inviteStore, audit, hasher, passwordPolicy,
                 mfaPolicies, secrets, throttle, ctx.clock());
-        this.catalog = new CatalogService(ctx.database(), serviceStore, audit, ctx.clock());
-        KeyExchangeClient kx = new KeyExchangeClient(signingKeys, () -> baseUrl, ctx.clock(), ctx.random(),
+        ServiceUrls serviceUrls = ServiceUrls.system(cfg.services().allowLinkLocal());
+        this.catalog = new CatalogService(ctx.database(), serviceStore, audit, serviceUrls, ctx.clock());
+        this.kx = new KeyExchangeClient(signingKeys, () -> baseUrl, ctx.clock(), ctx.random(), serviceUrls,
                 Duration.ofSeconds(cfg.kx().timeoutSeconds()));
         this.kxCheck = new KeyExchangeCheck(ctx.database(), catalog, kx, audit, ctx.clock());
         this.outbox = new Outbox(ctx.database(), tokenSessionStore, catalog, kx, ctx.clock());
         this.outboxWorker = new OutboxWorker(outbox);
         this.tokens = new TokenService(ctx.database(), tokenSessionStore, catalog, kx, signingKeys, audit, () -> baseUrl,
                 ctx.clock(), ctx.random(), outboxWorker::deliverSoon);
-        this.bearer = new BearerAuthenticator(ctx.bootstrapToken(), ctx.database(), audit);
+        this.bearer = new BearerAuthenticator(ctx.bootstrapToken(), ctx.database(), audit, failureSampler, ctx.metrics());
         this.bootstrap = new Bootstrap(ctx.database(), userStore, settingsStore, audit, hasher, secrets, ctx.clock());
 
         WebAuth auth = new WebAuth(identity, bearer, cfg.secureCookies());
@@ -120,8 +137,9 @@ public final class Wiring {
         PageSupport pageSupport = new PageSupport(auth);
         int absolute = (int) Math.min(Integer.MAX_VALUE, cfg.sessions().absoluteTimeoutSeconds());
         this.errors = new ErrorMapper(renderer);
+        this.metricsEndpoint = new MetricsEndpoint(ctx.metrics(), ctx.metricsToken());
         this.routes = new Routes(
-                new SystemApi(ctx.database(), signingKeys, ctx.metrics()),
+                new SystemApi(ctx.database(), signingKeys, metricsEndpoint, ctx.health()),
                 new AccountApi(identity, account, auth, absolute),
                 new AdminApi(admin, auth, baseUrl),
                 new CatalogApi(catalog, kxCheck, auth),
@@ -136,6 +154,7 @@ public final class Wiring {
     public void prepare() {
         ctx.database().migrate();
         signingKeys.loadOrGenerate();
+        recoveryCodeKey.loadOrGenerate();
         Config.Mfa m = ctx.config().mfa();
         ctx.database().inTransaction(h -> {
             mfaPolicies.seed(h, new MfaPolicy(m.requiredForAll(), m.requiredRoles()));
@@ -157,9 +176,13 @@ public final class Wiring {
     public AdminService admin() { return admin; }
     public Bootstrap bootstrap() { return bootstrap; }
     public CatalogService catalog() { return catalog; }
+    public KeyExchangeClient kx() { return kx; }
     public TokenService tokens() { return tokens; }
     public Outbox outbox() { return outbox; }
+    public Retention retention() { return retention; }
     public OutboxWorker outboxWorker() { return outboxWorker; }
     public Routes routes() { return routes; }
+    public MetricsEndpoint metricsEndpoint() { return metricsEndpoint; }
+    public SettingsStore settingsStore() { return settingsStore; }
     public ErrorMapper errors() { return errors; }
 }

@@ -7,6 +7,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * The one typed configuration of the server, bound from {@code imsm-defaults.yaml}, an optional YAML
@@ -14,9 +15,14 @@ import java.util.Locale;
  * {@link ConfigLoader}, which also calls {@link #validate()}.
  */
 public record Config(Server server, String dataDir, Database database, Passwords passwords,
-                     Sessions sessions, Login login, Mfa mfa, Bootstrap bootstrap, Kx kx, Log log) {
+                     Sessions sessions, Login login, Mfa mfa, Bootstrap bootstrap, Kx kx, ServiceTargets services, Log log,
+                     Retention retention, Metrics metrics) {
 
-    public record Server(String host, int port, String publicUrl, int maxBodyBytes) {}
+    /** @param trustedProxies addresses or CIDRs whose X-Forwarded-For / Forwarded headers are believed */
+    public record Server(String host, int port, String publicUrl, int maxBodyBytes, List<String> trustedProxies) {}
+
+    /** @param port a separate listener for {@code /metrics} on server.host; 0 = none */
+    public record Metrics(int port) {}
 
     public record Database(String url, String username, String password, int poolSize) {
         /** Never print the password. */
@@ -25,7 +31,13 @@ public record Config(Server server, String dataDir, Database database, Passwords
         }
     }
 
-    public record Passwords(int argon2MemoryKib, int argon2Iterations, int argon2Parallelism, int minLength) {}
+    public record Passwords(int argon2MemoryKib, int argon2Iterations, int argon2Parallelism, int minLength,
+                            int maxConcurrentHashes, long hashQueueTimeoutMillis) {
+        /** The configured bound, or the number of cores for 0. */
+        public int effectiveMaxConcurrentHashes() {
+            return maxConcurrentHashes > 0 ? maxConcurrentHashes : Runtime.getRuntime().availableProcessors();
+        }
+    }
 
     public record Sessions(long idleTimeoutSeconds, long absoluteTimeoutSeconds) {}
 
@@ -37,7 +49,20 @@ public record Config(Server server, String dataDir, Database database, Passwords
 
     public record Kx(int timeoutSeconds) {}
 
+    /** Rules for the URLs of catalog services (see {@code access.ServiceUrls}). */
+    public record ServiceTargets(boolean allowLinkLocal) {}
+
     public record Log(String format) {}
+
+    /** How long the housekeeping keeps rows that would otherwise grow without bound. */
+    public record Retention(int auditDays, int sessionsDays, int invitesDays) {}
+
+    /**
+     * An IPv4 or IPv6 literal with an optional prefix length. Only literals: a host name here would make
+     * every start (and the address check) depend on DNS.
+     */
+    private static final Pattern IP_OR_CIDR = Pattern.compile(
+            "(?:\\d{1,3}(?:\\.\\d{1,3}){3}(?:/\\d{1,2})?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:/\\d{1,3})?)");
 
     public Path dataPath() {
         return Path.of(dataDir).toAbsolutePath().normalize();
@@ -80,7 +105,9 @@ public record Config(Server server, String dataDir, Database database, Passwords
     /** Refuses bad values with a message that names the key. */
     public Config validate() {
         require(server != null && database != null && passwords != null && sessions != null && login != null
-                && mfa != null && bootstrap != null && kx != null && log != null, "config", "a section is missing");
+                && mfa != null && bootstrap != null && kx != null && services != null && log != null && retention != null
+                && metrics != null,
+                "config", "a section is missing");
         require(server.host() != null && !server.host().isBlank(), "server.host", "must not be empty");
         require(server.port() >= 0 && server.port() <= 65535, "server.port", "must be between 0 and 65535, got " + server.port());
         require(server.maxBodyBytes() >= 1024, "server.max_body_bytes", "must be at least 1024");
@@ -93,6 +120,13 @@ public record Config(Server server, String dataDir, Database database, Passwords
                 throw bad("server.public_url", "is not a URL: " + e.getMessage());
             }
         }
+        require(server.trustedProxies() != null, "server.trusted_proxies", "must be a list");
+        for (String proxy : server.trustedProxies()) {
+            require(proxy != null && IP_OR_CIDR.matcher(proxy.trim()).matches(), "server.trusted_proxies",
+                    "must hold IP addresses or CIDRs (like 10.0.0.0/8 or fd00::/8), got '" + proxy + "'");
+        }
+        require(metrics.port() >= 0 && metrics.port() <= 65535, "metrics.port", "must be between 0 and 65535, got " + metrics.port());
+        require(metrics.port() == 0 || metrics.port() != server.port(), "metrics.port", "must differ from server.port");
         require(dataDir != null && !dataDir.isBlank(), "data_dir", "must not be empty");
         String url = database.url();
         require(url == null || url.isBlank() || url.startsWith("jdbc:postgresql:") || url.startsWith("jdbc:h2:"),
@@ -103,6 +137,10 @@ public record Config(Server server, String dataDir, Database database, Passwords
         require(passwords.argon2Parallelism() >= 1 && passwords.argon2Parallelism() <= 16,
                 "passwords.argon2_parallelism", "must be between 1 and 16");
         require(passwords.minLength() >= 8 && passwords.minLength() <= 128, "passwords.min_length", "must be between 8 and 128");
+        require(passwords.maxConcurrentHashes() >= 0 && passwords.maxConcurrentHashes() <= 1024,
+                "passwords.max_concurrent_hashes", "must be between 0 (= number of cores) and 1024");
+        require(passwords.hashQueueTimeoutMillis() >= 0 && passwords.hashQueueTimeoutMillis() <= 60_000,
+                "passwords.hash_queue_timeout_millis", "must be between 0 and 60000");
         require(sessions.idleTimeoutSeconds() >= 60, "sessions.idle_timeout_seconds", "must be at least 60");
         require(sessions.absoluteTimeoutSeconds() >= sessions.idleTimeoutSeconds(),
                 "sessions.absolute_timeout_seconds", "must not be shorter than sessions.idle_timeout_seconds");
@@ -113,6 +151,9 @@ public record Config(Server server, String dataDir, Database database, Passwords
         require(bootstrap.adminUsername() != null && bootstrap.adminUsername().matches("[A-Za-z0-9._-]{1,64}"),
                 "bootstrap.admin_username", "must be 1-64 letters, digits, '.', '_' or '-'");
         require(kx.timeoutSeconds() >= 1 && kx.timeoutSeconds() <= 60, "kx.timeout_seconds", "must be between 1 and 60");
+        require(retention.auditDays() >= 1, "retention.audit_days", "must be at least 1");
+        require(retention.sessionsDays() >= 1, "retention.sessions_days", "must be at least 1");
+        require(retention.invitesDays() >= 1, "retention.invites_days", "must be at least 1");
         require("text".equals(log.format()) || "json".equals(log.format()), "log.format", "must be text or json");
         return this;
     }

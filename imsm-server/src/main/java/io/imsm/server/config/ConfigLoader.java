@@ -32,7 +32,7 @@ import java.util.stream.Collectors;
 public final class ConfigLoader {
 
     /** Environment variables read elsewhere (secrets and test settings), not configuration keys. */
-    static final Set<String> NON_CONFIG_ENV = Set.of("IMSM_KEK", "IMSM_BOOTSTRAP_TOKEN", "IMSM_TEST_DATABASE_URL",
+    static final Set<String> NON_CONFIG_ENV = Set.of("IMSM_KEK", "IMSM_NEW_KEK", "IMSM_BOOTSTRAP_TOKEN", "IMSM_METRICS_TOKEN", "IMSM_TEST_DATABASE_URL",
             "IMSM_JAVA_OPTS", "IMSM_JAVA_HOME", "IMSM_TOKEN", "IMSM_URL");
 
     private static final ObjectMapper YAML = Json.yaml();

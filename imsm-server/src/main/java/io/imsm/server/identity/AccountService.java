@@ -6,6 +6,7 @@ import io.imsm.server.ImsmException;
 import io.imsm.server.config.Config;
 import io.imsm.server.audit.AuditLog;
 import io.imsm.server.keys.KeyEncryptionKey;
+import io.imsm.server.keys.RecoveryCodeKey;
 import io.imsm.server.store.Database;
 import io.imsm.server.store.InviteStore;
 import io.imsm.server.store.SessionStore;
@@ -38,13 +39,14 @@ public final class AccountService {
     private final PasswordPolicy policy;
     private final LoginThrottle throttle;
     private final KeyEncryptionKey kek;
+    private final RecoveryCodeKey recoveryKey;
     private final Secrets secrets;
     private final Clock clock;
     private final Config.Sessions sessionCfg;
     private final String issuerName;
 
     public AccountService(Database db, UserStore users, SessionStore sessions, InviteStore invites, AuditLog audit,
-                          PasswordHasher hasher, PasswordPolicy policy, LoginThrottle throttle, KeyEncryptionKey kek,
+                          PasswordHasher hasher, PasswordPolicy policy, LoginThrottle throttle, KeyEncryptionKey kek, RecoveryCodeKey recoveryKey,
                           Secrets secrets, Clock clock, Config.Sessions sessionCfg, String issuerName) {
         this.db = Objects.requireNonNull(db);
         this.users = Objects.requireNonNull(users);
@@ -55,6 +57,7 @@ public final class AccountService {
         this.policy = Objects.requireNonNull(policy);
         this.throttle = Objects.requireNonNull(throttle);
         this.kek = Objects.requireNonNull(kek);
+        this.recoveryKey = Objects.requireNonNull(recoveryKey);
         this.secrets = Objects.requireNonNull(secrets);
         this.clock = Objects.requireNonNull(clock);
         this.sessionCfg = Objects.requireNonNull(sessionCfg);
@@ -91,18 +94,7 @@ public final class AccountService {
     public void changePassword(Caller caller, String current, String next) {
         caller.requirePerson();
         User user = caller.user();
-        if (current == null || !hasher.verify(current, user.passwordHash())) {
-            long lock = throttle.recordAccountFailure(accountKey(user.username()));
-            db.inTransaction(h -> {
-                audit.record(h, user.username(), "password_change", user.username(), caller.ip(), "failed", "wrong current password");
-                return null;
-            });
-            if (lock > 0) {
-                logoutAll(user.id(), null);
-                throw lockedError(lock);
-            }
-            throw new ImsmException.Invalid("The current password is wrong.");
-        }
+        confirmPassword(caller, current, "password_change", "The current password is wrong.");
         policy.check(user.username(), next);
         if (hasher.verify(next, user.passwordHash())) {
             throw new ImsmException.Invalid(ErrorCode.WEAK_PASSWORD, "The new password must differ from the current one.");
@@ -116,8 +108,52 @@ public final class AccountService {
         });
     }
 
-    private void logoutAll(String userId, String except) {
-        db.inTransaction(h -> sessions.endAllForUser(h, userId, clock.instant(), except));
+    /**
+     * "Confirm with your password" inside a session. A stolen cookie must not become an unthrottled
+     * password oracle, so every check takes an attempt of the account's login lockout before the hash
+     * (given back when the password is right), and once the lockout is reached every browser session
+     * of the person ends, this one included.
+     */
+    private void confirmPassword(Caller caller, String password, String action, String wrongMessage) {
+        User user = caller.user();
+        String key = accountKey(user.username());
+        long locked = throttle.takeAccountAttempt(key);
+        if (locked > 0) {
+            lockedOut(caller, action, "locked");
+            throw lockedError(locked);
+        }
+        boolean right;
+        try {
+            right = password != null && hasher.verify(password, user.passwordHash());
+        } catch (ImsmException.Unavailable busy) {
+            throttle.refundAccountAttempt(key);
+            throw busy;
+        }
+        if (right) {
+            throttle.refundAccountAttempt(key);
+            return;
+        }
+        long lock = throttle.accountLockedFor(key);
+        Instant now = clock.instant();
+        db.inTransaction(h -> {
+            users.recordFailure(h, user.id(), now, lock > 0 ? now.plusSeconds(lock) : null);
+            audit.record(h, user.username(), action, user.username(), caller.ip(), "failed", "wrong password");
+            return null;
+        });
+        if (lock > 0) {
+            lockedOut(caller, action, "locked");
+            throw lockedError(lock);
+        }
+        throw new ImsmException.Invalid(wrongMessage);
+    }
+
+    private void lockedOut(Caller caller, String action, String outcome) {
+        db.inTransaction(h -> {
+            sessions.endAllForUser(h, caller.user().id(), clock.instant(), null);
+            audit.record(h, caller.user().username(), action, caller.user().username(), caller.ip(), outcome,
+                    "account lockout reached; all browser sessions ended");
+            return null;
+        });
     }
 
     public record TotpEnrollment(String secret, String otpauthUri) {
@@ -134,7 +170,7 @@ public final class AccountService {
             throw new ImsmException.Conflict("An authenticator app is already set up. Remove it first to set up another.");
         }
         String secret = Totp.newSecret(secrets);
-        db.inTransaction(h -> { users.setPendingTotp(h, caller.user().id(), kek.encrypt(secret)); return null; });
+        db.inTransaction(h -> { users.setPendingTotp(h, caller.user().id(), kek.encrypt(secret, UserStore.totpSecretContext(caller.user().id()))); return null; });
         return new TotpEnrollment(secret, Totp.otpauthUri(issuerName, caller.user().username(), secret));
     }
 
@@ -145,7 +181,7 @@ public final class AccountService {
         if (u.totpConfirmed() || u.totpSecretEnc() == null) {
             return Optional.empty();
         }
-        String secret = kek.decrypt(u.totpSecretEnc());
+        String secret = kek.decrypt(u.totpSecretEnc(), UserStore.totpSecretContext(u.id()));
         return Optional.of(new TotpEnrollment(secret, Totp.otpauthUri(issuerName, u.username(), secret)));
     }
 
@@ -162,7 +198,7 @@ public final class AccountService {
         if (u.totpSecretEnc() == null) {
             throw new ImsmException.Invalid("Start the setup first.");
         }
-        OptionalLong step = Totp.matchingStep(kek.decrypt(u.totpSecretEnc()), code == null ? "" : code.trim(), clock.instant());
+        OptionalLong step = Totp.matchingStep(kek.decrypt(u.totpSecretEnc(), UserStore.totpSecretContext(u.id())), code == null ? "" : code.trim(), clock.instant());
         if (step.isEmpty()) {
             throw new ImsmException.Invalid("That code is not right. Check the time on your phone and enter the current code.");
         }
@@ -170,7 +206,7 @@ public final class AccountService {
         db.inTransaction(h -> {
             users.advanceTotpStep(h, u.id(), step.getAsLong());
             users.confirmTotp(h, u.id());
-            users.replaceRecoveryCodes(h, u.id(), codes.stream().map(RecoveryCodes::hash).toList());
+            users.replaceRecoveryCodes(h, u.id(), codes.stream().map(rc -> RecoveryCodes.hash(rc, recoveryKey)).toList());
             audit.record(h, u.username(), "totp_enrolled", u.username(), caller.ip(), "ok", null);
             return null;
         });
@@ -180,9 +216,7 @@ public final class AccountService {
     /** Removes the authenticator (needs the password). A policy that requires one sends the person back to enrollment. */
     public void removeTotp(Caller caller, String password) {
         caller.requirePerson().requireReady();
-        if (password == null || !hasher.verify(password, caller.user().passwordHash())) {
-            throw new ImsmException.Invalid("The password is wrong.");
-        }
+        confirmPassword(caller, password, "totp_removed", "The password is wrong.");
         db.inTransaction(h -> {
             users.clearSecondFactor(h, caller.user().id());
             sessions.endAllForUser(h, caller.user().id(), clock.instant(), caller.session().idHash());
@@ -197,12 +231,10 @@ public final class AccountService {
         if (!caller.user().hasTotp()) {
             throw new ImsmException.Conflict("Set up an authenticator app first; recovery codes back it up.");
         }
-        if (password == null || !hasher.verify(password, caller.user().passwordHash())) {
-            throw new ImsmException.Invalid("The password is wrong.");
-        }
+        confirmPassword(caller, password, "recovery_codes_regenerated", "The password is wrong.");
         List<String> codes = RecoveryCodes.generate(secrets, RECOVERY_CODE_COUNT);
         db.inTransaction(h -> {
-            users.replaceRecoveryCodes(h, caller.user().id(), codes.stream().map(RecoveryCodes::hash).toList());
+            users.replaceRecoveryCodes(h, caller.user().id(), codes.stream().map(rc -> RecoveryCodes.hash(rc, recoveryKey)).toList());
             audit.record(h, caller.actor(), "recovery_codes_regenerated", caller.actor(), caller.ip(), "ok", null);
             return null;
         });

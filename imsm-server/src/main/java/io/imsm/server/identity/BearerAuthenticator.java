@@ -3,24 +3,35 @@ package io.imsm.server.identity;
 import io.imsm.server.ErrorCode;
 import io.imsm.server.ImsmException;
 import io.imsm.server.audit.AuditLog;
+import io.imsm.server.audit.FailureSampler;
 import io.imsm.server.store.Database;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * Bearer credentials on the API. For now the bootstrap token from {@code IMSM_BOOTSTRAP_TOKEN}
  * (compared in constant time; every use is audited); API tokens come with the token issue.
+ * Failures come from strangers, so they are sampled: at most one audit row per address and minute
+ * (with the count of the others), every failure counted in {@code imsm_bearer_auth_failures_total}.
  */
 public final class BearerAuthenticator {
     private final Optional<String> bootstrapToken;
     private final Database db;
     private final AuditLog audit;
+    private final FailureSampler failures;
+    private final Counter failureCount;
 
-    public BearerAuthenticator(Optional<String> bootstrapToken, Database db, AuditLog audit) {
+    public BearerAuthenticator(Optional<String> bootstrapToken, Database db, AuditLog audit, FailureSampler failures,
+                               MeterRegistry metrics) {
         this.bootstrapToken = Objects.requireNonNull(bootstrapToken);
         this.db = Objects.requireNonNull(db);
         this.audit = Objects.requireNonNull(audit);
+        this.failures = Objects.requireNonNull(failures);
+        this.failureCount = Counter.builder("imsm.bearer.auth.failures").description("Refused bearer tokens").register(metrics);
     }
 
     public Caller authenticate(String token, String ip, String method, String path) {
@@ -31,10 +42,16 @@ public final class BearerAuthenticator {
             });
             return Caller.bootstrapToken(ip);
         }
-        db.inTransaction(h -> {
-            audit.record(h, "unknown", "bearer_auth", null, ip, "failed", method + " " + truncate(path));
-            return null;
-        });
+        failureCount.increment();
+        OptionalLong earlier = failures.admit("bearer:" + ip);
+        if (earlier.isPresent()) {
+            String detail = method + " " + truncate(path)
+                    + (earlier.getAsLong() > 0 ? " (+" + earlier.getAsLong() + " earlier failures from this address not recorded one by one)" : "");
+            db.inTransaction(h -> {
+                audit.record(h, "unknown", "bearer_auth", null, ip, "failed", detail);
+                return null;
+            });
+        }
         throw new ImsmException.Unauthenticated(ErrorCode.INVALID_TOKEN, "The bearer token is not valid.");
     }
 

@@ -43,7 +43,12 @@ public final class Bootstrap {
      * Demo only ({@code imsm demo}): makes sure a ready-to-use account exists with exactly this password,
      * authenticator secret and roles, so the printed credentials work on every demo start.
      */
-    public void seedReadyUser(String username, String displayName, Set<String> roles, String password, String totpSecretEnc) {
+    /**
+     * @param totpSecretEnc the encrypted TOTP secret for a user id (the ciphertext is bound to the
+     *                      user's row, so it can only be made once the id is known)
+     */
+    public void seedReadyUser(String username, String displayName, Set<String> roles, String password,
+                              java.util.function.Function<String, String> totpSecretEnc) {
         String hash = hasher.hash(password);
         db.inTransaction(h -> {
             Optional<User> existing = users.findByUsername(h, username);
@@ -56,7 +61,7 @@ public final class Bootstrap {
                 users.updateStatus(h, id, UserStatus.ACTIVE);
                 users.setRoles(h, id, roles);
             }
-            users.setPendingTotp(h, id, totpSecretEnc);
+            users.setPendingTotp(h, id, totpSecretEnc.apply(id));
             users.confirmTotp(h, id);
             audit.record(h, "demo", "demo_user_seeded", username, null, "ok", null);
             return null;

@@ -7,7 +7,9 @@ import io.imsm.server.ErrorCode;
 import io.imsm.server.ImsmException;
 import io.imsm.server.config.Config;
 import io.imsm.server.audit.AuditLog;
+import io.imsm.server.audit.FailureSampler;
 import io.imsm.server.keys.KeyEncryptionKey;
+import io.imsm.server.keys.RecoveryCodeKey;
 import io.imsm.server.store.Database;
 import io.imsm.server.store.SessionStore;
 import io.imsm.server.store.UserStore;
@@ -44,13 +46,18 @@ public final class IdentityService {
     private final LoginThrottle throttle;
     private final MfaPolicies mfa;
     private final KeyEncryptionKey kek;
+    private final RecoveryCodeKey recoveryKey;
     private final Secrets secrets;
     private final Clock clock;
     private final Config.Sessions sessionCfg;
+    private final LoginNames names;
+    private final FailureSampler failures;
 
     public IdentityService(Database db, UserStore users, SessionStore sessions, AuditLog audit, PasswordHasher hasher,
-                           LoginThrottle throttle, MfaPolicies mfa, KeyEncryptionKey kek, Secrets secrets, Clock clock,
-                           Config.Sessions sessionCfg) {
+                           LoginThrottle throttle, MfaPolicies mfa, KeyEncryptionKey kek, RecoveryCodeKey recoveryKey, Secrets secrets, Clock clock,
+                           Config.Sessions sessionCfg, LoginNames names, FailureSampler failures) {
+        this.names = Objects.requireNonNull(names);
+        this.failures = Objects.requireNonNull(failures);
         this.db = Objects.requireNonNull(db);
         this.users = Objects.requireNonNull(users);
         this.sessions = Objects.requireNonNull(sessions);
@@ -59,6 +66,7 @@ public final class IdentityService {
         this.throttle = Objects.requireNonNull(throttle);
         this.mfa = Objects.requireNonNull(mfa);
         this.kek = Objects.requireNonNull(kek);
+        this.recoveryKey = Objects.requireNonNull(recoveryKey);
         this.secrets = Objects.requireNonNull(secrets);
         this.clock = Objects.requireNonNull(clock);
         this.sessionCfg = Objects.requireNonNull(sessionCfg);
@@ -77,13 +85,19 @@ public final class IdentityService {
      */
     public LoginResult login(String username, String password, String otp, String ip, String userAgent) {
         User user = checkPassword(username, password, ip);
+        String key = accountKey(user.username());
         if (user.hasTotp()) {
             if (otp == null || otp.isBlank()) {
+                // Nothing failed: the attempt taken for the password goes back (a right password is no guess to count).
+                throttle.refundAccountAttempt(key);
                 throw new ImsmException.Unauthenticated(ErrorCode.OTP_REQUIRED, "Enter the code from your authenticator app or a recovery code.");
             }
+            // The code is checked under the attempt already taken for this call: one call, one attempt.
             checkSecondFactor(user, otp, ip);
         }
-        return db.inTransaction(h -> startFullSession(h, user.id(), ip, userAgent, "password" + (user.hasTotp() ? "+otp" : "")));
+        LoginResult result = db.inTransaction(h -> startFullSession(h, user.id(), ip, userAgent, "password" + (user.hasTotp() ? "+otp" : "")));
+        throttle.resetAccount(key);
+        return result;
     }
 
     /**
@@ -93,9 +107,14 @@ public final class IdentityService {
      */
     public LoginResult passwordStep(String username, String password, String ip, String userAgent) {
         User user = checkPassword(username, password, ip);
+        String key = accountKey(user.username());
         if (!user.hasTotp()) {
-            return db.inTransaction(h -> startFullSession(h, user.id(), ip, userAgent, "password"));
+            LoginResult result = db.inTransaction(h -> startFullSession(h, user.id(), ip, userAgent, "password"));
+            throttle.resetAccount(key);
+            return result;
         }
+        // The password was right; the second step takes its own attempt when the code is checked.
+        throttle.refundAccountAttempt(key);
         return db.inTransaction(h -> {
             Instant now = clock.instant();
             String cookie = secrets.token(32);
@@ -106,21 +125,23 @@ public final class IdentityService {
         });
     }
 
-    /** Page login, second step: the code for a session in stage {@code second_factor}. Rotates the session id. */
+    /**
+     * Page login, second step: the code for a session in stage {@code second_factor}. Rotates the
+     * session id. Spends the address's login budget and takes an account attempt before the code is
+     * checked, like the first step.
+     */
     public LoginResult completeSecondFactor(String cookie, String otp, String ip, String userAgent) {
         BrowserSession pending = pendingSession(cookie).orElseThrow(() -> new ImsmException.Unauthenticated(
                 ErrorCode.UNAUTHENTICATED, "The login took too long; start again."));
         User user = db.read(h -> users.findById(h, pending.userId())).orElseThrow();
-        String key = accountKey(user.username());
-        long locked = throttle.accountLockedFor(key);
-        if (locked > 0) {
-            throw lockedError(locked);
-        }
+        takeAttempts(user.username(), ip);
         checkSecondFactor(user, otp, ip);
-        return db.inTransaction(h -> {
+        LoginResult result = db.inTransaction(h -> {
             sessions.end(h, pending.idHash(), clock.instant());
             return startFullSession(h, user.id(), ip, userAgent, "password+otp");
         });
+        throttle.resetAccount(accountKey(user.username()));
+        return result;
     }
 
     public Optional<BrowserSession> pendingSession(String cookie) {
@@ -133,91 +154,137 @@ public final class IdentityService {
                 .filter(s -> s.endedAt() == null && now.isBefore(s.expiresAt()));
     }
 
+    /**
+     * Checks the password under one account attempt taken before the hash (kept when the login
+     * fails, given back or reset by the caller when it succeeds). Every failure, including a right
+     * password for an account that is not active, gives the same answer.
+     */
     private User checkPassword(String username, String password, String ip) {
         if (username == null || username.isBlank() || username.length() > 64 || password == null
                 || password.length() > PasswordPolicy.MAX_LENGTH) {
             throw new ImsmException.Unauthenticated(ErrorCode.LOGIN_FAILED, LOGIN_FAILED);
         }
+        String key = takeAttempts(username, ip);
+        Optional<User> found = db.read(h -> users.findByUsername(h, username));
+        boolean right;
+        try {
+            if (found.isEmpty() || found.get().passwordHash() == null) {
+                hasher.burn(password);
+                right = false;
+            } else {
+                right = hasher.verify(password, found.get().passwordHash());
+            }
+        } catch (ImsmException.Unavailable busy) {
+            // No hash was computed: this attempt was not evaluated, so it does not count.
+            throttle.refundAccountAttempt(key);
+            throw busy;
+        }
+        if (found.isEmpty() || found.get().passwordHash() == null) {
+            failure(null, username, ip, "failed", "unknown user or no password");
+            throw new ImsmException.Unauthenticated(ErrorCode.LOGIN_FAILED, LOGIN_FAILED);
+        }
+        User user = found.get();
+        if (!right) {
+            failure(user, username, ip, "failed", "wrong password");
+            throw new ImsmException.Unauthenticated(ErrorCode.LOGIN_FAILED, LOGIN_FAILED);
+        }
+        if (user.status() != UserStatus.ACTIVE) {
+            // The same answer as a wrong password: the answer must not tell that this password is right.
+            failure(user, username, ip, "refused", "status " + user.status().wire());
+            throw new ImsmException.Unauthenticated(ErrorCode.LOGIN_FAILED, LOGIN_FAILED);
+        }
+        if (hasher.needsRehash(user.passwordHash())) {
+            // bcrypt from an import, or older Argon2 parameters: upgrade now that we hold the password.
+            try {
+                String rehashed = hasher.hash(password);
+                db.inTransaction(h -> { users.updatePassword(h, user.id(), rehashed, user.mustChangePassword()); return null; });
+            } catch (ImsmException.Unavailable busy) {
+                // Busy: the next login upgrades it.
+            }
+        }
+        return user;
+    }
+
+    /**
+     * Spends one login of the client address and takes one attempt of the account name, in that
+     * order; throws {@code rate_limited} or {@code login_locked} when either is used up. Refusals
+     * come from strangers, so their audit rows are sampled ({@link FailureSampler}).
+     */
+    private String takeAttempts(String username, String ip) {
         long ipWait = throttle.consumeIpAttempt(ip);
         if (ipWait > 0) {
-            db.inTransaction(h -> { audit.record(h, username, "login", username, ip, "throttled", "per-address limit"); return null; });
+            failures.admit("login-throttled:" + ip).ifPresent(earlier -> db.inTransaction(h -> {
+                String name = auditName(h, username);
+                audit.record(h, name, "login", name, ip, "throttled", "per-address limit" + earlierNote(earlier));
+                return null;
+            }));
             throw new ImsmException.Throttled(ErrorCode.RATE_LIMITED,
                     "Too many login attempts from your address. Try again in " + human(ipWait) + ".", ipWait);
         }
         String key = accountKey(username);
-        long locked = throttle.accountLockedFor(key);
+        long locked = throttle.takeAccountAttempt(key);
         if (locked > 0) {
-            db.inTransaction(h -> {
-                users.findByUsername(h, username).ifPresent(u -> users.recordAttempt(h, u.id(), clock.instant()));
-                audit.record(h, username, "login", username, ip, "locked", null);
+            failures.admit("login-locked:" + key).ifPresent(earlier -> db.inTransaction(h -> {
+                Optional<User> u = users.findByUsername(h, username);
+                u.ifPresent(x -> users.recordAttempt(h, x.id(), clock.instant()));
+                String name = u.map(User::username).orElseGet(() -> names.unknown(username));
+                audit.record(h, name, "login", u.isPresent() ? name : null, ip, "locked", earlierNote(earlier).strip());
                 return null;
-            });
+            }));
             throw lockedError(locked);
         }
-        Optional<User> found = db.read(h -> users.findByUsername(h, username));
-        if (found.isEmpty() || found.get().passwordHash() == null) {
-            hasher.burn(password);
-            failure(null, key, ip, "unknown user or no password");
-            throw new ImsmException.Unauthenticated(ErrorCode.LOGIN_FAILED, LOGIN_FAILED);
-        }
-        User user = found.get();
-        if (!hasher.verify(password, user.passwordHash())) {
-            failure(user, key, ip, "wrong password");
-            throw new ImsmException.Unauthenticated(ErrorCode.LOGIN_FAILED, LOGIN_FAILED);
-        }
-        if (user.status() != UserStatus.ACTIVE) {
-            db.inTransaction(h -> {
-                users.recordAttempt(h, user.id(), clock.instant());
-                audit.record(h, user.username(), "login", user.username(), ip, "refused", "status " + user.status().wire());
-                return null;
-            });
-            throw new ImsmException.Unauthenticated(ErrorCode.LOGIN_FAILED, "This account is not active. Ask an administrator.");
-        }
-        if (hasher.needsRehash(user.passwordHash())) {
-            // bcrypt from an import, or older Argon2 parameters: upgrade now that we hold the password.
-            String rehashed = hasher.hash(password);
-            db.inTransaction(h -> { users.updatePassword(h, user.id(), rehashed, user.mustChangePassword()); return null; });
-        }
-        return user;
+        return key;
+    }
+
+    private static String earlierNote(long earlier) {
+        return earlier > 0 ? " (+" + earlier + " earlier, not recorded one by one)" : "";
+    }
+
+    /** The name for the audit and text log: the account's name, or a keyed hash of a name that is no account. */
+    private String auditName(Handle h, String typed) {
+        return users.findByUsername(h, typed).map(User::username).orElseGet(() -> names.unknown(typed));
     }
 
     private void checkSecondFactor(User user, String otp, String ip) {
         String code = otp == null ? "" : otp.trim().replace(" ", "");
         Instant now = clock.instant();
-        String secret = kek.decrypt(user.totpSecretEnc());
+        String secret = kek.decrypt(user.totpSecretEnc(), UserStore.totpSecretContext(user.id()));
         OptionalLong step = Totp.matchingStep(secret, code, now);
         if (step.isPresent()) {
             boolean fresh = db.inTransaction(h -> users.advanceTotpStep(h, user.id(), step.getAsLong()));
             if (!fresh) {
-                failure(user, accountKey(user.username()), ip, "reused code");
+                failure(user, user.username(), ip, "failed", "reused code");
                 throw new ImsmException.Unauthenticated(ErrorCode.LOGIN_FAILED,
                         "This code was already used. Wait for the next code of your authenticator app.");
             }
             return;
         }
         if (RecoveryCodes.looksLikeOne(code)) {
-            boolean used = db.inTransaction(h -> users.useRecoveryCode(h, user.id(), RecoveryCodes.hash(code), now));
+            boolean used = db.inTransaction(h -> users.useRecoveryCode(h, user.id(), RecoveryCodes.hash(code, recoveryKey), RecoveryCodes.legacyHash(code), now));
             if (used) {
                 db.inTransaction(h -> { audit.record(h, user.username(), "recovery_code_used", user.username(), ip, "ok", null); return null; });
                 return;
             }
         }
-        failure(user, accountKey(user.username()), ip, "wrong second factor");
+        failure(user, user.username(), ip, "failed", "wrong second factor");
         throw new ImsmException.Unauthenticated(ErrorCode.LOGIN_FAILED, LOGIN_FAILED);
     }
 
-    private void failure(User user, String key, String ip, String why) {
-        long lockSeconds = throttle.recordAccountFailure(key);
+    /** Records a failed attempt (its account attempt was already taken). Unknown names are written only as a keyed hash. */
+    private void failure(User user, String typedName, String ip, String outcome, String why) {
+        long lockSeconds = throttle.accountLockedFor(accountKey(typedName));
         Instant now = clock.instant();
         db.inTransaction(h -> {
             if (user != null) {
                 users.recordFailure(h, user.id(), now, lockSeconds > 0 ? now.plusSeconds(lockSeconds) : null);
             }
-            audit.record(h, user == null ? key : user.username(), "login", user == null ? null : user.username(), ip, "failed", why);
+            String actor = user == null ? names.unknown(typedName) : user.username();
+            audit.record(h, actor, "login", user == null ? null : user.username(), ip, outcome, why);
             return null;
         });
     }
 
+    /** Opens a full session; the caller resets the account's attempts after the transaction (no second connection while one is held). */
     private LoginResult startFullSession(Handle h, String userId, String ip, String userAgent, String method) {
         Instant now = clock.instant();
         String cookie = secrets.token(32);
@@ -226,7 +293,6 @@ public final class IdentityService {
                 csrf, now, now, now.plusSeconds(sessionCfg.absoluteTimeoutSeconds()), null, ip, truncate(userAgent, 300)));
         users.recordSuccess(h, userId, now);
         User user = users.findById(h, userId).orElseThrow();
-        throttle.resetAccount(accountKey(user.username()));
         audit.record(h, user.username(), "login", user.username(), ip, "ok", method);
         return new LoginResult(cookie, csrf, BrowserSession.STAGE_FULL, user);
     }
@@ -240,6 +306,9 @@ public final class IdentityService {
         }
         Instant now = clock.instant();
         String hash = Secrets.sha256Hex(cookie);
+        // Read before the transaction: the policy cache may load from the database, and a second
+        // connection requested while this one is held can stall on a busy pool.
+        MfaPolicy policy = mfa.current();
         return db.inTransaction(h -> {
             Optional<BrowserSession> s = sessions.find(h, hash);
             if (s.isEmpty() || !s.get().isFull() || s.get().endedAt() != null || !now.isBefore(s.get().expiresAt())
@@ -254,13 +323,8 @@ public final class IdentityService {
             if (!now.isBefore(s.get().lastSeenAt().plus(TOUCH_INTERVAL))) {
                 sessions.touch(h, hash, now);
             }
-            return Optional.of(new Caller(user.get(), s.get(), false, mfa.current().requires(user.get().roles()), ip));
+            return Optional.of(new Caller(user.get(), s.get(), false, policy.requires(user.get().roles()), ip));
         });
-    }
-
-    /** Deletes sessions that ended or expired more than a day ago (they are kept a day for the session list and audit). */
-    public int purgeExpiredSessions() {
-        return db.inTransaction(h -> sessions.purge(h, clock.instant().minus(Duration.ofDays(1))));
     }
 
     public void logout(String cookie, String ip) {

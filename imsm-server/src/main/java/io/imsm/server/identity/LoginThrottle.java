@@ -7,8 +7,9 @@ import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.EstimationProbe;
 import io.github.bucket4j.TimeMeter;
-import io.github.bucket4j.distributed.proxy.ProxyManager;
+import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
 import io.github.bucket4j.postgresql.Bucket4jPostgreSQL;
+import io.github.bucket4j.postgresql.PostgreSQLSelectForUpdateBasedProxyManager;
 import io.github.bucket4j.distributed.jdbc.PrimaryKeyMapper;
 import io.imsm.server.config.Config;
 
@@ -21,12 +22,16 @@ import java.util.function.Function;
 
 /**
  * Brute-force limits (Bucket4j token buckets): per client address, every login attempt costs one
- * token; per account name, every failure costs one and an empty bucket is a temporary lockout. Keys
- * are account names as typed (lower-cased), existing or not, so a lockout never tells whether an
- * account exists. On PostgreSQL the buckets live in the database and every instance shares them; on
- * the embedded H2 default one process keeps them in memory.
+ * token; per account name, every credential check costs one token taken <em>before</em> the check
+ * (atomically, so parallel attempts cannot all pass a check made before the slow hash), a correct
+ * answer gives it back, and an empty bucket is a temporary lockout. Keys are account names as typed
+ * (lower-cased), existing or not, so a lockout never tells whether an account exists. On PostgreSQL
+ * the buckets live in the database and every instance shares them; on the embedded H2 default one
+ * process keeps them in memory.
  */
 public final class LoginThrottle {
+    /** How long a full bucket row is kept on PostgreSQL before the housekeeping may delete it. */
+    private static final Duration KEEP_FULL_BUCKETS = Duration.ofMinutes(5);
     private final Function<String, Bucket> buckets;
 
     /** @param factory makes (or finds) the bucket for a key with the given limits */
@@ -50,9 +55,13 @@ public final class LoginThrottle {
     }
 
     public static LoginThrottle shared(DataSource dataSource, Config.Login cfg, Clock clock) {
-        ProxyManager<String> proxies = Bucket4jPostgreSQL.selectForUpdateBasedBuilder(dataSource)
+        // expires_at (V11, epoch millis of this clock) lets the housekeeping delete rows of buckets that
+        // have refilled to full, which are indistinguishable from a new bucket (RateLimitStore.purgeExpired);
+        // without it the table grows with every name tried.
+        PostgreSQLSelectForUpdateBasedProxyManager<String> proxies = Bucket4jPostgreSQL.selectForUpdateBasedBuilder(dataSource)
                 .primaryKeyMapper(PrimaryKeyMapper.STRING)
-                .table("rate_limit_buckets").idColumn("id").stateColumn("state")
+                .table("rate_limit_buckets").idColumn("id").stateColumn("state").expiresAtColumn("expires_at")
+                .expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(KEEP_FULL_BUCKETS))
                 .clientClock(meter(clock))
                 .build();
         return new LoginThrottle(cfg, (key, limits) -> proxies.builder().build(key, () -> limits));
@@ -70,12 +79,19 @@ public final class LoginThrottle {
         return p.canBeConsumed() ? 0 : seconds(p.getNanosToWaitForRefill());
     }
 
-    /** Records a failure; returns seconds of lockout that now apply (0 when failures remain). */
-    public long recordAccountFailure(String accountKey) {
-        Bucket b = buckets.apply(accountKey(accountKey));
-        b.tryConsumeAndReturnRemaining(1);
-        EstimationProbe p = b.estimateAbilityToConsume(1);
-        return p.canBeConsumed() ? 0 : seconds(p.getNanosToWaitForRefill());
+    /**
+     * Takes one attempt of this account name before its credential is checked; returns 0 when taken,
+     * else the seconds of lockout left (nothing taken). Atomic, so N parallel attempts against a
+     * limit of M evaluate at most M credentials.
+     */
+    public long takeAccountAttempt(String accountKey) {
+        ConsumptionProbe p = buckets.apply(accountKey(accountKey)).tryConsumeAndReturnRemaining(1);
+        return p.isConsumed() ? 0 : seconds(p.getNanosToWaitForRefill());
+    }
+
+    /** Gives back an attempt whose credential was right (the attempt did not fail). */
+    public void refundAccountAttempt(String accountKey) {
+        buckets.apply(accountKey(accountKey)).addTokens(1);
     }
 
     /** A successful login clears the failures of that account name. */

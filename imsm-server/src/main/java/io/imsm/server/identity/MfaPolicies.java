@@ -6,6 +6,7 @@ import io.imsm.server.store.Database;
 import io.imsm.server.store.SettingsStore;
 import org.jdbi.v3.core.Handle;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -18,10 +19,16 @@ public final class MfaPolicies {
     private final SettingsStore settings;
     private final LoadingCache<String, MfaPolicy> cache;
 
-    public MfaPolicies(Database db, SettingsStore settings) {
+    /**
+     * @param clock the injected clock, also the cache's time source. {@link #current()} may open a
+     *              connection to load: call it before opening a transaction, never inside one.
+     */
+    public MfaPolicies(Database db, SettingsStore settings, Clock clock) {
         this.db = Objects.requireNonNull(db);
         this.settings = Objects.requireNonNull(settings);
+        Objects.requireNonNull(clock);
         this.cache = Caffeine.newBuilder().expireAfterWrite(Duration.ofSeconds(5))
+                .ticker(() -> clock.millis() * 1_000_000L)
                 .build(k -> db.read(h -> load(h)));
     }
 

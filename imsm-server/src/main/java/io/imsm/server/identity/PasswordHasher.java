@@ -3,27 +3,65 @@ package io.imsm.server.identity;
 import com.password4j.Argon2Function;
 import com.password4j.Password;
 import com.password4j.types.Argon2;
+import io.imsm.server.ErrorCode;
+import io.imsm.server.ImsmException;
 import io.imsm.server.config.Config;
 
 import java.util.Objects;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * Argon2id hashing (PHC string format) through Password4j. bcrypt hashes from imports are accepted
  * and reported as needing a rehash, so the next successful login upgrades them to Argon2id.
+ *
+ * <p>Every hash and verification holds one of {@code passwords.max_concurrent_hashes} permits: an
+ * Argon2id run holds its memory cost (19 MiB by default) of heap, and requests run on unbounded
+ * virtual threads, so without a bound a burst of logins could exhaust the heap. A caller that finds
+ * every permit taken waits a short while, then gets {@code 503 server_busy} with {@code Retry-After}.
  */
 public final class PasswordHasher {
     private final Argon2Function argon2;
     private final String dummyHash;
+    private final Semaphore permits;
+    private final long queueTimeoutMillis;
 
     public PasswordHasher(Config.Passwords cfg) {
         Objects.requireNonNull(cfg);
         this.argon2 = Argon2Function.getInstance(cfg.argon2MemoryKib(), cfg.argon2Iterations(), cfg.argon2Parallelism(),
                 32, Argon2.ID);
+        this.permits = new Semaphore(cfg.effectiveMaxConcurrentHashes(), true);
+        this.queueTimeoutMillis = cfg.hashQueueTimeoutMillis();
         this.dummyHash = hash("imsm-dummy-password-for-timing");
     }
 
     public String hash(String password) {
-        return Password.hash(password).addRandomSalt(16).with(argon2).getResult();
+        return bounded(() -> Password.hash(password).addRandomSalt(16).with(argon2).getResult());
+    }
+
+    private <T> T bounded(Supplier<T> work) {
+        boolean acquired;
+        try {
+            acquired = permits.tryAcquire(queueTimeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            acquired = false;
+        }
+        if (!acquired) {
+            throw new ImsmException.Unavailable(ErrorCode.SERVER_BUSY,
+                    "The server is busy checking other passwords. Try again in a moment.", 1);
+        }
+        try {
+            return work.get();
+        } finally {
+            permits.release();
+        }
+    }
+
+    private boolean boundedCheck(BooleanSupplier check) {
+        return bounded(check::getAsBoolean);
     }
 
     /** True when {@code password} matches {@code storedHash} (Argon2 PHC string or bcrypt $2a/$2b/$2y$). */
@@ -32,10 +70,10 @@ public final class PasswordHasher {
             return false;
         }
         if (isBcrypt(storedHash)) {
-            return Password.check(password, storedHash).withBcrypt();
+            return boundedCheck(() -> Password.check(password, storedHash).withBcrypt());
         }
         if (storedHash.startsWith("$argon2")) {
-            return Password.check(password, storedHash).with(Argon2Function.getInstanceFromHash(storedHash));
+            return boundedCheck(() -> Password.check(password, storedHash).with(Argon2Function.getInstanceFromHash(storedHash)));
         }
         return false;
     }

@@ -1,13 +1,17 @@
 package io.imsm.server.identity;
 
+import io.imsm.server.keys.RecoveryCodeKey;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
 /**
  * Single-use recovery codes: 10 characters from a 32-letter alphabet without look-alikes (50 bits),
- * shown as {@code xxxxx-xxxxx}, stored as SHA-256 (their entropy makes a slow hash unnecessary, and
- * login attempts are rate limited).
+ * shown as {@code xxxxx-xxxxx}, stored as HMAC-SHA256 under the {@link RecoveryCodeKey} (their entropy
+ * makes a slow hash unnecessary and login attempts are rate limited; the key keeps a database copy
+ * alone from being enough to recover them). Rows written before the key existed hold a plain SHA-256
+ * and stay usable until the person gets new codes.
  */
 public final class RecoveryCodes {
     private static final char[] ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789".toCharArray();
@@ -33,7 +37,12 @@ public final class RecoveryCodes {
         return code != null && normalize(code).matches("[a-z0-9]{10}");
     }
 
-    public static String hash(String code) {
+    public static String hash(String code, RecoveryCodeKey key) {
+        return key.hmacHex(normalize(code));
+    }
+
+    /** The unkeyed hash of rows written before recovery codes were keyed ({@code recovery_codes.keyed = false}). */
+    public static String legacyHash(String code) {
         return Secrets.sha256Hex(normalize(code));
     }
 

@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
@@ -27,6 +28,7 @@ import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.text.ParseException;
 import java.util.Base64;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -36,6 +38,10 @@ import java.util.Set;
  */
 public final class KeyEncryptionKey {
     private static final Logger LOG = LoggerFactory.getLogger(KeyEncryptionKey.class);
+    /** The key file's name under the data directory (embedded default without IMSM_KEK). */
+    public static final String FILE_NAME = "kek";
+    /** Protected-header parameter naming the table, column and row a value belongs to. */
+    static final String CONTEXT_PARAM = "imsm_ctx";
     private final SecretKey key;
     private final String kid;
     private final String source;
@@ -52,33 +58,64 @@ public final class KeyEncryptionKey {
     /** From the environment value when set, else from (or newly into) {@code dataDir/kek}. */
     public static KeyEncryptionKey load(String envValue, Path dataDir, SecureRandom random) {
         if (envValue != null && !envValue.isBlank()) {
-            byte[] raw;
-            try {
-                raw = decode(envValue.trim());
-            } catch (IllegalArgumentException e) {
-                throw new ImsmException.Invalid(ErrorCode.INVALID_CONFIG, "IMSM_KEK is not base64");
-            }
-            return new KeyEncryptionKey(raw, "IMSM_KEK");
+            return fromBase64(envValue, "IMSM_KEK");
         }
-        Path file = dataDir.resolve("kek");
+        Path file = dataDir.resolve(FILE_NAME);
+        if (Files.exists(file)) {
+            return readFile(file);
+        }
+        KeyEncryptionKey created = createFile(file, random);
+        LOG.warn("!!! Generated a new key-encryption key in {} (mode 0600). Anyone who can read this file can decrypt "
+                + "IMSM's signing keys and TOTP secrets. In production set IMSM_KEK from a secret store instead. !!!", file);
+        return created;
+    }
+
+    /** The key in use, never a new one: from the environment value when set, else the existing key file. */
+    public static KeyEncryptionKey loadExisting(String envValue, Path dataDir) {
+        if (envValue != null && !envValue.isBlank()) {
+            return fromBase64(envValue, "IMSM_KEK");
+        }
+        Path file = dataDir.resolve(FILE_NAME);
+        if (!Files.exists(file)) {
+            throw new ImsmException.Invalid(ErrorCode.INVALID_CONFIG, "no key-encryption key: IMSM_KEK is unset and " + file + " does not exist");
+        }
+        return readFile(file);
+    }
+
+    /** A key from base64 (standard or URL alphabet) of 32 bytes; {@code name} is the variable it came from. */
+    public static KeyEncryptionKey fromBase64(String value, String name) {
+        byte[] raw;
         try {
-            if (Files.exists(file)) {
-                checkPermissions(file);
-                return new KeyEncryptionKey(decode(Files.readString(file, StandardCharsets.US_ASCII).trim()), file.toString());
-            }
-            Files.createDirectories(dataDir);
-            byte[] raw = new byte[32];
-            random.nextBytes(raw);
-            Path tmp = dataDir.resolve("kek.tmp");
+            raw = decode(value.trim());
+        } catch (IllegalArgumentException e) {
+            throw new ImsmException.Invalid(ErrorCode.INVALID_CONFIG, name + " is not base64");
+        }
+        return new KeyEncryptionKey(raw, name);
+    }
+
+    private static KeyEncryptionKey readFile(Path file) {
+        try {
+            checkPermissions(file);
+            return new KeyEncryptionKey(decode(Files.readString(file, StandardCharsets.US_ASCII).trim()), file.toString());
+        } catch (IOException | IllegalArgumentException e) {
+            throw new ImsmException.Invalid(ErrorCode.INVALID_CONFIG, "cannot read the key-encryption key file " + file + ": " + e.getMessage());
+        }
+    }
+
+    /** Generates a new random key into {@code file} (created 0600, written through a temporary file and an atomic move). */
+    public static KeyEncryptionKey createFile(Path file, SecureRandom random) {
+        byte[] raw = new byte[32];
+        random.nextBytes(raw);
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
             Files.deleteIfExists(tmp);
             Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             Files.writeString(tmp, Base64.getEncoder().encodeToString(raw), StandardCharsets.US_ASCII);
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            LOG.warn("!!! Generated a new key-encryption key in {} (mode 0600). Anyone who can read this file can decrypt "
-                    + "IMSM's signing keys and TOTP secrets. In production set IMSM_KEK from a secret store instead. !!!", file);
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
             return new KeyEncryptionKey(raw, file.toString());
         } catch (IOException e) {
-            throw new ImsmException.Invalid(ErrorCode.INVALID_CONFIG, "cannot read or create the key-encryption key file " + file + ": " + e.getMessage());
+            throw new ImsmException.Invalid(ErrorCode.INVALID_CONFIG, "cannot create the key-encryption key file " + file + ": " + e.getMessage());
         }
     }
 
@@ -102,10 +139,16 @@ public final class KeyEncryptionKey {
         return Base64.getDecoder().decode(std);
     }
 
-    public String encrypt(String plaintext) {
+    /**
+     * Encrypts a value bound to where it is stored: {@code context} (e.g. {@code users.totp_secret_enc:<id>})
+     * goes into the protected header, which JWE authenticates as the additional data (RFC 7516 §5.1
+     * step 14), so a value copied into another row or column no longer decrypts there.
+     */
+    public String encrypt(String plaintext, String context) {
+        Objects.requireNonNull(context, "context");
         try {
-            JWEObject jwe = new JWEObject(new JWEHeader.Builder(JWEAlgorithm.DIR, EncryptionMethod.A256GCM).keyID(kid).build(),
-                    new Payload(plaintext));
+            JWEObject jwe = new JWEObject(new JWEHeader.Builder(JWEAlgorithm.DIR, EncryptionMethod.A256GCM).keyID(kid)
+                    .customParam(CONTEXT_PARAM, context).build(), new Payload(plaintext));
             jwe.encrypt(new DirectEncrypter(key));
             return jwe.serialize();
         } catch (JOSEException e) {
@@ -113,7 +156,13 @@ public final class KeyEncryptionKey {
         }
     }
 
-    public String decrypt(String compactJwe) {
+    /**
+     * Decrypts a value stored at {@code context}. Values written before binding existed carry no
+     * context and are still read (they get bound when rewritten, at the latest by {@code imsm kek rotate});
+     * a value bound to another place is refused.
+     */
+    public String decrypt(String compactJwe, String context) {
+        Objects.requireNonNull(context, "context");
         try {
             JWEObject jwe = JWEObject.parse(compactJwe);
             if (!JWEAlgorithm.DIR.equals(jwe.getHeader().getAlgorithm())
@@ -124,11 +173,44 @@ public final class KeyEncryptionKey {
                 throw new IllegalStateException("stored secret was encrypted under another key-encryption key ("
                         + jwe.getHeader().getKeyID() + "); is IMSM_KEK the one this database was created with?");
             }
+            Object bound = jwe.getHeader().getCustomParam(CONTEXT_PARAM);
+            if (bound != null && !context.equals(bound)) {
+                throw new IllegalStateException("stored secret belongs to another place than " + context
+                        + "; it was copied between rows or columns");
+            }
             jwe.decrypt(new DirectDecrypter(key));
             return jwe.getPayload().toString();
         } catch (ParseException | JOSEException e) {
             throw new IllegalStateException("stored secret cannot be decrypted", e);
         }
+    }
+
+    /** The place a value is bound to: {@code table.column:rowId}. */
+    public static String context(String table, String column, String rowId) {
+        return table + "." + column + ":" + rowId;
+    }
+
+    /** True when the value predates row binding (no context in its header) and should be re-encrypted. */
+    public static boolean isUnbound(String compactJwe) {
+        try {
+            return JWEObject.parse(compactJwe).getHeader().getCustomParam(CONTEXT_PARAM) == null;
+        } catch (ParseException e) {
+            return false;
+        }
+    }
+
+    /**
+     * A 32-byte key for one purpose, derived from this key with HKDF-SHA256 (RFC 5869; the purpose is
+     * the {@code info} input, no salt), so keyed hashes never reuse the encryption key itself.
+     */
+    public byte[] deriveKey(String purpose) {
+        org.bouncycastle.crypto.generators.HKDFBytesGenerator hkdf =
+                new org.bouncycastle.crypto.generators.HKDFBytesGenerator(new org.bouncycastle.crypto.digests.SHA256Digest());
+        hkdf.init(new org.bouncycastle.crypto.params.HKDFParameters(key.getEncoded(), null,
+                purpose.getBytes(StandardCharsets.UTF_8)));
+        byte[] out = new byte[32];
+        hkdf.generateBytes(out, 0, out.length);
+        return out;
     }
 
     public String kid() { return kid; }

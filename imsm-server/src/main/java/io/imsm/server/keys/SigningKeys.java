@@ -42,16 +42,26 @@ public final class SigningKeys {
                 return false;
             }
             ECKey key = generate();
-            store.insert(h, new KeyStore.StoredKey(key.getKeyID(), "ES256", kek.encrypt(key.toJSONString()),
+            store.insert(h, new KeyStore.StoredKey(key.getKeyID(), "ES256", kek.encrypt(key.toJSONString(), KeyStore.privateKeyContext(key.getKeyID())),
                     key.toPublicJWK().toJSONString(), "active", clock.instant()));
             return true;
+        });
+        // Keys stored before row binding are bound now: this is their only write besides a KEK rotation.
+        db.inTransaction(h -> {
+            for (KeyStore.StoredKey k : store.list(h)) {
+                if (KeyEncryptionKey.isUnbound(k.privateJwkEnc())) {
+                    String ctx = KeyStore.privateKeyContext(k.kid());
+                    store.replacePrivateEnc(h, k.kid(), kek.encrypt(kek.decrypt(k.privateJwkEnc(), ctx), ctx));
+                }
+            }
+            return null;
         });
         List<KeyStore.StoredKey> keys = db.read(store::list);
         ECKey current = null;
         for (KeyStore.StoredKey k : keys) {
             if ("active".equals(k.status())) {
                 try {
-                    current = ECKey.parse(kek.decrypt(k.privateJwkEnc()));
+                    current = ECKey.parse(kek.decrypt(k.privateJwkEnc(), KeyStore.privateKeyContext(k.kid())));
                 } catch (ParseException e) {
                     throw new IllegalStateException("stored signing key " + k.kid() + " is not a JWK", e);
                 }

@@ -4,18 +4,17 @@ import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
 import io.imsm.protocol.Answer;
 import io.imsm.protocol.EphemeralKeys;
-import io.imsm.protocol.InMemoryReplayGuard;
 import io.imsm.protocol.KeyDerivation;
 import io.imsm.protocol.Kx1;
 import io.imsm.protocol.KxSigner;
 import io.imsm.protocol.KxVerifier;
 import io.imsm.protocol.Offer;
 import io.imsm.protocol.ProtocolException;
+import io.imsm.protocol.ReplayGuard;
 import io.imsm.protocol.Revocation;
 import io.imsm.protocol.SessionKeys;
-import io.imsm.server.ErrorCode;
-import io.imsm.server.ImsmException;
 import io.imsm.server.access.ServiceDefinition;
+import io.imsm.server.access.ServiceUrls;
 import io.imsm.server.keys.SigningKeys;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,32 +25,57 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 /**
  * The IMS side of KX1 (docs/protocol.md): offer → answer → derive, and the signed revocation.
  * One exchange per token session; the ephemeral private key lives only in this call.
+ *
+ * <p>Everything a service sends is untrusted: each call has one deadline ({@code kx.timeout_seconds})
+ * covering the address check, connecting, sending and reading the whole answer, and at most
+ * {@link Kx1#MAX_MESSAGE_BYTES} of an answer are read. A service that streams without end or drips
+ * its answer fails the call at the deadline, never later.
  */
-public final class KeyExchangeClient {
+public final class KeyExchangeClient implements AutoCloseable {
     private static final Logger SECURITY = LoggerFactory.getLogger("imsm.security");
+    /**
+     * Answers are bound to their offer by {@code nonce} (KX1 section 4), so the verifier never consults
+     * a replay memory for them; this one would say so loudly if it ever were.
+     */
+    private static final ReplayGuard ANSWERS_NEED_NO_REPLAY_GUARD = (id, keepUntil) -> {
+        throw new IllegalStateException("the IMS verifies only answers, which are bound by nonce");
+    };
+    /** Address checks may wait on DNS; they run on their own virtual thread so the deadline bounds them. */
+    private static final Executor RESOLVER = r -> Thread.ofVirtual().name("imsm-kx-resolve").start(r);
+
     private final SigningKeys keys;
     private final Supplier<String> issuer;
     private final Clock clock;
     private final SecureRandom random;
+    private final ServiceUrls urls;
     private final HttpClient http;
     private final Duration timeout;
 
-    public KeyExchangeClient(SigningKeys keys, Supplier<String> issuer, Clock clock, SecureRandom random, Duration timeout) {
+    public KeyExchangeClient(SigningKeys keys, Supplier<String> issuer, Clock clock, SecureRandom random, ServiceUrls urls,
+                             Duration timeout) {
         this.keys = Objects.requireNonNull(keys);
         this.issuer = Objects.requireNonNull(issuer);
         this.clock = Objects.requireNonNull(clock);
         this.random = Objects.requireNonNull(random);
+        this.urls = Objects.requireNonNull(urls);
         this.timeout = Objects.requireNonNull(timeout);
         this.http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).build();
     }
@@ -60,45 +84,121 @@ public final class KeyExchangeClient {
         @Override public String toString() { return "Exchanged[sid=" + sid + "]"; }
     }
 
-    /** Runs the exchange with the service; any failure is a {@code key_exchange_failed} with a reason a person can act on. */
-    public Exchanged exchange(ServiceDefinition service, String subject, String scope, Instant sessionExpiresAt) {
+    /**
+     * Runs the exchange with the service.
+     *
+     * @throws KeyExchangeException with a detail for admins; show the person a generic message
+     */
+    public Exchanged exchange(ServiceDefinition service, String subject, String scope, Instant sessionExpiresAt)
+            throws KeyExchangeException {
         ECKey ephemeral = EphemeralKeys.generate(random);
         Offer offer = Offer.create(issuer.get(), service.id(), subject, scope, sessionExpiresAt, ephemeral, clock, random);
         String offerJws = new KxSigner(keys.activeKey(), random).sign(offer);
-        HttpResponse<String> res;
-        try {
-            res = http.send(HttpRequest.newBuilder(URI.create(service.kxUrl())).timeout(timeout)
-                    .header("Content-Type", "application/jwt").header("Accept", "application/jwt")
-                    .POST(HttpRequest.BodyPublishers.ofString(offerJws)).build(), HttpResponse.BodyHandlers.ofString());
-        } catch (HttpTimeoutException e) {
-            throw failed(service, "did not answer within " + timeout.toSeconds() + " seconds", e);
-        } catch (IOException e) {
-            throw failed(service, "could not be reached", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw failed(service, "exchange interrupted", e);
-        }
+        URI uri = target(service, service.kxUrl());
+        HttpResponse<byte[]> res = call(service, uri, HttpRequest.newBuilder(uri)
+                .header("Content-Type", "application/jwt").header("Accept", "application/jwt")
+                .POST(HttpRequest.BodyPublishers.ofString(offerJws)),
+                info -> info.statusCode() == 200 ? CappedBody.upTo(Kx1.MAX_MESSAGE_BYTES) : CappedBody.discardUpTo(Kx1.MAX_MESSAGE_BYTES));
         if (res.statusCode() != 200) {
-            throw failed(service, "answered with HTTP status " + res.statusCode(), null);
+            throw failed(service, KeyExchangeException.Kind.BAD_ANSWER, "answered the offer with HTTP status " + res.statusCode(), null);
         }
         Answer answer;
         try {
             KxVerifier verifier = new KxVerifier(service.id(), issuer.get(), serviceKey(service), clock, Kx1.MAX_CLOCK_SKEW,
-                    new InMemoryReplayGuard(clock));
-            answer = verifier.verifyAnswer(res.body().trim(), offer);
+                    ANSWERS_NEED_NO_REPLAY_GUARD);
+            answer = verifier.verifyAnswer(new String(res.body(), StandardCharsets.UTF_8).trim(), offer);
         } catch (ProtocolException e) {
-            throw failed(service, "gave an answer that does not verify (" + e.reason().code() + ")", e);
+            throw failed(service, KeyExchangeException.Kind.BAD_ANSWER,
+                    "gave an answer that does not verify (" + e.reason().code() + ")", e);
         }
         SessionKeys derived = KeyDerivation.deriveForIms(ephemeral, answer.epk(), offer.sid());
         return new Exchanged(offer.sid(), derived);
     }
 
-    /** Sends the signed revocation; true when the service confirmed (2xx, or 404 = already gone). */
-    public boolean revoke(ServiceDefinition service, String sid) throws IOException, InterruptedException {
+    /**
+     * Sends the signed revocation (KX1 section 8). Returns only when the service confirmed it with one
+     * of the documented success answers, {@code 204} (or {@code 200}); anything else, a {@code 404}
+     * included (a wrong URL is not a confirmation), is a failure to retry.
+     */
+    public void revoke(ServiceDefinition service, String sid) throws KeyExchangeException {
+        if (!Kx1.isValidId(sid)) {
+            throw new IllegalArgumentException("not a session id");
+        }
         String jws = new KxSigner(keys.activeKey(), random).sign(Revocation.create(issuer.get(), service.id(), sid, clock, random));
-        HttpResponse<Void> res = http.send(HttpRequest.newBuilder(URI.create(service.kxUrl() + "/" + sid)).timeout(timeout)
-                .header("Authorization", "Bearer " + jws).DELETE().build(), HttpResponse.BodyHandlers.discarding());
-        return res.statusCode() / 100 == 2 || res.statusCode() == 404;
+        URI uri = target(service, service.kxUrl() + "/" + sid);
+        HttpResponse<byte[]> res = call(service, uri, HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + jws).DELETE(),
+                info -> CappedBody.discardUpTo(Kx1.MAX_MESSAGE_BYTES));
+        if (res.statusCode() != 204 && res.statusCode() != 200) {
+            throw failed(service, KeyExchangeException.Kind.BAD_ANSWER, "answered the revocation with HTTP status " + res.statusCode(), null);
+        }
+    }
+
+    @Override
+    public void close() {
+        http.shutdownNow();
+    }
+
+    private URI target(ServiceDefinition service, String url) throws KeyExchangeException {
+        if (url == null) {
+            throw failed(service, KeyExchangeException.Kind.UNREACHABLE, "has no kx_url", null);
+        }
+        try {
+            return URI.create(url);
+        } catch (IllegalArgumentException e) {
+            throw failed(service, KeyExchangeException.Kind.UNREACHABLE, "has a kx_url that is not a URL", e);
+        }
+    }
+
+    /** One call under one deadline: the address check, then the request including its whole body. */
+    private HttpResponse<byte[]> call(ServiceDefinition service, URI uri, HttpRequest.Builder request,
+                                      HttpResponse.BodyHandler<byte[]> body) throws KeyExchangeException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        await(service, CompletableFuture.runAsync(() -> {
+            try {
+                urls.checkTarget(uri);
+            } catch (ServiceUrls.RefusedTarget e) {
+                throw new CompletionException(e);
+            }
+        }, RESOLVER), deadline);
+        long left = Math.max(TimeUnit.MILLISECONDS.toNanos(1), deadline - System.nanoTime());
+        return await(service, http.sendAsync(request.timeout(Duration.ofNanos(left)).build(), body), deadline);
+    }
+
+    private <T> T await(ServiceDefinition service, CompletableFuture<T> future, long deadline) throws KeyExchangeException {
+        try {
+            return future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            future.cancel(true); // aborts the exchange and closes its connection
+            throw failed(service, KeyExchangeException.Kind.UNREACHABLE,
+                    "did not answer completely within " + timeout.toSeconds() + " seconds", e);
+        } catch (InterruptedException e) {
+            future.cancel(true);
+            Thread.currentThread().interrupt();
+            throw failed(service, KeyExchangeException.Kind.UNREACHABLE, "call interrupted", e);
+        } catch (ExecutionException e) {
+            throw failure(service, e.getCause());
+        }
+    }
+
+    private KeyExchangeException failure(ServiceDefinition service, Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof ServiceUrls.RefusedTarget r) {
+                return failed(service, KeyExchangeException.Kind.UNREACHABLE, "has a kx_url IMSM may not call: " + r.getMessage(), r);
+            }
+            if (t instanceof CappedBody.TooLarge) {
+                return failed(service, KeyExchangeException.Kind.BAD_ANSWER,
+                        "sent an answer larger than " + Kx1.MAX_MESSAGE_BYTES + " bytes", t);
+            }
+            if (t instanceof HttpTimeoutException) {
+                return failed(service, KeyExchangeException.Kind.UNREACHABLE,
+                        "did not answer completely within " + timeout.toSeconds() + " seconds", t);
+            }
+        }
+        if (cause instanceof IOException) {
+            return failed(service, KeyExchangeException.Kind.UNREACHABLE,
+                    "could not be reached (" + cause.getClass().getSimpleName() + ": " + cause.getMessage() + ")", cause);
+        }
+        return failed(service, KeyExchangeException.Kind.UNREACHABLE, "call failed (" + cause + ")", cause);
     }
 
     private static ECKey serviceKey(ServiceDefinition service) {
@@ -109,10 +209,10 @@ public final class KeyExchangeClient {
         }
     }
 
-    private static ImsmException failed(ServiceDefinition service, String why, Throwable cause) {
-        SECURITY.atWarn().addKeyValue("event", "key_exchange_failed").addKeyValue("service", service.id())
-                .addKeyValue("reason", why).log("key exchange failed");
-        return new ImsmException.Unavailable(ErrorCode.KEY_EXCHANGE_FAILED,
-                "No token: the service '" + service.name() + "' " + why + ". Try again later or tell its owners.", cause);
+    private static KeyExchangeException failed(ServiceDefinition service, KeyExchangeException.Kind kind, String why, Throwable cause) {
+        String detail = "service " + service.id() + " at " + service.kxUrl() + " " + why;
+        SECURITY.atWarn().addKeyValue("event", "service_call_failed").addKeyValue("service", service.id())
+                .addKeyValue("reason", detail).log("call to a service failed");
+        return new KeyExchangeException(kind, detail, cause);
     }
 }

@@ -8,8 +8,13 @@ import java.util.List;
 import static io.imsm.server.store.UserStore.instant;
 import static io.imsm.server.store.UserStore.ts;
 
-/** Append-only: there is no update or delete here on purpose. */
+/** Append-only: no update on purpose; rows leave only through the retention policy ({@link #purge}). */
 public final class AuditStore {
+    /** Deletes rows that occurred before {@code before} (retention). */
+    public int purge(Handle h, java.time.Instant before) {
+        return h.createUpdate("DELETE FROM audit_log WHERE occurred_at < :b").bind("b", ts(before)).execute();
+    }
+
     public void append(Handle h, AuditEvent e) {
         h.createUpdate("INSERT INTO audit_log (occurred_at, actor, action, target, ip, outcome, detail) "
                         + "VALUES (:at, :actor, :action, :target, :ip, :outcome, :detail)")

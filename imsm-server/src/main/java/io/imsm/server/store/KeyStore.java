@@ -19,6 +19,16 @@ public final class KeyStore {
                 .bind("status", k.status()).bind("at", ts(k.createdAt())).execute();
     }
 
+    /** Where a private key is stored, the context its ciphertext is bound to (see KeyEncryptionKey). */
+    public static String privateKeyContext(String kid) {
+        return "signing_keys.private_jwk_enc:" + kid;
+    }
+
+    /** Replaces a private key's ciphertext (key rotation); everything else stays. */
+    public void replacePrivateEnc(Handle h, String kid, String privateJwkEnc) {
+        h.createUpdate("UPDATE signing_keys SET private_jwk_enc = :priv WHERE kid = :kid").bind("priv", privateJwkEnc).bind("kid", kid).execute();
+    }
+
     public List<StoredKey> list(Handle h) {
         return h.createQuery("SELECT kid, alg, private_jwk_enc, public_jwk, status, created_at FROM signing_keys ORDER BY created_at")
                 .map((rs, ctx) -> new StoredKey(rs.getString("kid"), rs.getString("alg"), rs.getString("private_jwk_enc"),

@@ -62,10 +62,17 @@ public final class TokenSessionStore {
                 .bind("k", kind).bind("t", target).bind("p", payload).bind("n", ts(now)).execute();
     }
 
-    public List<OutboxRow> due(Handle h, Instant now, int limit) {
+    /** Services with at least one message due, at most {@code limit} of them. */
+    public List<String> dueTargets(Handle h, Instant now, int limit) {
+        return h.createQuery("SELECT DISTINCT target FROM outbox WHERE delivered_at IS NULL AND next_attempt <= :now ORDER BY target LIMIT :limit")
+                .bind("now", ts(now)).bind("limit", limit).mapTo(String.class).list();
+    }
+
+    /** The messages due for one service, oldest first. */
+    public List<OutboxRow> dueFor(Handle h, String target, Instant now, int limit) {
         return h.createQuery("SELECT id, kind, target, payload, attempts, next_attempt FROM outbox "
-                        + "WHERE delivered_at IS NULL AND next_attempt <= :now ORDER BY id LIMIT :limit")
-                .bind("now", ts(now)).bind("limit", limit)
+                        + "WHERE target = :t AND delivered_at IS NULL AND next_attempt <= :now ORDER BY id LIMIT :limit")
+                .bind("t", target).bind("now", ts(now)).bind("limit", limit)
                 .map((rs, ctx) -> new OutboxRow(rs.getLong("id"), rs.getString("kind"), rs.getString("target"),
                         rs.getString("payload"), rs.getInt("attempts"), instant(rs, "next_attempt")))
                 .list();

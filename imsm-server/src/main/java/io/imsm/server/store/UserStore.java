@@ -183,18 +183,42 @@ public final class UserStore {
                 .bind("at", ts(at)).bind("id", id).execute();
     }
 
+    /** @param hashes keyed hashes (HMAC under the recovery-code key) */
     public void replaceRecoveryCodes(Handle h, String userId, List<String> hashes) {
         h.createUpdate("DELETE FROM recovery_codes WHERE user_id = :id").bind("id", userId).execute();
         for (String hash : hashes) {
-            h.createUpdate("INSERT INTO recovery_codes (user_id, code_hash) VALUES (:id, :hash)")
+            h.createUpdate("INSERT INTO recovery_codes (user_id, code_hash, keyed) VALUES (:id, :hash, TRUE)")
                     .bind("id", userId).bind("hash", hash).execute();
         }
     }
 
-    /** Marks an unused recovery code as used. False when there is no such unused code. */
-    public boolean useRecoveryCode(Handle h, String userId, String hash, Instant at) {
-        return h.createUpdate("UPDATE recovery_codes SET used_at = :at WHERE user_id = :id AND code_hash = :hash AND used_at IS NULL")
-                .bind("at", ts(at)).bind("id", userId).bind("hash", hash).execute() == 1;
+    /**
+     * Marks an unused recovery code as used: a keyed row matching the keyed hash, or a row from before
+     * keying matching the plain hash. False when there is no such unused code.
+     */
+    public boolean useRecoveryCode(Handle h, String userId, String keyedHash, String legacyHash, Instant at) {
+        return h.createUpdate("UPDATE recovery_codes SET used_at = :at WHERE user_id = :id AND used_at IS NULL "
+                        + "AND ((keyed AND code_hash = :keyed) OR (NOT keyed AND code_hash = :legacy))")
+                .bind("at", ts(at)).bind("id", userId).bind("keyed", keyedHash).bind("legacy", legacyHash).execute() == 1;
+    }
+
+    /** Where a TOTP secret is stored, the context its ciphertext is bound to (see KeyEncryptionKey). */
+    public static String totpSecretContext(String userId) {
+        return "users.totp_secret_enc:" + userId;
+    }
+
+    /** Users with a stored TOTP secret (pending or confirmed): id → JWE, for the key rotation. */
+    public java.util.Map<String, String> totpSecrets(Handle h) {
+        java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+        h.createQuery("SELECT id, totp_secret_enc FROM users WHERE totp_secret_enc IS NOT NULL ORDER BY id")
+                .map((rs, c) -> java.util.Map.entry(rs.getString("id"), rs.getString("totp_secret_enc")))
+                .forEach(e -> out.put(e.getKey(), e.getValue()));
+        return out;
+    }
+
+    /** Replaces a stored TOTP secret with the same secret encrypted anew (key rotation); the confirmation state stays. */
+    public void replaceTotpSecretEnc(Handle h, String id, String secretEnc) {
+        h.createUpdate("UPDATE users SET totp_secret_enc = :s WHERE id = :id").bind("s", secretEnc).bind("id", id).execute();
     }
 
     public int unusedRecoveryCodes(Handle h, String userId) {

@@ -2,6 +2,7 @@ package io.imsm.server.token;
 
 import io.imsm.server.access.CatalogService;
 import io.imsm.server.kx.KeyExchangeClient;
+import io.imsm.server.kx.KeyExchangeException;
 import io.imsm.server.store.Database;
 import io.imsm.server.store.TokenSessionStore;
 import org.slf4j.Logger;
@@ -10,21 +11,34 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Delivers messages to services until they confirm (KEY-EXCHANGE.md §5: "IMS retries until S
- * confirms"). Backoff doubles from 5 s up to 10 minutes. A revocation for a service that left the
- * catalog is dropped.
+ * confirms"). Each service has its own delivery task on a virtual thread, at most one at a time, so
+ * a slow or dead service delays only its own messages: every call has the key-exchange deadline,
+ * and the others are delivered meanwhile. Backoff doubles from 5 s up to 10 minutes. A revocation
+ * for a service that left the catalog is dropped.
  */
-public final class Outbox {
+public final class Outbox implements AutoCloseable {
     public static final String REVOKE = "revoke";
+    /** Services started per round and messages per service per task: a backlog drains over rounds. */
+    static final int TARGETS_PER_ROUND = 200;
+    static final int MESSAGES_PER_TASK = 50;
     private static final Logger LOG = LoggerFactory.getLogger(Outbox.class);
     private final Database db;
     private final TokenSessionStore store;
     private final CatalogService catalog;
     private final KeyExchangeClient kx;
     private final Clock clock;
+    private final Set<String> busy = ConcurrentHashMap.newKeySet();
+    private final ExecutorService workers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("imsm-outbox-", 0).factory());
 
     public Outbox(Database db, TokenSessionStore store, CatalogService catalog, KeyExchangeClient kx, Clock clock) {
         this.db = Objects.requireNonNull(db);
@@ -34,40 +48,73 @@ public final class Outbox {
         this.clock = Objects.requireNonNull(clock);
     }
 
-    /** Delivers what is due; returns how many were confirmed. */
-    public synchronized int deliverDue() {
-        int ok = 0;
-        for (TokenSessionStore.OutboxRow m : db.read(h -> store.due(h, clock.instant(), 50))) {
-            Instant now = clock.instant();
-            String error;
-            try {
-                var svc = catalog.find(m.target());
-                if (svc.isEmpty() || svc.get().kxUrl() == null) {
-                    db.inTransaction(h -> { store.delivered(h, m.id(), now); return null; });
-                    continue;
-                }
-                if (kx.revoke(svc.get(), m.payload())) {
-                    db.inTransaction(h -> { store.delivered(h, m.id(), now); return null; });
-                    ok++;
-                    continue;
-                }
-                error = "service refused the revocation";
-            } catch (Exception e) {
-                if (e instanceof InterruptedException) {
-                    Thread.currentThread().interrupt();
-                }
-                error = e.getClass().getSimpleName() + ": " + e.getMessage();
+    /**
+     * Starts a delivery task for every service with messages due that has none running; returns at
+     * once with the number of tasks started.
+     */
+    public int deliverDue() {
+        int started = 0;
+        for (String target : db.read(h -> store.dueTargets(h, clock.instant(), TARGETS_PER_ROUND))) {
+            if (!busy.add(target)) {
+                continue; // its task is still at work; it picks up what is due when next started
             }
-            long delay = Math.min(600, 5L << Math.min(m.attempts(), 7));
-            String err = error;
-            db.inTransaction(h -> { store.failed(h, m.id(), now.plus(Duration.ofSeconds(delay)), err); return null; });
-            LOG.atWarn().addKeyValue("service", m.target()).addKeyValue("attempt", m.attempts() + 1)
-                    .addKeyValue("retry_in_s", delay).log("revocation not confirmed yet");
+            try {
+                workers.execute(() -> {
+                    try {
+                        deliverTo(target);
+                    } catch (RuntimeException e) {
+                        LOG.atWarn().setCause(e).addKeyValue("service", target).log("outbox delivery failed; will retry");
+                    } finally {
+                        busy.remove(target);
+                    }
+                });
+                started++;
+            } catch (RejectedExecutionException e) {
+                busy.remove(target); // shutting down
+            }
         }
-        return ok;
+        return started;
+    }
+
+    /** Delivers one service's due messages in order; stops at the first it cannot reach. */
+    private void deliverTo(String target) {
+        var svc = catalog.find(target);
+        for (TokenSessionStore.OutboxRow m : db.read(h -> store.dueFor(h, target, clock.instant(), MESSAGES_PER_TASK))) {
+            if (svc.isEmpty() || svc.get().kxUrl() == null) {
+                db.inTransaction(h -> { store.delivered(h, m.id(), clock.instant()); return null; });
+                continue;
+            }
+            try {
+                kx.revoke(svc.get(), m.payload());
+                db.inTransaction(h -> { store.delivered(h, m.id(), clock.instant()); return null; });
+            } catch (KeyExchangeException e) {
+                long delay = Math.min(600, 5L << Math.min(m.attempts(), 7));
+                Instant next = clock.instant().plus(Duration.ofSeconds(delay));
+                db.inTransaction(h -> { store.failed(h, m.id(), next, e.getMessage()); return null; });
+                LOG.atWarn().addKeyValue("service", target).addKeyValue("attempt", m.attempts() + 1)
+                        .addKeyValue("retry_in_s", delay).log("revocation not confirmed yet");
+                if (e.kind() == KeyExchangeException.Kind.UNREACHABLE) {
+                    return; // the rest would wait out the same deadline; they stay due for the next round
+                }
+            }
+            if (Thread.currentThread().isInterrupted()) {
+                return;
+            }
+        }
     }
 
     public int pending() {
         return db.read(store::pending);
+    }
+
+    /** Services with a delivery task running now. */
+    public int inFlight() {
+        return busy.size();
+    }
+
+    /** Stops the delivery tasks (their calls are interrupted); undelivered messages stay for the next start. */
+    @Override
+    public void close() {
+        workers.shutdownNow();
     }
 }

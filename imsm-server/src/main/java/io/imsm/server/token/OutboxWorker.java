@@ -10,8 +10,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs {@link Outbox} deliveries on one daemon thread: every 5 s once started, and at once when a
- * new revocation asks for it ({@link #deliverSoon()}). Built with the other services, so the token
+ * Runs {@link Outbox} delivery rounds on one daemon thread: every 5 s once started, and at once when
+ * a new revocation asks for it ({@link #deliverSoon()}). A round only starts per-service delivery
+ * tasks, so it is short; purges run elsewhere and never wait behind it. Built with the other services, so the token
  * service gets a working trigger at construction; before {@link #start()} a trigger does nothing
  * (nothing listens yet; the first scheduled run picks the message up).
  */
@@ -49,7 +50,8 @@ public final class OutboxWorker implements AutoCloseable {
     private void deliver() {
         try {
             outbox.deliverDue();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // a periodic task that throws is never run again: log and stay scheduled
             LOG.atWarn().setCause(e).log("outbox delivery failed; will retry");
         }
     }

@@ -6,6 +6,7 @@ import io.imsm.protocol.HttpAuthorizationDetail;
 import io.imsm.protocol.Kx1;
 import io.imsm.protocol.SessionToken;
 import io.imsm.protocol.SessionTokens;
+import io.imsm.server.ErrorCode;
 import io.imsm.server.ImsmException;
 import io.imsm.server.access.CatalogService;
 import io.imsm.server.access.ServiceDefinition;
@@ -13,6 +14,7 @@ import io.imsm.server.audit.AuditLog;
 import io.imsm.server.identity.Caller;
 import io.imsm.server.keys.SigningKeys;
 import io.imsm.server.kx.KeyExchangeClient;
+import io.imsm.server.kx.KeyExchangeException;
 import io.imsm.server.store.Database;
 import io.imsm.server.store.TokenSessionStore;
 
@@ -103,12 +105,16 @@ public final class TokenService {
             KeyExchangeClient.Exchanged ex;
             try {
                 ex = kx.exchange(svc, sub, scope, exp);
-            } catch (ImsmException e) {
+            } catch (KeyExchangeException e) {
+                // The details (address, port, status) go to admins only: shown to the requester they would
+                // make IMSM a probe of whatever the catalog points at.
+                String detail = e.getMessage().length() > 900 ? e.getMessage().substring(0, 900) + "..." : e.getMessage();
                 db.inTransaction(h -> {
-                    audit.record(h, caller.actor(), "token_issue", svc.id(), caller.ip(), "failed", e.getMessage());
+                    audit.record(h, caller.actor(), "token_issue", svc.id(), caller.ip(), "failed", detail);
                     return null;
                 });
-                throw e;
+                throw new ImsmException.Unavailable(ErrorCode.KEY_EXCHANGE_FAILED, "No token: the service '" + svc.name()
+                        + "' could not be reached or did not complete the key exchange. Try again later or tell its owners.", e);
             }
             sid = ex.sid();
             token = SessionTokens.mintHs256(new SessionToken(issuer.get(), sub, svc.id(), now, exp, jti, sid, scope, details,

@@ -1,8 +1,12 @@
 package io.imsm.server.web;
 
+import io.imsm.server.Health;
 import io.imsm.server.ImsmException;
 import io.imsm.server.config.Config;
 import io.imsm.server.json.Json;
+import io.imsm.server.web.api.MetricsEndpoint;
+import io.imsm.server.web.http.ClientAddress;
+import io.imsm.server.web.http.WebSupport;
 import io.javalin.Javalin;
 import io.javalin.http.HttpResponseException;
 import io.javalin.http.staticfiles.Location;
@@ -26,10 +30,12 @@ public final class HttpServer {
     }
 
     /** Listens on {@code server.host}:{@code port} (the caller resolves port 0 to a free port first). */
-    public static HttpServer start(Config cfg, int port, Routes routes, ErrorMapper errors, MeterRegistry metrics) {
+    public static HttpServer start(Config cfg, int port, Routes routes, ErrorMapper errors, MeterRegistry metrics, Health health) {
         Objects.requireNonNull(routes);
         Objects.requireNonNull(errors);
+        Objects.requireNonNull(health);
         Counter requests = Counter.builder("imsm_http_requests").description("HTTP requests served").register(metrics);
+        ClientAddress clientAddress = new ClientAddress(cfg.server().trustedProxies());
         Javalin app = Javalin.create(c -> {
             c.jetty.host = cfg.server().host();
             c.jetty.port = port;
@@ -38,6 +44,12 @@ public final class HttpServer {
             c.http.prefer405over404 = true;
             c.jsonMapper(new JavalinJackson(Json.mapper(), true));
             c.startup.showJavalinBanner = false;
+            // An Error in a handler (out of memory, stack overflow) leaves the JVM in doubt: the probes
+            // report it from now on, so the supervisor replaces this instance.
+            c.router.javaLangErrorHandler((res, error) -> {
+                health.fatal(error);
+                res.setStatus(500);
+            });
             c.staticFiles.add(s -> {
                 s.hostedPath = "/static";
                 s.directory = "/public";
@@ -45,6 +57,7 @@ public final class HttpServer {
             });
             c.routes.before(x -> {
                 requests.increment();
+                WebSupport.resolveClientIp(x, clientAddress);
                 x.header("Content-Security-Policy", CSP);
                 x.header("X-Content-Type-Options", "nosniff");
                 x.header("X-Frame-Options", "DENY");
@@ -63,6 +76,23 @@ public final class HttpServer {
             c.routes.exception(HttpResponseException.class, errors::handleHttp);
             c.routes.exception(Exception.class, errors::handleUnexpected);
             c.routes.error(404, errors::notFound);
+        });
+        app.start();
+        return new HttpServer(app);
+    }
+
+    /**
+     * The management listener ({@code metrics.port}) on {@code server.host}: only {@code /metrics}, so
+     * it can be exposed to the monitoring network alone.
+     */
+    public static HttpServer startManagement(Config cfg, MetricsEndpoint metrics) {
+        Objects.requireNonNull(metrics);
+        Javalin app = Javalin.create(c -> {
+            c.jetty.host = cfg.server().host();
+            c.jetty.port = cfg.metrics().port();
+            c.concurrency.useVirtualThreads = true;
+            c.startup.showJavalinBanner = false;
+            c.routes.get("/metrics", metrics::managementPort);
         });
         app.start();
         return new HttpServer(app);

@@ -110,6 +110,7 @@ public final class Routes {
         r.get("/settings/password",                          pages::passwordPage);
         r.post("/settings/password",                         pages::passwordSubmit);
         r.get("/settings/totp",                              pages::totpPage);
+        r.post("/settings/totp/start",                       pages::totpStart);
         r.post("/settings/totp",                             pages::totpSubmit);
         r.get("/invite/{token}",                             pages::invitePage);
         r.post("/invite/{token}",                            pages::inviteSubmit);

@@ -110,6 +110,68 @@ class CatalogApiTest {
     }
 
     @ParameterizedTest
+    @EnumSource(value = TestDatabases.Kind.class, names = "H2")
+    void whenServiceUrlPointsWhereImsmMustNotCall_thenRefusedWith400(TestDatabases.Kind kind) throws Exception {
+        s = TestServer.start(kind);
+        Http admin = s.client();
+        Map<String, String> kxUrls = new java.util.LinkedHashMap<>();
+        kxUrls.put("http://127.attacker.example/kx", "plain http");
+        kxUrls.put("http://127.0.0.1.nip.io/kx", "plain http");
+        kxUrls.put("http://127.1/kx", "http(s) URL");
+        kxUrls.put("http://0x7f000001/kx", "dotted-quad");
+        kxUrls.put("http://10.0.0.5/kx", "plain http");
+        kxUrls.put("http://127.0.0.1:99999/kx", "port");
+        kxUrls.put("http://127.0.0.1:0/kx", "port");
+        kxUrls.put("https://169.254.169.254/latest/meta-data", "link-local");
+        kxUrls.put("https://169.254.10.1/kx", "link-local");
+        kxUrls.put("https://[fe80::1]/kx", "link-local");
+        kxUrls.put("https://[::ffff:169.254.169.254]/kx", "link-local");
+        kxUrls.put("https://[fd00:ec2::254]/kx", "metadata");
+        kxUrls.put("https://metadata.google.internal/computeMetadata/v1", "metadata");
+        kxUrls.put("https://0.0.0.0/kx", "not an address");
+        kxUrls.put("https://svc.example/kx?x=1", "query");
+        kxUrls.put("https://svc.example/k'x", "quotes");
+        kxUrls.put("ftp://svc.example/kx", "http(s)");
+        for (var e : kxUrls.entrySet()) {
+            Map<String, Object> m = service("svc", List.of("analyst"));
+            m.put("kx_url", e.getKey());
+            Http.Res r = admin.postJson("/api/v1/admin/services", m, "Authorization", BEARER);
+            assertThat(r.status()).as(e.getKey() + " -> " + r).isEqualTo(400);
+            assertThat(r.json().path("detail").asText()).as(e.getKey()).contains("kx_url").contains(e.getValue());
+        }
+        for (String base : List.of("https://svc.example/a'$(touch x)'", "https://svc.example/a b", "javascript:alert(1)",
+                "https://svc.example:70000/", "http://127.attacker.example/")) {
+            Map<String, Object> m = service("svc", List.of("analyst"));
+            m.put("base_url", base);
+            Http.Res r = admin.postJson("/api/v1/admin/services", m, "Authorization", BEARER);
+            assertThat(r.status()).as(base + " -> " + r).isEqualTo(400);
+            assertThat(r.json().path("detail").asText()).as(base).contains("base_url");
+        }
+        assertThat(admin.get("/api/v1/admin/services", "Authorization", BEARER).json().path("services")).isEmpty();
+        for (String ok : List.of("http://127.0.0.1:8081/kx", "http://localhost:8081/kx", "http://[::1]:8081/kx", "https://svc.example/kx")) {
+            Map<String, Object> m = service("svc", List.of("analyst"));
+            m.put("kx_url", ok);
+            m.put("base_url", "https://svc.example/app");
+            Http.Res r = admin.putJson("/api/v1/admin/services/svc", m, "Authorization", BEARER);
+            assertThat(r.status()).as(ok + " -> " + r).isIn(200, 201);
+            assertThat(r.json().path("kx_url").asText()).isEqualTo(ok);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = TestDatabases.Kind.class, names = "H2")
+    void whenLinkLocalAllowedByConfig_thenMetadataAddressAccepted(TestDatabases.Kind kind) throws Exception {
+        s = TestServer.start(kind, Map.of("services.allow_link_local", "true"));
+        Map<String, Object> m = service("svc", List.of("analyst"));
+        m.put("kx_url", "https://169.254.169.254/kx");
+        Http.Res r = s.client().postJson("/api/v1/admin/services", m, "Authorization", BEARER);
+        assertThat(r.status()).as(r.toString()).isEqualTo(201);
+        m.put("kx_url", "http://169.254.169.254/kx");
+        assertThat(s.client().putJson("/api/v1/admin/services/svc", m, "Authorization", BEARER).status())
+                .as("plain http stays loopback-only").isEqualTo(400);
+    }
+
+    @ParameterizedTest
     @EnumSource(value = TestDatabases.Kind.class, names = "POSTGRES")
     void whenCatalogFileAppliedTwiceByCli_thenSecondRunChangesNothing(TestDatabases.Kind kind) throws Exception {
         s = TestServer.start(kind);

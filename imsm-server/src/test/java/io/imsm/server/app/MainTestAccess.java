@@ -10,6 +10,20 @@ import java.util.Map;
 public final class MainTestAccess {
     private MainTestAccess() {}
 
+    /** Runs {@code imsm kek rotate ARGS} in-process with the given environment; returns its output and exit code. */
+    public static String kekRotate(Map<String, String> env, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        picocli.CommandLine cli = new picocli.CommandLine(new KekCommand.Rotate(env, new PrintStream(out, true, StandardCharsets.UTF_8)));
+        cli.setErr(new java.io.PrintWriter(err, true));
+        cli.setExecutionExceptionHandler((e, c, p) -> {
+            c.getErr().println("imsm: " + e.getMessage());
+            return 2;
+        });
+        int code = cli.execute(args);
+        return out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8) + "exit=" + code;
+    }
+
     public static String apply(Path file, String url, String token) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();

@@ -88,6 +88,8 @@ class BrowserLoginTest {
 
         // then the authenticator enrollment (the policy requires a second factor for everyone)
         wait.until(ExpectedConditions.urlToBe(url("/settings/totp")));
+        driver.findElement(By.id("start")).click();
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.id("qr")));
         WebElement qr = driver.findElement(By.id("qr"));
         assertThat(((Number) ((ChromeDriver) driver).executeScript("return arguments[0].naturalWidth", qr)).intValue())
                 .as("the QR code (a data: URL image) renders").isPositive();

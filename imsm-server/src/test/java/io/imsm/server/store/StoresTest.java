@@ -94,10 +94,17 @@ class StoresTest {
         assertThat(tx((Handle h) -> store.advanceTotpStep(h, u.id(), 101))).isTrue();
         db.inTransaction(h -> { store.replaceRecoveryCodes(h, u.id(), List.of("h1", "h2")); return null; });
         Instant now = Instant.now();
-        assertThat(tx((Handle h) -> store.useRecoveryCode(h, u.id(), "h1", now))).isTrue();
-        assertThat(tx((Handle h) -> store.useRecoveryCode(h, u.id(), "h1", now))).isFalse();
-        assertThat(tx((Handle h) -> store.useRecoveryCode(h, u.id(), "nope", now))).isFalse();
+        assertThat(tx((Handle h) -> store.useRecoveryCode(h, u.id(), "h1", "plain-h1", now))).isTrue();
+        assertThat(tx((Handle h) -> store.useRecoveryCode(h, u.id(), "h1", "plain-h1", now))).isFalse();
+        assertThat(tx((Handle h) -> store.useRecoveryCode(h, u.id(), "nope", "plain-nope", now))).isFalse();
+        // a keyed row never matches through the unkeyed hash
+        assertThat(tx((Handle h) -> store.useRecoveryCode(h, u.id(), "other", "h2", now))).isFalse();
         assertThat(read((Handle h) -> store.unusedRecoveryCodes(h, u.id()))).isEqualTo(1);
+        // rows from before keying (keyed = FALSE) match only through the unkeyed hash
+        db.inTransaction(h -> h.createUpdate("INSERT INTO recovery_codes (user_id, code_hash) VALUES (:id, 'old1')")
+                .bind("id", u.id()).execute());
+        assertThat(tx((Handle h) -> store.useRecoveryCode(h, u.id(), "old1", "x", now))).isFalse();
+        assertThat(tx((Handle h) -> store.useRecoveryCode(h, u.id(), "x", "old1", now))).isTrue();
         db.inTransaction(h -> { store.recordFailure(h, u.id(), now, now.plusSeconds(60)); return null; });
         User failed = db.read(h -> store.findById(h, u.id())).orElseThrow();
         assertThat(failed.failedAttempts()).isEqualTo(1);
@@ -169,10 +176,11 @@ class StoresTest {
         Config.Login cfg = new Config.Login(3, 600, 5);
         LoginThrottle instanceA = LoginThrottle.shared(db.dataSource(), cfg, clock);
         LoginThrottle instanceB = LoginThrottle.shared(db.dataSource(), cfg, clock);
-        instanceA.recordAccountFailure("erin");
-        instanceB.recordAccountFailure("erin");
+        assertThat(instanceA.takeAccountAttempt("erin")).isZero();
+        assertThat(instanceB.takeAccountAttempt("erin")).isZero();
         assertThat(instanceA.accountLockedFor("erin")).isZero();
-        assertThat(instanceB.recordAccountFailure("erin")).isBetween(1L, 600L);
+        assertThat(instanceB.takeAccountAttempt("erin")).isZero();
+        assertThat(instanceB.takeAccountAttempt("erin")).as("all three taken").isBetween(1L, 600L);
         assertThat(instanceA.accountLockedFor("erin")).as("instance A sees B's lockout").isBetween(1L, 600L);
         assertThat(instanceA.accountLockedFor("frank")).isZero();
         for (int i = 0; i < 5; i++) {
@@ -182,5 +190,11 @@ class StoresTest {
         clock.advance(Duration.ofSeconds(601));
         assertThat(instanceB.accountLockedFor("erin")).isZero();
         assertThat(instanceB.consumeIpAttempt("10.0.0.1")).isZero();
+        // refilled buckets are indistinguishable from new ones: the retention deletes their rows
+        assertThat(read((Handle h) -> h.createQuery("SELECT COUNT(*) FROM rate_limit_buckets").mapTo(Integer.class).one())).isPositive();
+        clock.advance(Duration.ofMinutes(10));
+        int purged = db.inTransaction((Handle h) -> new RateLimitStore().purgeExpired(h, clock.instant()));
+        assertThat(purged).isPositive();
+        assertThat(read((Handle h) -> h.createQuery("SELECT COUNT(*) FROM rate_limit_buckets").mapTo(Integer.class).one())).isZero();
     }
 }

@@ -28,13 +28,17 @@ public final class TestServer implements AutoCloseable {
     public final Path dataDir;
     public final String console;
     public final TestDatabases.Db db;
+    /** The environment the server was started with (IMSM_KEK among it). */
+    public final Map<String, String> env;
 
-    private TestServer(MutableClock clock, ImsmServer server, Path dataDir, String console, TestDatabases.Db db) {
+    private TestServer(MutableClock clock, ImsmServer server, Path dataDir, String console, TestDatabases.Db db,
+                       Map<String, String> env) {
         this.clock = clock;
         this.server = server;
         this.dataDir = dataDir;
         this.console = console;
         this.db = db;
+        this.env = Map.copyOf(env);
     }
 
     public static TestServer start(TestDatabases.Kind kind) {
@@ -43,32 +47,44 @@ public final class TestServer implements AutoCloseable {
 
     /** @param overrides extra config keys (dotted), e.g. {@code login.max_failures_per_account → 3} */
     public static TestServer start(TestDatabases.Kind kind, Map<String, String> overrides) {
+        return start(kind, overrides, Map.of());
+    }
+
+    /** @param extraEnv environment variables the server reads besides the test KEK and bootstrap token */
+    public static TestServer start(TestDatabases.Kind kind, Map<String, String> overrides, Map<String, String> extraEnv) {
+        byte[] kek = new byte[32];
+        new java.security.SecureRandom().nextBytes(kek);
+        Map<String, String> env = new HashMap<>(Map.of("IMSM_BOOTSTRAP_TOKEN", BOOTSTRAP_TOKEN,
+                "IMSM_KEK", Base64.getEncoder().encodeToString(kek)));
+        env.putAll(extraEnv);
         try {
-            Path data = Files.createTempDirectory("imsm-test");
-            TestDatabases.Db db = TestDatabases.fresh(kind);
-            Map<String, String> o = new HashMap<>();
-            o.put("server.port", "0");
-            o.put("data_dir", data.toString());
-            o.put("database.url", db.url());
-            o.put("database.username", db.username());
-            o.put("database.password", db.password());
-            o.put("database.pool_size", "4");
-            o.put("passwords.argon2_memory_kib", "1024");
-            o.put("passwords.argon2_iterations", "1");
-            o.put("login.attempts_per_ip_per_minute", "10000");
-            o.putAll(overrides);
-            Config cfg = ConfigLoader.load(Optional.empty(), Map.of(), o);
-            MutableClock clock = MutableClock.startingNow();
-            byte[] kek = new byte[32];
-            new java.security.SecureRandom().nextBytes(kek);
-            Map<String, String> env = Map.of("IMSM_BOOTSTRAP_TOKEN", BOOTSTRAP_TOKEN,
-                    "IMSM_KEK", Base64.getEncoder().encodeToString(kek));
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            ImsmServer server = ImsmServer.start(cfg, clock, env, new PrintStream(out, true, StandardCharsets.UTF_8));
-            return new TestServer(clock, server, data, out.toString(StandardCharsets.UTF_8), db);
+            return start(TestDatabases.fresh(kind), Files.createTempDirectory("imsm-test"), overrides, env);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * A server on a given database and data directory with exactly the given environment (e.g. to
+     * start again on the same data, or without IMSM_KEK). The config override keys win over the test defaults.
+     */
+    public static TestServer start(TestDatabases.Db db, Path data, Map<String, String> overrides, Map<String, String> env) {
+        Map<String, String> o = new HashMap<>();
+        o.put("server.port", "0");
+        o.put("data_dir", data.toString());
+        o.put("database.url", db.url());
+        o.put("database.username", db.username());
+        o.put("database.password", db.password());
+        o.put("database.pool_size", "4");
+        o.put("passwords.argon2_memory_kib", "1024");
+        o.put("passwords.argon2_iterations", "1");
+        o.put("login.attempts_per_ip_per_minute", "10000");
+        o.putAll(overrides);
+        Config cfg = ConfigLoader.load(Optional.empty(), Map.of(), o);
+        MutableClock clock = MutableClock.startingNow();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImsmServer server = ImsmServer.start(cfg, clock, env, new PrintStream(out, true, StandardCharsets.UTF_8));
+        return new TestServer(clock, server, data, out.toString(StandardCharsets.UTF_8), db, env);
     }
 
     public String baseUrl() {

@@ -22,13 +22,17 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class LoginFlowContract {
+    static final int MAX_FAILURES = 5;
     TestServer s;
 
     abstract TestDatabases.Kind kind();
 
     @BeforeAll
     void start() {
-        s = TestServer.start(kind(), Map.of("login.max_failures_per_account", "3", "login.lockout_seconds", "600"));
+        // Argon2id with enough cost (8 MiB, 2 passes: some ms) that parallel attempts overlap the hash,
+        // as they do in production, so a check-then-count race would show.
+        s = TestServer.start(kind(), Map.of("login.max_failures_per_account", String.valueOf(MAX_FAILURES),
+                "login.lockout_seconds", "600", "passwords.argon2_memory_kib", "8192", "passwords.argon2_iterations", "2"));
     }
 
     @AfterAll
@@ -115,7 +119,7 @@ abstract class LoginFlowContract {
     void whenTooManyFailures_thenLockedWithRetryAfter_andUnlockedLater() {
         People.Person p = People.ready(s, "frank", List.of());
         Http c = s.client();
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < MAX_FAILURES; i++) {
             assertThat(c.postJson("/api/v1/login", Map.of("username", "frank", "password", "wrong-" + i)).status()).isEqualTo(401);
         }
         Http.Res locked = People.login(s, c, p);
@@ -126,10 +130,10 @@ abstract class LoginFlowContract {
         // the failures were recorded on the account
         Http admin = s.client();
         Http.Res user = admin.get("/api/v1/admin/users/" + p.id(), "Authorization", "Bearer " + TestServer.BOOTSTRAP_TOKEN);
-        assertThat(user.json().path("failed_attempts").asInt()).isGreaterThanOrEqualTo(3);
+        assertThat(user.json().path("failed_attempts").asInt()).isGreaterThanOrEqualTo(MAX_FAILURES);
         assertThat(user.json().path("last_login_attempt").isNull()).isFalse();
         // an unknown account name locks the same way, so a lockout does not reveal existence
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < MAX_FAILURES; i++) {
             c.postJson("/api/v1/login", Map.of("username", "ghost", "password", "wrong-" + i));
         }
         Http.Res ghost = c.postJson("/api/v1/login", Map.of("username", "ghost", "password", "whatever"));
@@ -208,7 +212,11 @@ abstract class LoginFlowContract {
         s.clock.advance(Duration.ofSeconds(30));
         Http.Res refused = People.login(s, s.client(), p);
         assertThat(refused.status()).isEqualTo(401);
-        assertThat(refused.json().path("detail").asText()).contains("not active");
+        // the right password of an inactive account answers exactly like a wrong one
+        Http.Res wrong = s.client().postJson("/api/v1/login", Map.of("username", "judy", "password", "not-her-password"));
+        assertThat(refused.code()).isEqualTo(wrong.code()).isEqualTo("login_failed");
+        assertThat(refused.json().path("detail")).isEqualTo(wrong.json().path("detail"));
+        assertThat(refused.body()).doesNotContain("active");
 
         assertThat(admin.putJson("/api/v1/admin/users/" + p.id() + "/status", Map.of("status", "deleted"), "Authorization", bearer)
                 .status()).isEqualTo(200);
@@ -266,5 +274,95 @@ abstract class LoginFlowContract {
         assertThat(laptop.delete("/api/v1/me/sessions/" + other).status()).isEqualTo(204);
         assertThat(phone.get("/api/v1/me").status()).isEqualTo(401);
         assertThat(laptop.get("/api/v1/me").status()).isEqualTo(200);
+    }
+
+    @Test
+    void whenTwentyWrongPasswordsArriveInParallel_thenAtMostTheLimitIsEvaluated_andTheRestAreLocked() throws Exception {
+        People.Person p = People.ready(s, "paula", List.of());
+        int parallel = 20;
+        List<Http.Res> answers = inParallel(parallel, i -> s.client().postJson("/api/v1/login",
+                Map.of("username", "paula", "password", "wrong-password-" + i)));
+        long evaluated = loginAudit("paula").stream()
+                .filter(e -> "failed".equals(e.outcome()) && "wrong password".equals(e.detail())).count();
+        assertThat(evaluated).as("passwords actually checked").isBetween(1L, (long) MAX_FAILURES);
+        assertThat(answers).extracting(Http.Res::status).containsOnly(401, 429);
+        assertThat(answers.stream().filter(r -> r.status() == 401).count()).isEqualTo(evaluated);
+        assertThat(answers.stream().filter(r -> r.status() == 429)).allSatisfy(r -> {
+            assertThat(r.code()).isEqualTo("login_locked");
+            assertThat(r.header("Retry-After")).isNotNull();
+        });
+        // and the right password is locked out too, until the lockout ends
+        assertThat(People.login(s, s.client(), p).code()).isEqualTo("login_locked");
+        s.clock.advance(Duration.ofSeconds(601));
+        assertThat(People.login(s, s.client(), p).status()).isEqualTo(200);
+    }
+
+    @Test
+    void whenWrongOneShotCodesArriveInParallel_thenAtMostTheLimitIsEvaluated() throws Exception {
+        People.Person p = People.ready(s, "quentin", List.of());
+        String right = Totp.code(p.totpSecret(), s.clock.instant());
+        List<Http.Res> answers = inParallel(20, i -> s.client().postJson("/api/v1/login", Map.of("username", "quentin",
+                "password", p.password(), "otp", String.format("%06d", (Integer.parseInt(right) + 1 + i) % 1_000_000))));
+        long evaluated = loginAudit("quentin").stream()
+                .filter(e -> "failed".equals(e.outcome()) && "wrong second factor".equals(e.detail())).count();
+        assertThat(evaluated).isBetween(1L, (long) MAX_FAILURES);
+        assertThat(answers).extracting(Http.Res::status).containsOnly(401, 429);
+        assertThat(answers.stream().filter(r -> r.status() == 401).count()).isEqualTo(evaluated);
+        s.clock.advance(Duration.ofSeconds(601));
+    }
+
+    @Test
+    void whenPasswordConfirmationsInASessionFail_thenTheyCountAndTheLockoutEndsEverySession() {
+        People.Person p = People.ready(s, "rita", List.of());
+        Http thief = s.client();
+        Http owner = s.client();
+        assertThat(People.login(s, thief, p).status()).isEqualTo(200);
+        s.clock.advance(Duration.ofSeconds(30));
+        assertThat(People.login(s, owner, p).status()).isEqualTo(200);
+        List<Integer> statuses = new java.util.ArrayList<>();
+        for (int i = 0; i < MAX_FAILURES + 3; i++) {
+            String path = i % 2 == 0 ? "/api/v1/me/recovery-codes" : "/api/v1/me/totp/remove";
+            Http.Res r = thief.postJson(path, Map.of("password", "guess-" + i));
+            statuses.add(r.status());
+            if (r.status() != 400) {
+                assertThat(r.code()).as(r.toString()).isIn("login_locked", "unauthenticated");
+                break;
+            }
+        }
+        assertThat(statuses).as("guesses answered 'wrong' before the lockout").hasSizeLessThanOrEqualTo(MAX_FAILURES);
+        assertThat(statuses.get(statuses.size() - 1)).isEqualTo(429);
+        assertThat(thief.get("/api/v1/me").status()).isEqualTo(401);
+        assertThat(owner.get("/api/v1/me").status()).as("every session of the person ends").isEqualTo(401);
+        assertThat(People.login(s, s.client(), p).code()).as("and the login is locked as well").isEqualTo("login_locked");
+        s.clock.advance(Duration.ofSeconds(601));
+        Http back = s.client();
+        assertThat(People.login(s, back, p).status()).isEqualTo(200);
+        // a right confirmation does not count
+        Http.Res codes = back.postJson("/api/v1/me/recovery-codes", Map.of("password", p.password()));
+        assertThat(codes.status()).as(codes.toString()).isEqualTo(200);
+    }
+
+    List<io.imsm.server.model.AuditEvent> loginAudit(String username) {
+        var wiring = s.server.wiring();
+        return wiring.ctx().database().read(h -> wiring.auditStore().recent(h, "login", 10_000)).stream()
+                .filter(e -> username.equals(e.target())).toList();
+    }
+
+    /** Runs the calls at once (released together) and returns their answers. */
+    static List<Http.Res> inParallel(int n, java.util.function.IntFunction<Http.Res> call) throws Exception {
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            List<java.util.concurrent.Future<Http.Res>> futures = new java.util.ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                int k = i;
+                futures.add(pool.submit(() -> { go.await(); return call.apply(k); }));
+            }
+            go.countDown();
+            List<Http.Res> out = new java.util.ArrayList<>();
+            for (var f : futures) {
+                out.add(f.get(60, java.util.concurrent.TimeUnit.SECONDS));
+            }
+            return out;
+        }
     }
 }

@@ -77,6 +77,25 @@ class PagesTest {
     }
 
     @Test
+    void whenCodesArePostedOnTheSecondStep_thenTheySpendTheAddressBudget() {
+        try (TestServer small = TestServer.start(TestDatabases.Kind.H2, Map.of("login.attempts_per_ip_per_minute", "4"))) {
+            People.Person p = People.ready(small, "nils", List.of()); // its clock step refills the budget
+            Http c = small.client();
+            Http.Res page = c.get("/login");
+            Http.Res pw = c.postForm("/login", Http.form("_csrf", csrfOf(page.body()), "username", "nils", "password", p.password()));
+            assertThat(pw.header("Location")).isEqualTo("/login/otp"); // one of four
+            String right = Totp.code(p.totpSecret(), small.clock.instant());
+            String wrong = right.equals("000000") ? "111111" : "000000";
+            for (int i = 0; i < 3; i++) { // two, three, four
+                assertThat(c.postForm("/login/otp", Http.form("otp", wrong)).status()).isEqualTo(401);
+            }
+            Http.Res over = c.postForm("/login/otp", Http.form("otp", right));
+            assertThat(over.status()).as("the address's budget is spent, even for the right code").isEqualTo(429);
+            assertThat(over.header("Retry-After")).isNotNull();
+        }
+    }
+
+    @Test
     void whenPasswordThenCodePosted_thenSessionCookieIsSetAndHomePageShows() {
         People.Person p = People.ready(s, "mia", List.of());
         Http c = s.client();
@@ -275,6 +294,38 @@ class PagesTest {
         assertThat(home.header("Location")).isEqualTo("/settings/totp");
     }
 
+    @Test
+    void whenTotpPageIsFetched_thenNoSecretIsMade_andStartingNeedsThePostWithCsrf() {
+        People.createUser(s, "tilda", "initial-pass-tilda", List.of());
+        Http c = s.client();
+        c.postForm("/login", Http.form("_csrf", csrfOf(c.get("/login").body()), "username", "tilda", "password", "initial-pass-tilda"));
+        String token = csrfOf(c.get("/settings/password").body());
+        assertThat(c.postForm("/settings/password", Http.form("_csrf", token, "current_password", "initial-pass-tilda",
+                "new_password", "tildas-new-password-1", "new_password2", "tildas-new-password-1")).status()).isEqualTo(302);
+
+        for (int i = 0; i < 2; i++) {
+            Http.Res page = c.get("/settings/totp");
+            assertThat(page.status()).isEqualTo(200);
+            assertThat(page.body()).contains("action=\"/settings/totp/start\"").doesNotContain("id=\"secret\"");
+        }
+        // nothing pending: a code has nothing to confirm
+        Http.Res early = c.postForm("/settings/totp", Http.form("_csrf", token, "code", "123456"));
+        assertThat(early.status()).isEqualTo(400);
+        assertThat(early.body()).contains("Start the setup first.");
+        // a cross-site form (no CSRF token) cannot start or restart the setup
+        Http.Res forged = c.postForm("/settings/totp/start", Http.form("_csrf", "forged"));
+        assertThat(forged.status()).isEqualTo(403);
+        assertThat(c.get("/settings/totp").body()).doesNotContain("id=\"secret\"");
+
+        assertThat(c.postForm("/settings/totp/start", Http.form("_csrf", token)).status()).isEqualTo(302);
+        Matcher first = SECRET.matcher(c.get("/settings/totp").body());
+        assertThat(first.find()).isTrue();
+        // showing the page again shows the same pending secret; it changes only on another start
+        Matcher again = SECRET.matcher(c.get("/settings/totp").body());
+        assertThat(again.find()).isTrue();
+        assertThat(again.group(1)).isEqualTo(first.group(1));
+    }
+
     // ------------------------------------------------------------ escaping
 
     @Test
@@ -405,6 +456,12 @@ class PagesTest {
                 "new_password", password, "new_password2", password));
         assertThat(pw.status()).as(pw.toString()).isEqualTo(302);
         assertThat(pw.header("Location")).isEqualTo("/settings/totp");
+        Http.Res offer = c.get("/settings/totp");
+        assertThat(offer.status()).as(offer.toString()).isEqualTo(200);
+        assertThat(SECRET.matcher(offer.body()).find()).as("GET only offers the setup").isFalse();
+        Http.Res started = c.postForm("/settings/totp/start", Http.form("_csrf", c.csrf()));
+        assertThat(started.status()).as(started.toString()).isEqualTo(302);
+        assertThat(started.header("Location")).isEqualTo("/settings/totp");
         Http.Res enroll = c.get("/settings/totp");
         assertThat(enroll.status()).as(enroll.toString()).isEqualTo(200);
         Matcher m = SECRET.matcher(enroll.body());

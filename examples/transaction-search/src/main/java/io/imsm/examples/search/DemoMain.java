@@ -64,6 +64,7 @@ public final class DemoMain {
         try {
             Config cfg = ConfigLoader.load(Optional.empty(), System.getenv(), overrides);
             demo = start(cfg, Clock.systemUTC(), System.getenv(), System.out);
+            demo.ims().ownProcess();
         } catch (ImsmException e) {
             System.err.println("imsm demo: " + e.getMessage());
             System.exit(2);
@@ -124,7 +125,8 @@ public final class DemoMain {
         Secrets secrets = new Secrets(random);
         String password = "demo-" + secrets.token(9);
         String secret = Totp.newSecret(secrets);
-        wiring.bootstrap().seedReadyUser(username, name, Set.copyOf(roles), password, wiring.ctx().kek().encrypt(secret));
+        wiring.bootstrap().seedReadyUser(username, name, Set.copyOf(roles), password,
+                id -> wiring.ctx().kek().encrypt(secret, io.imsm.server.store.UserStore.totpSecretContext(id)));
         return new DemoUser(username, password, secret, roles);
     }
 

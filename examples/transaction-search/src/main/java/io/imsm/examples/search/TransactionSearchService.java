@@ -1,41 +1,50 @@
 package io.imsm.examples.search;
 
 import com.nimbusds.jose.jwk.ECKey;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.imsm.protocol.RequestTarget;
 import io.imsm.sdk.AccessDeniedException;
-import io.imsm.sdk.JdkHttpServerAdapter;
+import io.imsm.sdk.JavalinAdapter;
 import io.imsm.sdk.JwksSource;
 import io.imsm.sdk.KeyExchangeEndpoint;
 import io.imsm.sdk.RequestGuard;
 import io.imsm.sdk.SessionKeyStore;
 import io.imsm.sdk.TokenVerifier;
 import io.imsm.sdk.VerifiedToken;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
 
 /**
  * A tiny protected service on the IMSM SDK: {@code GET /search?account=…} answers only with a valid
- * token that allows exactly this request; {@code /imsm/kx} is its key-exchange endpoint.
+ * token that allows exactly this request; {@code /imsm/kx} is its key-exchange endpoint. It runs on
+ * Javalin (Jetty), which answers a malformed request line with a plain 400 of its own (the JDK's
+ * built-in server answered with the name of its parser's exception).
  */
 public final class TransactionSearchService implements AutoCloseable {
     public static final String ID = "transaction-search";
     public static final String SCOPE = "search:read";
-    private final HttpServer server;
+    private final Javalin server;
     private final TokenVerifier verifier;
     private final RequestGuard guard = RequestGuard.requiring(SCOPE);
 
-    private TransactionSearchService(HttpServer server, TokenVerifier verifier) {
-        this.server = server;
+    private final String host;
+
+    private TransactionSearchService(String host, TokenVerifier verifier, KeyExchangeEndpoint kx) {
+        this.host = host;
         this.verifier = verifier;
+        this.server = Javalin.create(c -> {
+            c.startup.showJavalinBanner = false;
+            c.concurrency.useVirtualThreads = true;
+            c.http.maxRequestSize = KeyExchangeEndpoint.MAX_BODY_BYTES;
+            // Every GET: the router sees a decoded path, the guard the canonical raw one, and only the
+            // canonical target decides which resource this is (so /%73earch is /search).
+            c.routes.get("/*", this::search);
+            JavalinAdapter.mount(c.routes, "/imsm/kx", kx);
+        });
     }
 
     /**
@@ -54,68 +63,57 @@ public final class TransactionSearchService implements AutoCloseable {
         SessionKeyStore sessions = new SessionKeyStore(clock);
         KeyExchangeEndpoint kx = KeyExchangeEndpoint.builder(issuer, serviceId, serviceKey, imsKeys, sessions).clock(clock).build();
         TokenVerifier verifier = new TokenVerifier(issuer, serviceId, sessions, imsKeys, clock);
-        HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 0);
-        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        TransactionSearchService service = new TransactionSearchService(server, verifier);
-        server.createContext("/imsm/kx", new JdkHttpServerAdapter(kx));
-        server.createContext("/search", service::search);
-        server.start();
+        TransactionSearchService service = new TransactionSearchService(host, verifier, kx);
+        service.server.start(host, port);
         return service;
     }
 
     public String baseUrl() {
-        return "http://" + server.getAddress().getHostString() + ":" + server.getAddress().getPort();
+        return "http://" + host + ":" + server.port();
     }
 
     public String kxUrl() {
         return baseUrl() + "/imsm/kx";
     }
 
-    private void search(HttpExchange ex) throws IOException {
-        try (ex) {
-            VerifiedToken token;
-            RequestTarget target;
-            try {
-                token = verifier.verifyAuthorization(ex.getRequestHeaders().getFirst("Authorization"));
-                // The guard takes the request itself: canonical raw path, strictly decoded query.
-                target = guard.enforce(token, ex);
-            } catch (AccessDeniedException e) {
-                if (e.wwwAuthenticate() != null) {
-                    ex.getResponseHeaders().set("WWW-Authenticate", e.wwwAuthenticate());
-                }
-                send(ex, e.status(), "{\"error\":\"" + e.code() + "\"}");
-                return;
+    private void search(Context ctx) {
+        RequestTarget target;
+        VerifiedToken token;
+        try {
+            // A malformed path or query is a 400 whoever asks; then the token, then the guard, which
+            // matches the canonical raw path and the strictly decoded query (docs/protocol.md).
+            target = JavalinAdapter.target(ctx);
+            token = verifier.verifyAuthorization(ctx.header("Authorization"));
+            guard.enforce(token, target);
+        } catch (AccessDeniedException e) {
+            if (e.wwwAuthenticate() != null) {
+                ctx.header("WWW-Authenticate", e.wwwAuthenticate());
             }
-            if (!"GET".equals(target.method()) || !"/search".equals(target.path())) {
-                send(ex, 404, "{\"error\":\"not_found\"}");
-                return;
-            }
-            Map<String, List<String>> query = target.query();
-            List<String> account = query.getOrDefault("account", List.of());
-            if (account.size() != 1 || !account.get(0).matches("[0-9]{1,20}")) {
-                send(ex, 400, "{\"error\":\"give one numeric account\"}");
-                return;
-            }
-            String acct = account.get(0);
-            // Demo data derived from the account number; a real service would query its store here.
-            send(ex, 200, "{\"account\":\"" + acct + "\",\"requested_by\":\"" + token.subject().replace("\"", "")
-                    + "\",\"transactions\":[{\"id\":\"t-" + acct + "-1\",\"amount\":\"42.00\",\"currency\":\"CHF\"},"
-                    + "{\"id\":\"t-" + acct + "-2\",\"amount\":\"-13.50\",\"currency\":\"CHF\"}]}");
+            send(ctx, e.status(), "{\"error\":\"" + e.code() + "\"}");
+            return;
         }
+        if (!"/search".equals(target.path())) {
+            send(ctx, 404, "{\"error\":\"not_found\"}");
+            return;
+        }
+        List<String> account = target.query().getOrDefault("account", List.of());
+        if (account.size() != 1 || !account.get(0).matches("[0-9]{1,20}")) {
+            send(ctx, 400, "{\"error\":\"give one numeric account\"}");
+            return;
+        }
+        String acct = account.get(0);
+        // Demo data derived from the account number; a real service would query its store here.
+        send(ctx, 200, "{\"account\":\"" + acct + "\",\"requested_by\":\"" + token.subject().replace("\"", "")
+                + "\",\"transactions\":[{\"id\":\"t-" + acct + "-1\",\"amount\":\"42.00\",\"currency\":\"CHF\"},"
+                + "{\"id\":\"t-" + acct + "-2\",\"amount\":\"-13.50\",\"currency\":\"CHF\"}]}");
     }
 
-    private static void send(HttpExchange ex, int status, String json) throws IOException {
-        byte[] body = json.getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", "application/json");
-        ex.getResponseHeaders().set("Cache-Control", "no-store");
-        ex.sendResponseHeaders(status, body.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(body);
-        }
+    private static void send(Context ctx, int status, String json) {
+        ctx.status(status).header("Cache-Control", "no-store").contentType("application/json").result(json);
     }
 
     @Override
     public void close() {
-        server.stop(0);
+        server.stop();
     }
 }

@@ -211,8 +211,12 @@ class DemoEndToEndTest {
             Http.Res r = alice.postJson("/api/v1/services/transaction-search-2/tokens", Map.of());
             assertThat(r.status()).isEqualTo(502);
             assertThat(r.code()).isEqualTo("key_exchange_failed");
-            assertThat(r.json().path("detail").asText()).contains("does not verify");
+            // the requester gets one generic message; the reason is for admins, in the audit log
+            assertThat(r.json().path("detail").asText()).contains("could not be reached").doesNotContain("verify")
+                    .doesNotContain("127.0.0.1");
             assertThat(r.body()).doesNotContain("eyJ");
+            var audit = demo.ims().wiring().ctx().database().read(h -> demo.ims().wiring().auditStore().recent(h, "token_issue", 50));
+            assertThat(audit).anyMatch(e -> "transaction-search-2".equals(e.target()) && e.detail().contains("does not verify"));
             admin.delete("/api/v1/admin/services/transaction-search-2", "Authorization", BEARER);
         }
         Http alice = login("alice");
@@ -222,6 +226,19 @@ class DemoEndToEndTest {
         Http.Res r = alice.postJson("/api/v1/services/gone/tokens", Map.of());
         assertThat(r.code()).isEqualTo("key_exchange_failed");
         assertThat(r.json().path("detail").asText()).contains("could not be reached");
+    }
+
+    @Test
+    void whenQueryHasMalformedPercentEncoding_thenPlain400() throws Exception {
+        // java.net.URI refuses to build such a URL, so the request goes out over a plain socket
+        URI base = URI.create(demo.service().baseUrl());
+        try (java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort())) {
+            socket.setSoTimeout(5000);
+            socket.getOutputStream().write(("GET /search?account=%zz HTTP/1.1\r\nHost: " + base.getAuthority()
+                    + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(socket.getInputStream().readNBytes(4096), StandardCharsets.UTF_8);
+            assertThat(answer).startsWith("HTTP/1.1 400").doesNotContain("Exception");
+        }
     }
 
     @Test

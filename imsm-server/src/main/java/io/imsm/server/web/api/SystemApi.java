@@ -1,9 +1,9 @@
 package io.imsm.server.web.api;
 
+import io.imsm.server.Health;
 import io.imsm.server.keys.SigningKeys;
 import io.imsm.server.store.Database;
 import io.javalin.http.Context;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,29 +15,38 @@ import java.util.Objects;
 public final class SystemApi {
     private final Database database;
     private final SigningKeys signingKeys;
-    private final PrometheusMeterRegistry metrics;
+    private final MetricsEndpoint metrics;
     private final String openApi;
 
-    public SystemApi(Database database, SigningKeys signingKeys, PrometheusMeterRegistry metrics) {
+    private final Health health;
+
+    public SystemApi(Database database, SigningKeys signingKeys, MetricsEndpoint metrics, Health health) {
+        this.health = Objects.requireNonNull(health);
         this.database = Objects.requireNonNull(database);
         this.signingKeys = Objects.requireNonNull(signingKeys);
         this.metrics = Objects.requireNonNull(metrics);
         this.openApi = resource("/openapi.json");
     }
 
+    // After an Error (out of memory ...) the process is not to be trusted: both probes fail, so the
+    // supervisor restarts it (liveness) and sends it no traffic meanwhile (readiness).
     public void health(Context ctx) {
-        ctx.json(Map.of("status", "ok"));
+        boolean ok = health.healthy();
+        ctx.status(ok ? 200 : 503).json(ok ? Map.of("status", "ok") : Map.of("status", "failed", "error", health.fatalError()));
     }
 
     public void ready(Context ctx) {
+        boolean healthy = health.healthy();
         boolean db = database.isReachable();
         boolean keys = signingKeys.isLoaded();
-        ctx.status(db && keys ? 200 : 503).json(Map.of("status", db && keys ? "ready" : "not ready",
+        boolean ready = healthy && db && keys;
+        ctx.status(ready ? 200 : 503).json(Map.of("status", ready ? "ready" : "not ready", "process", healthy ? "ok" : "failed",
                 "database", db ? "ok" : "unreachable", "keys", keys ? "loaded" : "missing"));
     }
 
+    /** Needs IMSM_METRICS_TOKEN on the main port (see {@link MetricsEndpoint}). */
     public void metrics(Context ctx) {
-        ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape());
+        metrics.mainPort(ctx);
     }
 
     public void jwks(Context ctx) {

@@ -59,6 +59,12 @@ public final class WebAuth {
         String authz = ctx.header("Authorization");
         Caller caller;
         if (authz != null) {
+            if (formPost) {
+                // Form routes render pages for a person (header, CSRF token, own settings); a bearer
+                // caller has neither, so refuse before any change rather than fail while rendering.
+                throw new ImsmException.Forbidden(ErrorCode.FORBIDDEN,
+                        "Pages need a browser login. Scripts use the JSON API under /api/v1 with the bearer token.");
+            }
             if (!authz.regionMatches(true, 0, "Bearer ", 0, 7)) {
                 throw new ImsmException.Unauthenticated(ErrorCode.INVALID_TOKEN, "Use 'Authorization: Bearer <token>'.");
             }

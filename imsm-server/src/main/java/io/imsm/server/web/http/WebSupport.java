@@ -9,9 +9,26 @@ import io.javalin.http.HttpResponseException;
 public final class WebSupport {
     private WebSupport() {}
 
-    /** The peer address. X-Forwarded-For is not trusted: a client could set it to dodge rate limits. */
+    static final String CLIENT_IP_ATTR = "imsm.client_ip";
+
+    /**
+     * The client's address: the TCP peer, or what a trusted proxy says ({@link ClientAddress}, resolved
+     * once per request by the HTTP server). The one place rate limits, sessions and the audit log
+     * get an address from.
+     */
     public static String clientIp(Context ctx) {
-        return ctx.ip();
+        String resolved = ctx.attribute(CLIENT_IP_ATTR);
+        return resolved != null ? resolved : ctx.ip();
+    }
+
+    /** Called once per request by the server, before any handler. */
+    public static void resolveClientIp(Context ctx, ClientAddress addresses) {
+        ctx.attribute(CLIENT_IP_ATTR, addresses.resolve(ctx.ip(), headers(ctx, "Forwarded"), headers(ctx, "X-Forwarded-For")));
+    }
+
+    private static java.util.List<String> headers(Context ctx, String name) {
+        java.util.Enumeration<String> values = ctx.req().getHeaders(name);
+        return values == null ? java.util.List.of() : java.util.Collections.list(values);
     }
 
     /** Parses a JSON body into a record, with a clear 400/413/415 on anything else. */

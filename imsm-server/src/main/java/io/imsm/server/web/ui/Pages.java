@@ -69,6 +69,7 @@ public final class Pages {
             ctx.redirect(res.stage().equals("full") ? "/" : "/login/otp");
         } catch (ImsmException.Unauthenticated | ImsmException.Throttled e) {
             ctx.status(e.code().status());
+            retryAfter(ctx, e);
             ctx.html(renderer.render("login.jte", new Views.Login(auth.issueLoginCsrf(ctx, secrets), e.getMessage(),
                     username == null ? "" : username)));
         }
@@ -100,7 +101,14 @@ public final class Pages {
                 return;
             }
             ctx.status(e.code().status());
+            retryAfter(ctx, e);
             ctx.html(renderer.render("login_otp.jte", new Views.LoginOtp(e.getMessage())));
+        }
+    }
+
+    private static void retryAfter(Context ctx, ImsmException e) {
+        if (e.retryAfterSeconds() > 0) {
+            ctx.header("Retry-After", Long.toString(e.retryAfterSeconds()));
         }
     }
 
@@ -217,14 +225,26 @@ public final class Pages {
             ctx.redirect("/settings#mfa");
             return;
         }
-        AccountService.TotpEnrollment e = account.pendingEnrollment(c).orElseGet(() -> account.startTotpEnrollment(c));
-        renderEnroll(ctx, c, e, null);
+        // GET only shows: a pending secret, or the button that starts the setup (a POST with CSRF).
+        renderEnroll(ctx, c, account.pendingEnrollment(c).orElse(null), null);
     }
 
+    /** Makes (or remakes) the pending secret, then shows it through GET (post/redirect/get). */
+    public void totpStart(Context ctx) {
+        Caller c = auth.requireForForm(ctx);
+        if (c.user().hasTotp()) {
+            ctx.redirect("/settings#mfa");
+            return;
+        }
+        account.startTotpEnrollment(c);
+        ctx.redirect("/settings/totp");
+    }
+
+    /** @param e the pending enrollment, or null for the page that offers to start one */
     private void renderEnroll(Context ctx, Caller c, AccountService.TotpEnrollment e, String error) {
         noStore(ctx);
-        ctx.html(renderer.render("totp_enroll.jte", new Views.TotpEnroll(nav(c), e.secret(), QrCodes.svgDataUrl(e.otpauthUri()),
-                error, c.mfaRequired())));
+        ctx.html(renderer.render("totp_enroll.jte", new Views.TotpEnroll(nav(c), e == null ? null : e.secret(),
+                e == null ? null : QrCodes.svgDataUrl(e.otpauthUri()), error, c.mfaRequired())));
     }
 
     public void totpSubmit(Context ctx) {
@@ -239,8 +259,7 @@ public final class Pages {
             ctx.html(renderer.render("recovery_codes.jte", new Views.RecoveryCodes(nav(c), codes)));
         } catch (ImsmException.Invalid e) {
             ctx.status(400);
-            AccountService.TotpEnrollment pending = account.pendingEnrollment(c).orElseGet(() -> account.startTotpEnrollment(c));
-            renderEnroll(ctx, c, pending, e.getMessage());
+            renderEnroll(ctx, c, account.pendingEnrollment(c).orElse(null), e.getMessage());
         }
     }
 

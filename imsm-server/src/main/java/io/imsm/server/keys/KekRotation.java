@@ -1,0 +1,66 @@
+package io.imsm.server.keys;
+
+import io.imsm.server.store.Database;
+import io.imsm.server.store.KeyStore;
+import io.imsm.server.store.SettingsStore;
+import io.imsm.server.store.UserStore;
+
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Re-encrypts every value stored under the key-encryption key (signing keys, TOTP secrets, the
+ * recovery-code key) from one KEK to another in one transaction: either all values move or none.
+ * Values from before row binding are bound on the way. Meant to run with IMSM stopped
+ * ({@code imsm kek rotate}); a server still running on the old key would fail to read new values.
+ */
+public final class KekRotation {
+    public record Result(int signingKeys, int totpSecrets, int otherSecrets, int wereUnbound) {
+        public int total() { return signingKeys + totpSecrets + otherSecrets; }
+    }
+
+    private final Database db;
+    private final KeyStore keys;
+    private final UserStore users;
+    private final SettingsStore settings;
+
+    public KekRotation(Database db, KeyStore keys, UserStore users, SettingsStore settings) {
+        this.db = Objects.requireNonNull(db);
+        this.keys = Objects.requireNonNull(keys);
+        this.users = Objects.requireNonNull(users);
+        this.settings = Objects.requireNonNull(settings);
+    }
+
+    public Result rotate(KeyEncryptionKey from, KeyEncryptionKey to) {
+        Objects.requireNonNull(from);
+        Objects.requireNonNull(to);
+        if (from.kid().equals(to.kid())) {
+            throw new IllegalArgumentException("the new key-encryption key is the same as the old one");
+        }
+        return db.inTransaction(h -> {
+            int signing = 0;
+            int totp = 0;
+            int other = 0;
+            int unbound = 0;
+            for (KeyStore.StoredKey k : keys.list(h)) {
+                String ctx = KeyStore.privateKeyContext(k.kid());
+                unbound += KeyEncryptionKey.isUnbound(k.privateJwkEnc()) ? 1 : 0;
+                keys.replacePrivateEnc(h, k.kid(), to.encrypt(from.decrypt(k.privateJwkEnc(), ctx), ctx));
+                signing++;
+            }
+            for (Map.Entry<String, String> e : users.totpSecrets(h).entrySet()) {
+                String ctx = UserStore.totpSecretContext(e.getKey());
+                unbound += KeyEncryptionKey.isUnbound(e.getValue()) ? 1 : 0;
+                users.replaceTotpSecretEnc(h, e.getKey(), to.encrypt(from.decrypt(e.getValue(), ctx), ctx));
+                totp++;
+            }
+            var recoveryKey = settings.get(h, RecoveryCodeKey.SETTING);
+            if (recoveryKey.isPresent()) {
+                String value = from.decrypt(recoveryKey.get(), RecoveryCodeKey.CONTEXT);
+                settings.put(h, RecoveryCodeKey.SETTING, to.encrypt(value, RecoveryCodeKey.CONTEXT));
+                other++;
+            }
+            return new Result(signing, totp, other, unbound);
+        });
+    }
+}
