@@ -163,10 +163,15 @@ public final class CatalogService {
     }
 
     public Optional<ServiceDefinition> find(String id) {
+        return db.read(h -> find(h, id));
+    }
+
+    /** The same inside the caller's transaction (no second connection while one is held). */
+    public Optional<ServiceDefinition> find(org.jdbi.v3.core.Handle h, String id) {
         if (id == null || id.length() > 63) {
             return Optional.empty();
         }
-        return db.read(h -> store.find(h, id)).map(CatalogService::read);
+        return store.find(h, id).map(CatalogService::read);
     }
 
     private List<ServiceDefinition> all() {
@@ -233,12 +238,33 @@ public final class CatalogService {
         if (fields.contains("request") && !allowLimit) {
             throw new ImsmException.Invalid("fields requires the request, so allow_request_limit cannot be false");
         }
-        List<String> encrypted = names(d.encryptedClaims(), CLAIM, "encrypted_claims");
+        List<String> encrypted = encryptedClaims(d.encryptedClaims(), fields);
         if (!encrypted.isEmpty() && !ServiceDefinition.BINDING_KX.equals(binding)) {
             throw new ImsmException.Invalid("encrypted_claims need binding kx (they are encrypted under the session key)");
         }
         return new ServiceDefinition(d.id(), name, description, baseUrl, binding, kxUrl, jwk, roles, scopes, dflt, max,
                 fields, allowLimit, encrypted);
+    }
+
+    /**
+     * Only names IMSM can fill: the person's attributes ({@link ServiceDefinition#PERSON_CLAIMS}) and
+     * form fields this service asks for. Anything else would silently never reach the service.
+     */
+    private static List<String> encryptedClaims(List<String> in, List<String> fields) {
+        List<String> names = names(in, CLAIM, "encrypted_claims");
+        List<String> formFields = fields.stream().filter(f -> !"request".equals(f)).sorted().toList();
+        for (String n : names) {
+            if (ServiceDefinition.PERSON_CLAIMS.contains(n) || formFields.contains(n)) {
+                continue;
+            }
+            String why = ServiceDefinition.KNOWN_FIELDS.contains(n) && !"request".equals(n)
+                    ? "the form field '" + n + "' is not in fields, so it would never be filled in"
+                    : "'" + n + "' is not a claim IMSM can encrypt";
+            throw new ImsmException.Invalid("encrypted_claims: " + why + "; name the person's attributes ("
+                    + String.join(", ", ServiceDefinition.PERSON_CLAIMS.stream().sorted().toList()) + ") or fields the service asks for"
+                    + (formFields.isEmpty() ? "" : " (" + String.join(", ", formFields) + ")"));
+        }
+        return names;
     }
 
     private static ECKey publicKey(Map<String, Object> map) {

@@ -16,6 +16,15 @@ public record ServiceDefinition(String id, String name, String description, Stri
     public static final String BINDING_JWKS = "jwks";
     /** Form fields a service may require of a person asking for a token. */
     public static final Set<String> KNOWN_FIELDS = Set.of("justification", "ticket_id", "manager", "request");
+    public static final String CLAIM_EMAIL = "email";
+    public static final String CLAIM_NAME = "name";
+    public static final String CLAIM_PHONE = "phone";
+    public static final String CLAIM_ROLES = "roles";
+    /**
+     * The person's attributes a service may receive, only inside the token's {@code enc} claim:
+     * {@code email}, {@code name} (the display name), {@code phone}, {@code roles} (a sorted list).
+     */
+    public static final Set<String> PERSON_CLAIMS = Set.of(CLAIM_EMAIL, CLAIM_NAME, CLAIM_PHONE, CLAIM_ROLES);
 
     public boolean allowedFor(Set<String> userRoles) {
         return roles != null && roles.stream().anyMatch(userRoles::contains);

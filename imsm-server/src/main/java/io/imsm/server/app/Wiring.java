@@ -30,10 +30,13 @@ import io.imsm.server.store.SessionStore;
 import io.imsm.server.store.SettingsStore;
 import io.imsm.server.store.TokenSessionStore;
 import io.imsm.server.store.UserStore;
+import io.imsm.server.store.RateLimitBuckets;
+import io.imsm.server.token.IssuanceLimits;
 import io.imsm.server.token.Outbox;
 import io.imsm.server.token.OutboxWorker;
 import io.imsm.server.token.RevocationLists;
 import io.imsm.server.token.KeyExchangeCheck;
+import io.imsm.server.token.TokenRevocations;
 import io.imsm.server.token.TokenService;
 import io.imsm.server.web.ErrorMapper;
 import io.imsm.server.web.Routes;
@@ -118,8 +121,6 @@ public final class Wiring {
                 ctx.kek(), recoveryCodeKey, secrets, ctx.clock(), cfg.sessions(), new LoginNames(ctx.kek()), failureSampler);
         this.account = new AccountService(ctx.database(), userStore, sessionStore, inviteStore, audit, hasher, passwordPolicy,
                 throttle, ctx.kek(), recoveryCodeKey, secrets, ctx.clock(), cfg.sessions(), issuerName);
-        this.admin = new AdminService(ctx.database(), userStore, sessionStore, inviteStore, audit, hasher, passwordPolicy,
-                mfaPolicies, secrets, throttle, ctx.clock());
         ServiceUrls serviceUrls = ServiceUrls.system(cfg.services().allowLinkLocal());
         this.catalog = new CatalogService(ctx.database(), serviceStore, audit, serviceUrls, ctx.clock());
         this.kx = new KeyExchangeClient(signingKeys, () -> baseUrl, ctx.clock(), ctx.random(), serviceUrls,
@@ -127,7 +128,14 @@ public final class Wiring {
         this.kxCheck = new KeyExchangeCheck(ctx.database(), catalog, kx, audit, ctx.clock());
         this.outbox = new Outbox(ctx.database(), tokenSessionStore, catalog, kx, ctx.clock());
         this.outboxWorker = new OutboxWorker(outbox);
-        this.tokens = new TokenService(ctx.database(), tokenSessionStore, catalog, kx, signingKeys, audit, () -> baseUrl,
+        TokenRevocations revocations = new TokenRevocations(tokenSessionStore, catalog, ctx.clock(), outboxWorker::deliverSoon);
+        this.admin = new AdminService(ctx.database(), userStore, sessionStore, inviteStore, audit, hasher, passwordPolicy,
+                mfaPolicies, secrets, revocations, throttle, ctx.clock());
+        RateLimitBuckets issuanceBuckets = ctx.database().isPostgres()
+                ? RateLimitBuckets.shared(ctx.database().dataSource(), ctx.clock())
+                : RateLimitBuckets.inMemory(ctx.clock(), Duration.ofMinutes(2), 100_000);
+        this.tokens = new TokenService(ctx.database(), tokenSessionStore, userStore, revocations,
+                new IssuanceLimits(cfg.issuance(), issuanceBuckets), catalog, kx, signingKeys, audit, () -> baseUrl,
                 ctx.clock(), ctx.random(), outboxWorker::deliverSoon);
         this.bearer = new BearerAuthenticator(ctx.bootstrapToken(), ctx.database(), audit, failureSampler, ctx.metrics());
         this.bootstrap = new Bootstrap(ctx.database(), userStore, settingsStore, audit, hasher, secrets, ctx.clock());
@@ -141,12 +149,12 @@ public final class Wiring {
         this.routes = new Routes(
                 new SystemApi(ctx.database(), signingKeys, metricsEndpoint, ctx.health()),
                 new AccountApi(identity, account, auth, absolute),
-                new AdminApi(admin, auth, baseUrl),
+                new AdminApi(admin, tokens, auth, baseUrl),
                 new CatalogApi(catalog, kxCheck, auth),
                 new TokenApi(tokens, auth),
                 new RevocationApi(new RevocationLists(ctx.database(), tokenSessionStore, catalog, signingKeys, () -> baseUrl, ctx.clock())),
                 new Pages(identity, account, catalog, tokens, auth, pageSupport, secrets, renderer, absolute),
-                new AdminPages(admin, catalog, kxCheck, auth, pageSupport, renderer, baseUrl),
+                new AdminPages(admin, catalog, tokens, kxCheck, auth, pageSupport, renderer, baseUrl),
                 new TokenPages(catalog, tokens, auth, pageSupport, renderer));
     }
 

@@ -12,6 +12,7 @@ import java.util.Objects;
 /** Writes audit events in the caller's transaction and mirrors them to the structured log. */
 public final class AuditLog {
     private static final Logger LOG = LoggerFactory.getLogger("imsm.audit");
+    static final int MAX_DETAIL = 1000;
     private final AuditStore store;
     private final Clock clock;
 
@@ -21,9 +22,24 @@ public final class AuditLog {
     }
 
     public void record(Handle h, String actor, String action, String target, String ip, String outcome, String detail) {
-        AuditEvent e = new AuditEvent(clock.instant(), actor, action, target, ip, outcome, detail);
+        // Cut to the columns (V1 audit_log) rather than fail: a failed audit insert rolls back the
+        // action it records, which may already have happened outside the database (a key exchange).
+        AuditEvent e = new AuditEvent(clock.instant(), fit(actor, 80), action, fit(target, 80), fit(ip, 64), outcome,
+                fit(detail, MAX_DETAIL));
         store.append(h, e);
         LOG.atInfo().addKeyValue("actor", actor).addKeyValue("action", action).addKeyValue("target", target)
                 .addKeyValue("ip", ip).addKeyValue("outcome", outcome).log("audit");
+    }
+
+    /** At most {@code max} characters; a cut value ends in "…" and never splits a surrogate pair. */
+    static String fit(String s, int max) {
+        if (s == null || s.length() <= max) {
+            return s;
+        }
+        int end = max - 1;
+        if (Character.isHighSurrogate(s.charAt(end - 1))) {
+            end--;
+        }
+        return s.substring(0, end) + "…";
     }
 }

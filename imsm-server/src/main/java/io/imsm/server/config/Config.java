@@ -15,8 +15,8 @@ import java.util.regex.Pattern;
  * {@link ConfigLoader}, which also calls {@link #validate()}.
  */
 public record Config(Server server, String dataDir, Database database, Passwords passwords,
-                     Sessions sessions, Login login, Mfa mfa, Bootstrap bootstrap, Kx kx, ServiceTargets services, Log log,
-                     Retention retention, Metrics metrics) {
+                     Sessions sessions, Login login, Mfa mfa, Bootstrap bootstrap, Kx kx, Issuance issuance, ServiceTargets services,
+                     Log log, Retention retention, Metrics metrics) {
 
     /** @param trustedProxies addresses or CIDRs whose X-Forwarded-For / Forwarded headers are believed */
     public record Server(String host, int port, String publicUrl, int maxBodyBytes, List<String> trustedProxies) {}
@@ -48,6 +48,9 @@ public record Config(Server server, String dataDir, Database database, Passwords
     public record Bootstrap(String adminUsername) {}
 
     public record Kx(int timeoutSeconds) {}
+
+    /** Token requests per minute, per person and per service; 0 means no limit. */
+    public record Issuance(int perPersonPerMinute, int perServicePerMinute) {}
 
     /** Rules for the URLs of catalog services (see {@code access.ServiceUrls}). */
     public record ServiceTargets(boolean allowLinkLocal) {}
@@ -105,8 +108,8 @@ public record Config(Server server, String dataDir, Database database, Passwords
     /** Refuses bad values with a message that names the key. */
     public Config validate() {
         require(server != null && database != null && passwords != null && sessions != null && login != null
-                && mfa != null && bootstrap != null && kx != null && services != null && log != null && retention != null
-                && metrics != null,
+                && mfa != null && bootstrap != null && kx != null && issuance != null && services != null && log != null
+                && retention != null && metrics != null,
                 "config", "a section is missing");
         require(server.host() != null && !server.host().isBlank(), "server.host", "must not be empty");
         require(server.port() >= 0 && server.port() <= 65535, "server.port", "must be between 0 and 65535, got " + server.port());
@@ -151,6 +154,8 @@ public record Config(Server server, String dataDir, Database database, Passwords
         require(bootstrap.adminUsername() != null && bootstrap.adminUsername().matches("[A-Za-z0-9._-]{1,64}"),
                 "bootstrap.admin_username", "must be 1-64 letters, digits, '.', '_' or '-'");
         require(kx.timeoutSeconds() >= 1 && kx.timeoutSeconds() <= 60, "kx.timeout_seconds", "must be between 1 and 60");
+        require(issuance.perPersonPerMinute() >= 0, "issuance.per_person_per_minute", "must be 0 (no limit) or more");
+        require(issuance.perServicePerMinute() >= 0, "issuance.per_service_per_minute", "must be 0 (no limit) or more");
         require(retention.auditDays() >= 1, "retention.audit_days", "must be at least 1");
         require(retention.sessionsDays() >= 1, "retention.sessions_days", "must be at least 1");
         require(retention.invitesDays() >= 1, "retention.invites_days", "must be at least 1");

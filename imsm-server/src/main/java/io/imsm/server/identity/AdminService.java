@@ -33,11 +33,13 @@ public final class AdminService {
     private final PasswordPolicy policy;
     private final MfaPolicies mfa;
     private final Secrets secrets;
+    private final TokenSessionRevoker tokens;
     private final LoginThrottle throttle;
     private final Clock clock;
 
     public AdminService(Database db, UserStore users, SessionStore sessions, InviteStore invites, AuditLog audit,
-                        PasswordHasher hasher, PasswordPolicy policy, MfaPolicies mfa, Secrets secrets, LoginThrottle throttle,
+                        PasswordHasher hasher, PasswordPolicy policy, MfaPolicies mfa, Secrets secrets, TokenSessionRevoker tokens,
+                        LoginThrottle throttle,
                         Clock clock) {
         this.db = Objects.requireNonNull(db);
         this.users = Objects.requireNonNull(users);
@@ -48,6 +50,7 @@ public final class AdminService {
         this.policy = Objects.requireNonNull(policy);
         this.mfa = Objects.requireNonNull(mfa);
         this.secrets = Objects.requireNonNull(secrets);
+        this.tokens = Objects.requireNonNull(tokens);
         this.throttle = Objects.requireNonNull(throttle);
         this.clock = Objects.requireNonNull(clock);
     }
@@ -134,26 +137,32 @@ public final class AdminService {
     public User setRoles(Caller caller, String id, List<String> roles) {
         caller.requireAdmin();
         Set<String> valid = Roles.validate(roles);
-        return db.inTransaction(h -> {
+        User changed = db.inTransaction(h -> {
             User u = find(h, id);
             users.setRoles(h, id, valid);
             requireAnAdminLeft(h);
-            audit.record(h, caller.actor(), "user_roles", u.username(), caller.ip(), "ok", "roles=" + valid);
+            // tokens for services the remaining roles still allow stay valid
+            int revoked = tokens.revokeNoLongerAllowed(h, id, valid, caller.actor());
+            audit.record(h, caller.actor(), "user_roles", u.username(), caller.ip(), "ok", "roles=" + valid + " tokens_revoked=" + revoked);
             return users.findById(h, id).orElseThrow();
         });
+        tokens.deliverSoon();
+        return changed;
     }
 
     public User setStatus(Caller caller, String id, String status) {
         caller.requireAdmin();
         UserStatus next = UserStatus.parse(status);
-        return db.inTransaction(h -> {
+        User changed = db.inTransaction(h -> {
             User u = find(h, id);
             if (u.status() == UserStatus.DELETED && next != UserStatus.DELETED) {
                 throw new ImsmException.Conflict("A deleted account cannot be reactivated; create a new one.");
             }
             users.updateStatus(h, id, next);
+            int revoked = 0;
             if (next != UserStatus.ACTIVE) {
                 sessions.endAllForUser(h, id, clock.instant(), null);
+                revoked = tokens.revokeAll(h, id, caller.actor());
             }
             if (next == UserStatus.DELETED) {
                 // keep the row (username and email stay blocked) but no credential survives
@@ -161,21 +170,30 @@ public final class AdminService {
                 users.clearSecondFactor(h, id);
             }
             requireAnAdminLeft(h);
-            audit.record(h, caller.actor(), "user_status", u.username(), caller.ip(), "ok", u.status().wire() + "->" + next.wire());
+            audit.record(h, caller.actor(), "user_status", u.username(), caller.ip(), "ok", u.status().wire() + "->" + next.wire()
+                    + (revoked > 0 ? " tokens_revoked=" + revoked : ""));
             return users.findById(h, id).orElseThrow();
         });
+        tokens.deliverSoon();
+        return changed;
     }
 
-    /** Clears the authenticator and recovery codes and ends the user's sessions (lost phone). */
+    /**
+     * Clears the authenticator and recovery codes and ends the user's sessions and tokens (lost
+     * phone: whoever holds it may hold the tokens too).
+     */
     public User resetSecondFactor(Caller caller, String id) {
         caller.requireAdmin();
-        return db.inTransaction(h -> {
+        User changed = db.inTransaction(h -> {
             User u = find(h, id);
             users.clearSecondFactor(h, id);
             sessions.endAllForUser(h, id, clock.instant(), null);
-            audit.record(h, caller.actor(), "user_mfa_reset", u.username(), caller.ip(), "ok", null);
+            int revoked = tokens.revokeAll(h, id, caller.actor());
+            audit.record(h, caller.actor(), "user_mfa_reset", u.username(), caller.ip(), "ok", "tokens_revoked=" + revoked);
             return users.findById(h, id).orElseThrow();
         });
+        tokens.deliverSoon();
+        return changed;
     }
 
     /**
@@ -239,7 +257,7 @@ public final class AdminService {
         String email = Validation.email(change.email());
         String phone = Validation.phone(change.phone());
         Set<String> roles = change.roles() == null ? null : Roles.validate(change.roles());
-        return db.inTransaction(h -> {
+        User changed = db.inTransaction(h -> {
             User u = find(h, id);
             if (u.status() == UserStatus.DELETED) {
                 throw new ImsmException.Conflict("A deleted account cannot be changed.");
@@ -249,14 +267,19 @@ public final class AdminService {
                 throw new ImsmException.Conflict("The email address is already used by another account.");
             }
             users.updateProfile(h, id, email, phone, displayName);
+            String detail = null;
             if (roles != null) {
                 users.setRoles(h, id, roles);
                 requireAnAdminLeft(h);
+                // as with setRoles: tokens for services the remaining roles no longer open are revoked
+                int revoked = tokens.revokeNoLongerAllowed(h, id, roles, caller.actor());
+                detail = "roles=" + roles + " tokens_revoked=" + revoked;
             }
-            audit.record(h, caller.actor(), "user_profile", u.username(), caller.ip(), "ok",
-                    roles == null ? null : "roles=" + roles);
+            audit.record(h, caller.actor(), "user_profile", u.username(), caller.ip(), "ok", detail);
             return users.findById(h, id).orElseThrow();
         });
+        tokens.deliverSoon();
+        return changed;
     }
 
     /** A new one-time password (shown once to the admin, changed at the next login). */

@@ -1,23 +1,16 @@
 package io.imsm.server.identity;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.EstimationProbe;
-import io.github.bucket4j.TimeMeter;
-import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
-import io.github.bucket4j.postgresql.Bucket4jPostgreSQL;
-import io.github.bucket4j.postgresql.PostgreSQLSelectForUpdateBasedProxyManager;
-import io.github.bucket4j.distributed.jdbc.PrimaryKeyMapper;
 import io.imsm.server.config.Config;
+import io.imsm.server.store.RateLimitBuckets;
 
 import javax.sql.DataSource;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
@@ -30,12 +23,9 @@ import java.util.function.Function;
  * process keeps them in memory.
  */
 public final class LoginThrottle {
-    /** How long a full bucket row is kept on PostgreSQL before the housekeeping may delete it. */
-    private static final Duration KEEP_FULL_BUCKETS = Duration.ofMinutes(5);
     private final Function<String, Bucket> buckets;
 
-    /** @param factory makes (or finds) the bucket for a key with the given limits */
-    private LoginThrottle(Config.Login cfg, BiFunction<String, BucketConfiguration, Bucket> factory) {
+    private LoginThrottle(Config.Login cfg, RateLimitBuckets store) {
         BucketConfiguration ipConfig = BucketConfiguration.builder()
                 .addLimit(l -> l.capacity(cfg.attemptsPerIpPerMinute()).refillGreedy(cfg.attemptsPerIpPerMinute(), Duration.ofMinutes(1)))
                 .build();
@@ -43,28 +33,16 @@ public final class LoginThrottle {
                 .addLimit(l -> l.capacity(cfg.maxFailuresPerAccount())
                         .refillIntervally(cfg.maxFailuresPerAccount(), Duration.ofSeconds(cfg.lockoutSeconds())))
                 .build();
-        this.buckets = key -> factory.apply(key, key.startsWith("ip:") ? ipConfig : accountConfig);
+        this.buckets = key -> store.bucket(key, key.startsWith("ip:") ? ipConfig : accountConfig);
     }
 
     public static LoginThrottle inMemory(Config.Login cfg, Clock clock) {
-        TimeMeter meter = meter(clock);
-        Cache<String, Bucket> cache = Caffeine.newBuilder().maximumSize(100_000)
-                .expireAfterAccess(Duration.ofSeconds(Math.max(cfg.lockoutSeconds(), 60) * 2)).build();
-        return new LoginThrottle(cfg, (key, limits) -> cache.get(key, k -> Bucket.builder()
-                .addLimit(limits.getBandwidths()[0]).withCustomTimePrecision(meter).build()));
+        return new LoginThrottle(cfg, RateLimitBuckets.inMemory(clock,
+                Duration.ofSeconds(Math.max(cfg.lockoutSeconds(), 60) * 2), 100_000));
     }
 
     public static LoginThrottle shared(DataSource dataSource, Config.Login cfg, Clock clock) {
-        // expires_at (V11, epoch millis of this clock) lets the housekeeping delete rows of buckets that
-        // have refilled to full, which are indistinguishable from a new bucket (RateLimitStore.purgeExpired);
-        // without it the table grows with every name tried.
-        PostgreSQLSelectForUpdateBasedProxyManager<String> proxies = Bucket4jPostgreSQL.selectForUpdateBasedBuilder(dataSource)
-                .primaryKeyMapper(PrimaryKeyMapper.STRING)
-                .table("rate_limit_buckets").idColumn("id").stateColumn("state").expiresAtColumn("expires_at")
-                .expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(KEEP_FULL_BUCKETS))
-                .clientClock(meter(clock))
-                .build();
-        return new LoginThrottle(cfg, (key, limits) -> proxies.builder().build(key, () -> limits));
+        return new LoginThrottle(cfg, RateLimitBuckets.shared(dataSource, clock));
     }
 
     /** Spends one attempt of this client address; returns seconds to wait, 0 when allowed. */
@@ -104,13 +82,6 @@ public final class LoginThrottle {
     }
 
     private static long seconds(long nanos) {
-        return Math.max(1, (nanos + 999_999_999L) / 1_000_000_000L);
-    }
-
-    private static TimeMeter meter(Clock clock) {
-        return new TimeMeter() {
-            @Override public long currentTimeNanos() { return clock.millis() * 1_000_000L; }
-            @Override public boolean isWallClockBased() { return true; }
-        };
+        return RateLimitBuckets.seconds(nanos);
     }
 }

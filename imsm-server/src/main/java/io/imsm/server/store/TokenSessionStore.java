@@ -41,6 +41,13 @@ public final class TokenSessionStore {
                 .bind("u", userId).bind("now", ts(now)).map(MAPPER).list();
     }
 
+    /** The newest {@code limit} live sessions of a user (for listings; revocation uses {@link #live(Handle, String, Instant)}). */
+    public List<Row> live(Handle h, String userId, Instant now, int limit) {
+        return h.createQuery("SELECT " + COLUMNS + " FROM token_sessions WHERE user_id = :u AND revoked_at IS NULL "
+                        + "AND expires_at > :now ORDER BY issued_at DESC LIMIT :limit")
+                .bind("u", userId).bind("now", ts(now)).bind("limit", limit).map(MAPPER).list();
+    }
+
     public boolean revoke(Handle h, String sid, Instant at, String by) {
         return h.createUpdate("UPDATE token_sessions SET revoked_at = :at, revoked_by = :by WHERE sid = :sid AND revoked_at IS NULL")
                 .bind("at", ts(at)).bind("by", by).bind("sid", sid).execute() == 1;

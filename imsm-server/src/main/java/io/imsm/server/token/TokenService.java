@@ -12,11 +12,16 @@ import io.imsm.server.access.CatalogService;
 import io.imsm.server.access.ServiceDefinition;
 import io.imsm.server.audit.AuditLog;
 import io.imsm.server.identity.Caller;
+import io.imsm.server.model.User;
 import io.imsm.server.keys.SigningKeys;
 import io.imsm.server.kx.KeyExchangeClient;
 import io.imsm.server.kx.KeyExchangeException;
 import io.imsm.server.store.Database;
 import io.imsm.server.store.TokenSessionStore;
+import io.imsm.server.store.UserStore;
+import org.jdbi.v3.core.Handle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -30,6 +35,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
@@ -40,9 +46,22 @@ import java.util.regex.Pattern;
 public final class TokenService {
     private static final Set<String> METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD");
     private static final Pattern PATH = Pattern.compile("/[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,1999}");
+    private static final Logger LOG = LoggerFactory.getLogger(TokenService.class);
+    /** token_sessions.scope (V13); 50 scopes of 64 characters fit. */
+    static final int MAX_SCOPE_CHARS = 4000;
+    /**
+     * token_sessions.request, and about what fits in an Authorization header next to the rest of the
+     * token (servers commonly refuse headers over 8 KiB).
+     */
+    static final int MAX_REQUEST_CHARS = 4000;
+    /** A person's live tokens shown in one listing. */
+    public static final int MAX_LISTED = 500;
 
     private final Database db;
     private final TokenSessionStore store;
+    private final UserStore users;
+    private final TokenRevocations revocations;
+    private final IssuanceLimits limits;
     private final CatalogService catalog;
     private final KeyExchangeClient kx;
     private final SigningKeys signingKeys;
@@ -52,10 +71,14 @@ public final class TokenService {
     private final SecureRandom random;
     private final Runnable outboxKick;
 
-    public TokenService(Database db, TokenSessionStore store, CatalogService catalog, KeyExchangeClient kx, SigningKeys signingKeys,
+    public TokenService(Database db, TokenSessionStore store, UserStore users, TokenRevocations revocations, IssuanceLimits limits,
+                        CatalogService catalog, KeyExchangeClient kx, SigningKeys signingKeys,
                         AuditLog audit, Supplier<String> issuer, Clock clock, SecureRandom random, Runnable outboxKick) {
         this.db = Objects.requireNonNull(db);
         this.store = Objects.requireNonNull(store);
+        this.users = Objects.requireNonNull(users);
+        this.revocations = Objects.requireNonNull(revocations);
+        this.limits = Objects.requireNonNull(limits);
         this.catalog = Objects.requireNonNull(catalog);
         this.kx = Objects.requireNonNull(kx);
         this.signingKeys = Objects.requireNonNull(signingKeys);
@@ -76,12 +99,20 @@ public final class TokenService {
         @Override public String toString() { return "Issued[sid=" + sid + ", service=" + serviceId + "]"; }
     }
 
+    /**
+     * Everything that can refuse the request (rules, sizes, the issuance limits) is checked before
+     * the key exchange, so a refusal never leaves the service holding a session IMSM did not record;
+     * should recording still fail after the exchange, the service is told to forget the session.
+     */
     public Issued issue(Caller caller, String serviceId, TokenRequest req) {
         ServiceDefinition svc = catalog.requestable(caller, serviceId);
         if (req == null) {
             throw new ImsmException.Invalid("body required");
         }
         String scope = scopes(svc, req.scopes());
+        if (scope.length() > MAX_SCOPE_CHARS) {
+            throw new ImsmException.Invalid("the scopes asked for are longer than " + MAX_SCOPE_CHARS + " characters together; ask for fewer");
+        }
         int ttl = req.ttlSeconds() == null ? svc.defaultTtlSeconds() : req.ttlSeconds();
         if (ttl < CatalogService.MIN_TTL || ttl > svc.maxTtlSeconds()) {
             throw new ImsmException.Invalid("ttl_seconds must be between " + CatalogService.MIN_TTL + " and " + svc.maxTtlSeconds()
@@ -89,20 +120,22 @@ public final class TokenService {
         }
         Map<String, String> fields = fields(svc, req.fields());
         List<HttpAuthorizationDetail> details = requestLimit(svc, req.request());
-        Map<String, Object> confidential = new LinkedHashMap<>();
-        for (String claim : svc.encryptedClaims()) {
-            if (fields.containsKey(claim)) {
-                confidential.put(claim, fields.get(claim));
-            }
+        List<Map<String, Object>> detailsJson = details.stream().map(HttpAuthorizationDetail::toJson).toList();
+        String detailText = detailsJson.isEmpty() ? null : write(detailsJson);
+        if (detailText != null && detailText.length() > MAX_REQUEST_CHARS) {
+            throw new ImsmException.Invalid("request is too long: at most " + MAX_REQUEST_CHARS
+                    + " characters as JSON (path and query together), since the token must fit in a request header");
         }
+        Map<String, Object> confidential = confidentialClaims(svc, caller.user(), fields);
+        limits.take(caller.user().id(), svc.id());
+
         Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         Instant exp = now.plusSeconds(ttl);
         String sub = caller.user().username();
         String jti = Kx1.newId(random);
-        String sid;
-        String token;
-        if (ServiceDefinition.BINDING_KX.equals(svc.binding())) {
-            KeyExchangeClient.Exchanged ex;
+        boolean kxBound = ServiceDefinition.BINDING_KX.equals(svc.binding());
+        KeyExchangeClient.Exchanged ex = null;
+        if (kxBound) {
             try {
                 ex = kx.exchange(svc, sub, scope, exp);
             } catch (KeyExchangeException e) {
@@ -116,24 +149,75 @@ public final class TokenService {
                 throw new ImsmException.Unavailable(ErrorCode.KEY_EXCHANGE_FAILED, "No token: the service '" + svc.name()
                         + "' could not be reached or did not complete the key exchange. Try again later or tell its owners.", e);
             }
-            sid = ex.sid();
-            token = SessionTokens.mintHs256(new SessionToken(issuer.get(), sub, svc.id(), now, exp, jti, sid, scope, details,
-                    confidential), exp, ex.keys(), random);
-        } else {
-            sid = Kx1.newId(random);
-            token = SessionTokens.mintEs256(new SessionToken(issuer.get(), sub, svc.id(), now, exp, jti, sid, scope, details, Map.of()),
-                    signingKeys.activeKey(), random);
         }
-        List<Map<String, Object>> detailsJson = details.stream().map(HttpAuthorizationDetail::toJson).toList();
-        String detailText = detailsJson.isEmpty() ? null : write(detailsJson);
-        db.inTransaction(h -> {
-            store.insert(h, new TokenSessionStore.Row(sid, jti, caller.user().id(), svc.id(), svc.binding(), scope, detailText,
-                    now, exp, null, null));
-            audit.record(h, caller.actor(), "token_issue", svc.id(), caller.ip(), "ok",
-                    "sid=" + sid + " scope=" + scope + " ttl=" + ttl + (fields.containsKey("ticket_id") ? " ticket=" + fields.get("ticket_id") : ""));
-            return null;
-        });
-        return new Issued(token, sid, exp, scope, detailsJson, svc.id(), svc.binding());
+        String sid = kxBound ? ex.sid() : Kx1.newId(random);
+        try {
+            String token = kxBound
+                    ? SessionTokens.mintHs256(new SessionToken(issuer.get(), sub, svc.id(), now, exp, jti, sid, scope, details,
+                            confidential), exp, ex.keys(), random)
+                    : SessionTokens.mintEs256(new SessionToken(issuer.get(), sub, svc.id(), now, exp, jti, sid, scope, details, Map.of()),
+                            signingKeys.activeKey(), random);
+            // never a value the service wanted encrypted: the audit log is read by more people than the service
+            String ticket = fields.containsKey("ticket_id") && !confidential.containsKey("ticket_id") ? " ticket=" + fields.get("ticket_id") : "";
+            db.inTransaction(h -> {
+                store.insert(h, new TokenSessionStore.Row(sid, jti, caller.user().id(), svc.id(), svc.binding(), scope, detailText,
+                        now, exp, null, null));
+                audit.record(h, caller.actor(), "token_issue", svc.id(), caller.ip(), "ok",
+                        "sid=" + sid + " ttl=" + ttl + " scope=" + scope + ticket);
+                return null;
+            });
+            return new Issued(token, sid, exp, scope, detailsJson, svc.id(), svc.binding());
+        } catch (RuntimeException e) {
+            if (kxBound) {
+                abandon(svc, sid, e);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * The service holds a session IMSM failed to record: revoke it at once, or queue the revocation
+     * if the service cannot be told now. Failures are attached to {@code cause}, which the caller throws.
+     */
+    private void abandon(ServiceDefinition svc, String sid, RuntimeException cause) {
+        try {
+            kx.revoke(svc, sid);
+            return;
+        } catch (io.imsm.server.kx.KeyExchangeException | RuntimeException e) {
+            cause.addSuppressed(e);
+        }
+        try {
+            db.inTransaction(h -> {
+                store.enqueue(h, Outbox.REVOKE, svc.id(), sid, clock.instant());
+                return null;
+            });
+            outboxKick.run();
+        } catch (RuntimeException e) {
+            cause.addSuppressed(e);
+            LOG.atError().addKeyValue("service", svc.id()).addKeyValue("sid", sid)
+                    .log("token session unrecorded and its revocation could not be sent or queued");
+        }
+    }
+
+    /**
+     * The claims the service wants encrypted: the person's attributes it names, and the form fields it
+     * names that were filled in. An attribute the person does not have (no phone) is left out.
+     */
+    private static Map<String, Object> confidentialClaims(ServiceDefinition svc, User user, Map<String, String> fields) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (String claim : svc.encryptedClaims()) {
+            Object value = switch (claim) {
+                case ServiceDefinition.CLAIM_EMAIL -> user.email();
+                case ServiceDefinition.CLAIM_NAME -> user.displayName();
+                case ServiceDefinition.CLAIM_PHONE -> user.phone();
+                case ServiceDefinition.CLAIM_ROLES -> List.copyOf(new TreeSet<>(user.roles()));
+                default -> fields.get(claim);
+            };
+            if (value != null) {
+                out.put(claim, value);
+            }
+        }
+        return out;
     }
 
     public record SessionView(String sid, String serviceId, String binding, String scope, Instant issuedAt, Instant expiresAt,
@@ -141,7 +225,7 @@ public final class TokenService {
 
     public List<SessionView> live(Caller caller) {
         caller.requirePerson().requireReady();
-        return db.read(h -> store.live(h, caller.user().id(), clock.instant())).stream().map(TokenService::view).toList();
+        return db.read(h -> store.live(h, caller.user().id(), clock.instant(), MAX_LISTED)).stream().map(TokenService::view).toList();
     }
 
     /** Revokes a session: its owner or an admin. Services bound by kx are told through the outbox. */
@@ -151,14 +235,51 @@ public final class TokenService {
             TokenSessionStore.Row row = store.find(h, sid)
                     .filter(r -> caller.isAdmin() || (caller.user() != null && r.userId().equals(caller.user().id())))
                     .orElseThrow(() -> new ImsmException.NotFound("No such token session."));
-            if (store.revoke(h, sid, clock.instant(), caller.actor()) && ServiceDefinition.BINDING_KX.equals(row.binding())
-                    && row.expiresAt().isAfter(clock.instant())) {
-                store.enqueue(h, Outbox.REVOKE, row.serviceId(), sid, clock.instant());
-            }
+            revocations.revoke(h, row, caller.actor());
             audit.record(h, caller.actor(), "token_revoke", row.serviceId(), caller.ip(), "ok", "sid=" + sid);
             return null;
         });
-        outboxKick.run();
+        revocations.deliverSoon();
+    }
+
+    /** An admin's view of a person's live tokens (the newest {@value #MAX_LISTED}). */
+    public List<SessionView> liveOf(Caller caller, String userId) {
+        caller.requireAdmin();
+        return db.read(h -> {
+            requireUser(h, userId);
+            return store.live(h, userId, clock.instant(), MAX_LISTED);
+        }).stream().map(TokenService::view).toList();
+    }
+
+    /** An admin revokes one of a person's tokens; 404 unless the session is that person's. */
+    public void revokeOf(Caller caller, String userId, String sid) {
+        caller.requireAdmin();
+        db.inTransaction(h -> {
+            String username = requireUser(h, userId).username();
+            TokenSessionStore.Row row = store.find(h, sid).filter(r -> r.userId().equals(userId))
+                    .orElseThrow(() -> new ImsmException.NotFound("No such token session for this user."));
+            revocations.revoke(h, row, caller.actor());
+            audit.record(h, caller.actor(), "token_revoke", row.serviceId(), caller.ip(), "ok", "sid=" + sid + " user=" + username);
+            return null;
+        });
+        revocations.deliverSoon();
+    }
+
+    /** An admin revokes all of a person's live tokens; returns how many were revoked. */
+    public int revokeAllOf(Caller caller, String userId) {
+        caller.requireAdmin();
+        int n = db.inTransaction(h -> {
+            String username = requireUser(h, userId).username();
+            int count = revocations.revokeAll(h, userId, caller.actor());
+            audit.record(h, caller.actor(), "token_revoke_all", username, caller.ip(), "ok", "revoked=" + count);
+            return count;
+        });
+        revocations.deliverSoon();
+        return n;
+    }
+
+    private User requireUser(Handle h, String userId) {
+        return users.findById(h, userId).orElseThrow(() -> new ImsmException.NotFound("No user with id " + userId));
     }
 
     /** Forgets token sessions that expired more than a day ago (services purge theirs at session_exp). */

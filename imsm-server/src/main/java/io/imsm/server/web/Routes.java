@@ -76,6 +76,9 @@ public final class Routes {
         r.post("/api/v1/admin/users/{id}/unlock",            adminApi::unlock);
         r.post("/api/v1/admin/users/{id}/password-reset",    adminApi::passwordReset);
         r.post("/api/v1/admin/users/{id}/invite",            adminApi::invite);
+        r.get("/api/v1/admin/users/{id}/tokens",             adminApi::listTokens);
+        r.delete("/api/v1/admin/users/{id}/tokens",          adminApi::revokeAllTokens);
+        r.delete("/api/v1/admin/users/{id}/tokens/{sid}",    adminApi::revokeToken);
         r.get("/api/v1/admin/policy/mfa",                    adminApi::getPolicy);
         r.put("/api/v1/admin/policy/mfa",                    adminApi::putPolicy);
 
@@ -126,6 +129,8 @@ public final class Routes {
         r.post("/admin/users/{id}/unlock",                   adminPages::adminUnlock);
         r.post("/admin/users/{id}/password-reset",           adminPages::adminPasswordReset);
         r.post("/admin/users/{id}/invite",                   adminPages::adminInvite);
+        r.post("/admin/users/{id}/tokens/revoke",            adminPages::adminRevokeAllTokens);
+        r.post("/admin/users/{id}/tokens/{sid}/revoke",      adminPages::adminRevokeToken);
         r.get("/admin/services",                             adminPages::adminServices);
         r.post("/admin/services",                            adminPages::adminServiceSave);
         r.get("/admin/services/new",                         adminPages::adminServiceNew);

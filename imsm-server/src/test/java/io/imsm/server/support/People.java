@@ -20,10 +20,15 @@ public final class People {
 
     /** Creates a user through the admin API (bootstrap token), with an initial password to change. */
     public static String createUser(TestServer s, String username, String password, List<String> roles) {
+        return createUser(s, username, password, roles, Map.of());
+    }
+
+    /** @param extra more members of the create request, e.g. {@code email} */
+    public static String createUser(TestServer s, String username, String password, List<String> roles, Map<String, Object> extra) {
         Http admin = s.client();
-        Http.Res r = admin.postJson("/api/v1/admin/users",
-                Map.of("username", username, "password", password, "roles", roles),
-                "Authorization", "Bearer " + TestServer.BOOTSTRAP_TOKEN);
+        Map<String, Object> body = new java.util.HashMap<>(extra);
+        body.putAll(Map.of("username", username, "password", password, "roles", roles));
+        Http.Res r = admin.postJson("/api/v1/admin/users", body, "Authorization", "Bearer " + TestServer.BOOTSTRAP_TOKEN);
         assertThat(r.status()).as(r.toString()).isEqualTo(201);
         return r.json().path("user").path("id").asText();
     }
@@ -34,8 +39,12 @@ public final class People {
      * login code is fresh.
      */
     public static Person ready(TestServer s, String username, List<String> roles) {
+        return ready(s, username, roles, Map.of());
+    }
+
+    public static Person ready(TestServer s, String username, List<String> roles, Map<String, Object> extra) {
         String initial = "initial-pass-" + username;
-        String id = createUser(s, username, initial, roles);
+        String id = createUser(s, username, initial, roles, extra);
         String password = "changed-pass-" + username + "-x";
         Http c = s.client();
         Http.Res login = c.postJson("/api/v1/login", Map.of("username", username, "password", initial));

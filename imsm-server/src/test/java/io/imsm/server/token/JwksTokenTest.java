@@ -140,4 +140,27 @@ class JwksTokenTest {
         assertThat(c.postForm("/sessions/" + sid + "/revoke", Http.form("_csrf", c.csrf())).status()).isEqualTo(302);
         assertThat(c.get("/").body()).doesNotContain("data-sid=\"" + sid + "\"");
     }
+
+    @Test
+    void whenRequestPathHoldsShellSyntax_thenTheShownCurlLineKeepsItInert(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        String path = "/r';touch$IFS'pwned;'$(touch${IFS}pwned)".replace("{", "").replace("}", "");
+        Http.Res issued = c.postForm("/services/reports", Http.form("_csrf", c.csrf(), "justification", "shell test",
+                "req_method", "GET", "req_path", path));
+        assertThat(issued.status()).as(issued.body()).isEqualTo(200);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("<pre id=\"curl\">(.*?)</pre>", java.util.regex.Pattern.DOTALL)
+                .matcher(issued.body());
+        assertThat(m.find()).isTrue();
+        String line = m.group(1).replace("&#39;", "'").replace("&#34;", "\"").replace("&quot;", "\"").replace("&lt;", "<")
+                .replace("&gt;", ">").replace("&amp;", "&");
+        assertThat(line).startsWith("curl ").contains("'\\''");
+        // the line as pasted, with curl a function that prints its arguments
+        Process p = new ProcessBuilder("sh", "-c", "curl() { for a; do printf '%s\\n' \"$a\"; done; }; " + line)
+                .directory(dir.toFile()).redirectErrorStream(true).start();
+        assertThat(p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        String[] args = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).split("\n");
+        assertThat(args).as(line + " -> " + java.util.Arrays.toString(args)).hasSize(5);
+        assertThat(args[4]).isEqualTo("https://reports.example" + path);
+        assertThat(java.nio.file.Files.exists(dir.resolve("pwned"))).isFalse();
+    }
 }

@@ -4,6 +4,7 @@ import io.imsm.server.ImsmException;
 import io.imsm.server.identity.AdminService;
 import io.imsm.server.identity.Caller;
 import io.imsm.server.identity.MfaPolicy;
+import io.imsm.server.token.TokenService;
 import io.imsm.server.web.http.WebAuth;
 import io.imsm.server.web.http.WebSupport;
 import io.javalin.http.Context;
@@ -14,11 +15,13 @@ import java.util.Objects;
 /** The admin JSON API under /api/v1/admin (session with CSRF, or bearer). */
 public final class AdminApi {
     private final AdminService admin;
+    private final TokenService tokens;
     private final WebAuth auth;
     private final String baseUrl;
 
-    public AdminApi(AdminService admin, WebAuth auth, String baseUrl) {
+    public AdminApi(AdminService admin, TokenService tokens, WebAuth auth, String baseUrl) {
         this.admin = Objects.requireNonNull(admin);
+        this.tokens = Objects.requireNonNull(tokens);
         this.auth = Objects.requireNonNull(auth);
         this.baseUrl = Objects.requireNonNull(baseUrl);
     }
@@ -87,6 +90,22 @@ public final class AdminApi {
         ctx.header("Cache-Control", "no-store");
         ctx.json(new Dto.CreatedUser(Dto.UserView.of(created.user()), baseUrl + "/invite/" + created.inviteToken(),
                 created.inviteExpiresAt()));
+    }
+
+    public void listTokens(Context ctx) {
+        Caller c = auth.requireForApi(ctx);
+        ctx.json(new TokenApi.SessionList(tokens.liveOf(c, ctx.pathParam("id"))));
+    }
+
+    public void revokeAllTokens(Context ctx) {
+        Caller c = auth.requireForApi(ctx);
+        ctx.json(new Dto.Revoked(tokens.revokeAllOf(c, ctx.pathParam("id"))));
+    }
+
+    public void revokeToken(Context ctx) {
+        Caller c = auth.requireForApi(ctx);
+        tokens.revokeOf(c, ctx.pathParam("id"), ctx.pathParam("sid"));
+        ctx.status(204);
     }
 
     public void getPolicy(Context ctx) {

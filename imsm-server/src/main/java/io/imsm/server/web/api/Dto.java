@@ -78,5 +78,8 @@ public final class Dto {
         @Override public String toString() { return "PasswordResetResult[user=" + user.username() + "]"; }
     }
 
+    /** How many token sessions a call revoked. */
+    public record Revoked(int revoked) {}
+
     public record MfaPolicyBody(Boolean requiredForAll, List<String> requiredRoles) {}
 }

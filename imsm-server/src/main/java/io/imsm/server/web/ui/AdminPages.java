@@ -6,6 +6,7 @@ import io.imsm.server.access.CatalogService;
 import io.imsm.server.access.ServiceDefinition;
 import io.imsm.server.identity.AdminService;
 import io.imsm.server.model.User;
+import io.imsm.server.token.TokenService;
 import io.imsm.server.json.Json;
 import io.imsm.server.ImsmException;
 import io.imsm.server.identity.Caller;
@@ -30,16 +31,18 @@ public final class AdminPages {
     private static final ObjectWriter PRETTY = Json.prettyWithoutNulls();
     private final AdminService admin;
     private final CatalogService catalog;
+    private final TokenService tokens;
     private final KeyExchangeCheck kxCheck;
     private final WebAuth auth;
     private final PageSupport support;
     private final PageRenderer renderer;
     private final String publicUrl;
 
-    public AdminPages(AdminService admin, CatalogService catalog, KeyExchangeCheck kxCheck, WebAuth auth, PageSupport support,
-                      PageRenderer renderer, String publicUrl) {
+    public AdminPages(AdminService admin, CatalogService catalog, TokenService tokens, KeyExchangeCheck kxCheck, WebAuth auth,
+                      PageSupport support, PageRenderer renderer, String publicUrl) {
         this.admin = Objects.requireNonNull(admin);
         this.catalog = Objects.requireNonNull(catalog);
+        this.tokens = Objects.requireNonNull(tokens);
         this.kxCheck = Objects.requireNonNull(kxCheck);
         this.auth = Objects.requireNonNull(auth);
         this.support = Objects.requireNonNull(support);
@@ -95,8 +98,20 @@ public final class AdminPages {
     private void renderUser(Context ctx, Caller c, String message, String error, String secretLabel, String secret) {
         String id = ctx.pathParam("id");
         noStore(ctx);
-        ctx.html(renderer.render("admin_user.jte", new Views.AdminUser(nav(c), admin.getAccount(c, id), admin.knownRoles(c),
-                message, error, secretLabel, secret)));
+        ctx.html(renderer.render("admin_user.jte", new Views.AdminUser(nav(c), admin.getAccount(c, id), tokens.liveOf(c, id),
+                admin.knownRoles(c), message, error, secretLabel, secret)));
+    }
+
+    public void adminRevokeToken(Context ctx) {
+        Caller c = auth.requireForForm(ctx).requireAdmin();
+        tokens.revokeOf(c, ctx.pathParam("id"), ctx.pathParam("sid"));
+        ctx.redirect("/admin/users/" + ctx.pathParam("id") + "?done=Token+revoked.#tokens");
+    }
+
+    public void adminRevokeAllTokens(Context ctx) {
+        Caller c = auth.requireForForm(ctx).requireAdmin();
+        int n = tokens.revokeAllOf(c, ctx.pathParam("id"));
+        ctx.redirect("/admin/users/" + ctx.pathParam("id") + "?done=" + n + (n == 1 ? "+token" : "+tokens") + "+revoked.#tokens");
     }
 
     public void adminRoles(Context ctx) {

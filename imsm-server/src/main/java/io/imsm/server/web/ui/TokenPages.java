@@ -75,8 +75,11 @@ public final class TokenPages {
             noStore(ctx);
             ctx.html(renderer.render("token_issued.jte", new Views.TokenIssued(nav(c), svc.name(), issued, describe(limit),
                     curl(svc, limit, issued.token()))));
-        } catch (ImsmException.Invalid | ImsmException.Unavailable e) {
+        } catch (ImsmException.Invalid | ImsmException.Unavailable | ImsmException.Throttled e) {
             ctx.status(e.code().status());
+            if (e.retryAfterSeconds() > 0) {
+                ctx.header("Retry-After", Long.toString(e.retryAfterSeconds()));
+            }
             ctx.html(renderer.render("service_request.jte", new Views.ServiceRequest(nav(c), svc, e.getMessage())));
         }
     }
@@ -122,10 +125,11 @@ public final class TokenPages {
                 .collect(Collectors.joining("&"));
     }
 
-    private static String curl(ServiceDefinition svc, TokenService.RequestLimit limit, String token) {
+    /** Every value is quoted for the shell: base_url and path come from admins and people, and get pasted into terminals. */
+    static String curl(ServiceDefinition svc, TokenService.RequestLimit limit, String token) {
         String base = svc.baseUrl() != null ? svc.baseUrl() : "https://" + svc.id() + ".example";
-        String method = limit == null ? "GET" : limit.method().toUpperCase();
+        String method = limit == null ? "GET" : limit.method().trim().toUpperCase(java.util.Locale.ROOT);
         String path = limit == null ? "/" : limit.path() + query(limit);
-        return "curl -X " + method + " -H 'Authorization: Bearer " + token + "' '" + base + path + "'";
+        return "curl -X " + Shell.quote(method) + " -H " + Shell.quote("Authorization: Bearer " + token) + " " + Shell.quote(base + path);
     }
 }

@@ -49,10 +49,12 @@ public final class Views {
     }
 
     /**
-     * One account; {@code secretLabel}/{@code secret}: a one-time password or invite link made by the
+     * One account; {@code tokens} are the person's live token sessions, which admins may revoke;
+     * {@code secretLabel}/{@code secret}: a one-time password or invite link made by the
      * action this page answers, shown once.
      */
-    public record AdminUser(Nav nav, io.imsm.server.identity.AdminService.Account account, List<String> knownRoles,
+    public record AdminUser(Nav nav, io.imsm.server.identity.AdminService.Account account,
+                            List<io.imsm.server.token.TokenService.SessionView> tokens, List<String> knownRoles,
                             String message, String error, String secretLabel, String secret) {
         public User user() { return account.user(); }
         /** The status control's choices; deleting is its own confirmed button, and a deleted account stays so. */
