@@ -230,7 +230,7 @@ class AdminUserActionsTest {
         assertThat(archived.body()).contains("<option value=\"archived\" selected>archived</option>")
                 .contains("<option value=\"active\">active</option>").contains("id=\"status\">archived<")
                 .contains("data-confirm=\"Delete arch? This cannot be undone.\"")
-                .contains("data-confirm=\"Remove the authenticator of arch and end their sessions?\"")
+                .contains("data-confirm=\"Remove the authenticator of arch, end their sessions and revoke their tokens?\"")
                 .contains("<script src=\"/static/confirm.js\"></script>");
 
         assertThat(admin.postForm("/admin/users/" + id + "/status", Http.form("_csrf", admin.csrf(), "status", "deleted")).status())
