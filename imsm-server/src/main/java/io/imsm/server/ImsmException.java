@@ -28,9 +28,31 @@ public abstract sealed class ImsmException extends RuntimeException
 
     /** Bad input: validation, policy, malformed body. */
     public static final class Invalid extends ImsmException {
+        private final String field;
+
         public Invalid(String message) { this(ErrorCode.INVALID_REQUEST, message); }
-        public Invalid(ErrorCode code, String message) { super(code, message, 0, null); }
-        public Invalid(ErrorCode code, String message, Throwable cause) { super(code, message, 0, cause); }
+        public Invalid(ErrorCode code, String message) { this(code, null, message, null); }
+        public Invalid(ErrorCode code, String message, Throwable cause) { this(code, null, message, cause); }
+
+        private Invalid(ErrorCode code, String field, String message, Throwable cause) {
+            super(code, message, 0, cause);
+            this.field = field;
+        }
+
+        /**
+         * Bad input in one named field of the use case (e.g. {@code ttl_seconds}, {@code phone}), so a
+         * form can show the message next to that field; the name is the service's, not a form's.
+         */
+        public static Invalid inField(String field, String message) {
+            return inField(ErrorCode.INVALID_REQUEST, field, message);
+        }
+
+        public static Invalid inField(ErrorCode code, String field, String message) {
+            return new Invalid(code, Objects.requireNonNull(field, "field"), message, null);
+        }
+
+        /** The field the message is about, or null when it is about the request as a whole. */
+        public String field() { return field; }
     }
 
     /** Who are you: login failures, missing or bad credentials. */

@@ -142,9 +142,9 @@ public final class Wiring {
 
         WebAuth auth = new WebAuth(identity, bearer, cfg.secureCookies());
         PageRenderer renderer = new PageRenderer();
-        PageSupport pageSupport = new PageSupport(auth);
+        PageSupport pageSupport = new PageSupport(auth, ctx.clock());
         int absolute = (int) Math.min(Integer.MAX_VALUE, cfg.sessions().absoluteTimeoutSeconds());
-        this.errors = new ErrorMapper(renderer);
+        this.errors = new ErrorMapper(renderer, pageSupport);
         this.metricsEndpoint = new MetricsEndpoint(ctx.metrics(), ctx.metricsToken());
         this.routes = new Routes(
                 new SystemApi(ctx.database(), signingKeys, metricsEndpoint, ctx.health()),

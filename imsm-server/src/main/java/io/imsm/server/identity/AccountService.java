@@ -90,14 +90,23 @@ public final class AccountService {
         }
     }
 
+    /** Ends every browser session of the caller except the one making the request; returns how many ended. */
+    public int endOtherSessions(Caller caller) {
+        caller.requirePerson().requireReady();
+        return db.inTransaction(h -> {
+            int n = sessions.endAllForUser(h, caller.user().id(), clock.instant(), caller.session().idHash());
+            audit.record(h, caller.actor(), "sessions_end_others", caller.actor(), caller.ip(), "ok", "ended=" + n);
+            return n;
+        });
+    }
 
     public void changePassword(Caller caller, String current, String next) {
         caller.requirePerson();
         User user = caller.user();
-        confirmPassword(caller, current, "password_change", "The current password is wrong.");
+        confirmPassword(caller, current, "current_password", "password_change", "The current password is wrong.");
         policy.check(user.username(), next);
         if (hasher.verify(next, user.passwordHash())) {
-            throw new ImsmException.Invalid(ErrorCode.WEAK_PASSWORD, "The new password must differ from the current one.");
+            throw ImsmException.Invalid.inField(ErrorCode.WEAK_PASSWORD, "new_password", "The new password must differ from the current one.");
         }
         String hash = hasher.hash(next);
         db.inTransaction(h -> {
@@ -114,7 +123,7 @@ public final class AccountService {
      * (given back when the password is right), and once the lockout is reached every browser session
      * of the person ends, this one included.
      */
-    private void confirmPassword(Caller caller, String password, String action, String wrongMessage) {
+    private void confirmPassword(Caller caller, String password, String field, String action, String wrongMessage) {
         User user = caller.user();
         String key = accountKey(user.username());
         long locked = throttle.takeAccountAttempt(key);
@@ -144,7 +153,7 @@ public final class AccountService {
             lockedOut(caller, action, "locked");
             throw lockedError(lock);
         }
-        throw new ImsmException.Invalid(wrongMessage);
+        throw ImsmException.Invalid.inField(field, wrongMessage);
     }
 
     private void lockedOut(Caller caller, String action, String outcome) {
@@ -200,7 +209,7 @@ public final class AccountService {
         }
         OptionalLong step = Totp.matchingStep(kek.decrypt(u.totpSecretEnc(), UserStore.totpSecretContext(u.id())), code == null ? "" : code.trim(), clock.instant());
         if (step.isEmpty()) {
-            throw new ImsmException.Invalid("That code is not right. Check the time on your phone and enter the current code.");
+            throw ImsmException.Invalid.inField("code", "That code is not right. Check the time on your phone and enter the current code.");
         }
         List<String> codes = RecoveryCodes.generate(secrets, RECOVERY_CODE_COUNT);
         db.inTransaction(h -> {
@@ -216,7 +225,7 @@ public final class AccountService {
     /** Removes the authenticator (needs the password). A policy that requires one sends the person back to enrollment. */
     public void removeTotp(Caller caller, String password) {
         caller.requirePerson().requireReady();
-        confirmPassword(caller, password, "totp_removed", "The password is wrong.");
+        confirmPassword(caller, password, "password", "totp_removed", "The password is wrong.");
         db.inTransaction(h -> {
             users.clearSecondFactor(h, caller.user().id());
             sessions.endAllForUser(h, caller.user().id(), clock.instant(), caller.session().idHash());
@@ -231,7 +240,7 @@ public final class AccountService {
         if (!caller.user().hasTotp()) {
             throw new ImsmException.Conflict("Set up an authenticator app first; recovery codes back it up.");
         }
-        confirmPassword(caller, password, "recovery_codes_regenerated", "The password is wrong.");
+        confirmPassword(caller, password, "password", "recovery_codes_regenerated", "The password is wrong.");
         List<String> codes = RecoveryCodes.generate(secrets, RECOVERY_CODE_COUNT);
         db.inTransaction(h -> {
             users.replaceRecoveryCodes(h, caller.user().id(), codes.stream().map(rc -> RecoveryCodes.hash(rc, recoveryKey)).toList());

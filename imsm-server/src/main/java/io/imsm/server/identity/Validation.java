@@ -37,7 +37,7 @@ public final class Validation {
         }
         String compact = s.replace(" ", "").replace("-", "");
         if (!PHONE.matcher(compact).matches()) {
-            throw new ImsmException.Invalid("phone must be in international form, e.g. +41791234567");
+            throw ImsmException.Invalid.inField("phone", "phone must be in international form, e.g. +41791234567");
         }
         return compact;
     }

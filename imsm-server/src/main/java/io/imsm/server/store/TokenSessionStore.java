@@ -13,22 +13,25 @@ import static io.imsm.server.store.UserStore.ts;
 /** Token sessions (metadata only) and the outbox of messages to services. */
 public final class TokenSessionStore {
     public record Row(String sid, String jti, String userId, String serviceId, String binding, String scope, String request,
-                      Instant issuedAt, Instant expiresAt, Instant revokedAt, String revokedBy) {}
+                      Instant issuedAt, Instant expiresAt, Instant revokedAt, String revokedBy, String justification,
+                      boolean justificationEncrypted) {}
 
     public record OutboxRow(long id, String kind, String target, String payload, int attempts, Instant nextAttempt) {}
 
-    private static final String COLUMNS = "sid, jti, user_id, service_id, binding, scope, request, issued_at, expires_at, revoked_at, revoked_by";
+    private static final String COLUMNS = "sid, jti, user_id, service_id, binding, scope, request, issued_at, expires_at, revoked_at, revoked_by, "
+            + "justification, justification_encrypted";
     private static final RowMapper<Row> MAPPER = (rs, ctx) -> new Row(rs.getString("sid"), rs.getString("jti"),
             rs.getString("user_id"), rs.getString("service_id"), rs.getString("binding"), rs.getString("scope"),
             rs.getString("request"), instant(rs, "issued_at"), instant(rs, "expires_at"), instant(rs, "revoked_at"),
-            rs.getString("revoked_by"));
+            rs.getString("revoked_by"), rs.getString("justification"), rs.getBoolean("justification_encrypted"));
 
     public void insert(Handle h, Row r) {
         h.createUpdate("INSERT INTO token_sessions (" + COLUMNS + ") VALUES (:sid, :jti, :user, :service, :binding, :scope, "
-                        + ":request, :issued, :expires, NULL, NULL)")
+                        + ":request, :issued, :expires, NULL, NULL, :justification, :justificationEncrypted)")
                 .bind("sid", r.sid()).bind("jti", r.jti()).bind("user", r.userId()).bind("service", r.serviceId())
                 .bind("binding", r.binding()).bind("scope", r.scope()).bind("request", r.request())
-                .bind("issued", ts(r.issuedAt())).bind("expires", ts(r.expiresAt())).execute();
+                .bind("issued", ts(r.issuedAt())).bind("expires", ts(r.expiresAt()))
+                .bind("justification", r.justification()).bind("justificationEncrypted", r.justificationEncrypted()).execute();
     }
 
     public Optional<Row> find(Handle h, String sid) {

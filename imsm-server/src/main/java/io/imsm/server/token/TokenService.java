@@ -45,6 +45,7 @@ import java.util.regex.Pattern;
  */
 public final class TokenService {
     private static final Set<String> METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD");
+    private static final String JUSTIFICATION = "justification";
     private static final Pattern PATH = Pattern.compile("/[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,1999}");
     private static final Logger LOG = LoggerFactory.getLogger(TokenService.class);
     /** token_sessions.scope (V13); 50 scopes of 64 characters fit. */
@@ -115,7 +116,7 @@ public final class TokenService {
         }
         int ttl = req.ttlSeconds() == null ? svc.defaultTtlSeconds() : req.ttlSeconds();
         if (ttl < CatalogService.MIN_TTL || ttl > svc.maxTtlSeconds()) {
-            throw new ImsmException.Invalid("ttl_seconds must be between " + CatalogService.MIN_TTL + " and " + svc.maxTtlSeconds()
+            throw ImsmException.Invalid.inField("ttl_seconds", "ttl_seconds must be between " + CatalogService.MIN_TTL + " and " + svc.maxTtlSeconds()
                     + " for " + svc.name());
         }
         Map<String, String> fields = fields(svc, req.fields());
@@ -159,9 +160,13 @@ public final class TokenService {
                             signingKeys.activeKey(), random);
             // never a value the service wanted encrypted: the audit log is read by more people than the service
             String ticket = fields.containsKey("ticket_id") && !confidential.containsKey("ticket_id") ? " ticket=" + fields.get("ticket_id") : "";
+            // Kept so the person can tell their live tokens apart; a service that wants it confidential
+            // (encrypted_claims) gets it only inside the token, and IMSM keeps no copy.
+            boolean justificationEncrypted = confidential.containsKey(JUSTIFICATION);
+            String justification = justificationEncrypted ? null : fields.get(JUSTIFICATION);
             db.inTransaction(h -> {
                 store.insert(h, new TokenSessionStore.Row(sid, jti, caller.user().id(), svc.id(), svc.binding(), scope, detailText,
-                        now, exp, null, null));
+                        now, exp, null, null, justification, justificationEncrypted));
                 audit.record(h, caller.actor(), "token_issue", svc.id(), caller.ip(), "ok",
                         "sid=" + sid + " ttl=" + ttl + " scope=" + scope + ticket);
                 return null;
@@ -220,8 +225,12 @@ public final class TokenService {
         return out;
     }
 
+    /**
+     * A live token session; {@code justification} is null when none was given or when the service
+     * keeps it confidential ({@code justificationEncrypted}).
+     */
     public record SessionView(String sid, String serviceId, String binding, String scope, Instant issuedAt, Instant expiresAt,
-                              List<Object> authorizationDetails) {}
+                              List<Object> authorizationDetails, String justification, boolean justificationEncrypted) {}
 
     public List<SessionView> live(Caller caller) {
         caller.requirePerson().requireReady();
@@ -296,7 +305,8 @@ public final class TokenService {
                 throw new IllegalStateException(e);
             }
         }
-        return new SessionView(r.sid(), r.serviceId(), r.binding(), r.scope(), r.issuedAt(), r.expiresAt(), details);
+        return new SessionView(r.sid(), r.serviceId(), r.binding(), r.scope(), r.issuedAt(), r.expiresAt(), details,
+                r.justification(), r.justificationEncrypted());
     }
 
     private static String scopes(ServiceDefinition svc, List<String> asked) {
@@ -306,7 +316,7 @@ public final class TokenService {
         Set<String> out = new LinkedHashSet<>();
         for (String s : asked) {
             if (!svc.scopes().contains(s)) {
-                throw new ImsmException.Invalid("scope '" + s + "' is not offered by " + svc.name() + " (offered: "
+                throw ImsmException.Invalid.inField("scopes", "scope '" + s + "' is not offered by " + svc.name() + " (offered: "
                         + String.join(", ", svc.scopes()) + ")");
             }
             out.add(s);
@@ -319,11 +329,11 @@ public final class TokenService {
         Map<String, String> out = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : in.entrySet()) {
             if (!svc.fields().contains(e.getKey()) || "request".equals(e.getKey())) {
-                throw new ImsmException.Invalid("field '" + e.getKey() + "' is not asked for by " + svc.name());
+                throw ImsmException.Invalid.inField(e.getKey(), "field '" + e.getKey() + "' is not asked for by " + svc.name());
             }
             String v = e.getValue() == null ? "" : e.getValue().strip();
             if (v.length() > 1000 || v.chars().anyMatch(c -> Character.isISOControl(c) && c != '\n')) {
-                throw new ImsmException.Invalid("field '" + e.getKey() + "' must be at most 1000 characters without control characters");
+                throw ImsmException.Invalid.inField(e.getKey(), "field '" + e.getKey() + "' must be at most 1000 characters without control characters");
             }
             if (!v.isEmpty()) {
                 out.put(e.getKey(), v);
@@ -331,7 +341,7 @@ public final class TokenService {
         }
         for (String required : svc.fields()) {
             if (!"request".equals(required) && !out.containsKey(required)) {
-                throw new ImsmException.Invalid(svc.name() + " asks for '" + required.replace('_', ' ') + "'; fill it in");
+                throw ImsmException.Invalid.inField(required, svc.name() + " asks for '" + required.replace('_', ' ') + "'; fill it in");
             }
         }
         return out;
@@ -340,34 +350,34 @@ public final class TokenService {
     private static List<HttpAuthorizationDetail> requestLimit(ServiceDefinition svc, RequestLimit r) {
         if (r == null || (blank(r.method()) && blank(r.path()))) {
             if (svc.fields().contains("request")) {
-                throw new ImsmException.Invalid(svc.name() + " asks for the exact request (method and path) the token is for");
+                throw ImsmException.Invalid.inField("request", svc.name() + " asks for the exact request (method and path) the token is for");
             }
             return List.of();
         }
         if (!svc.allowRequestLimit()) {
-            throw new ImsmException.Invalid(svc.name() + " does not take tokens limited to one request");
+            throw ImsmException.Invalid.inField("request", svc.name() + " does not take tokens limited to one request");
         }
         String method = r.method() == null ? "" : r.method().trim().toUpperCase(Locale.ROOT);
         if (!METHODS.contains(method)) {
-            throw new ImsmException.Invalid("request.method must be one of " + String.join(", ", METHODS.stream().sorted().toList()));
+            throw ImsmException.Invalid.inField("request.method", "request.method must be one of " + String.join(", ", METHODS.stream().sorted().toList()));
         }
         if (r.path() == null || !PATH.matcher(r.path()).matches() || r.path().contains("?")) {
-            throw new ImsmException.Invalid("request.path must start with '/' and hold only URL path characters (no query string; use request.query)");
+            throw ImsmException.Invalid.inField("request.path", "request.path must start with '/' and hold only URL path characters (no query string; use request.query)");
         }
         Map<String, String> query = r.query() == null ? Map.of() : r.query();
         if (query.size() > 50) {
-            throw new ImsmException.Invalid("request.query may hold at most 50 parameters");
+            throw ImsmException.Invalid.inField("request.query", "request.query may hold at most 50 parameters");
         }
         for (Map.Entry<String, String> e : query.entrySet()) {
             if (blank(e.getKey()) || e.getKey().length() > 100 || e.getValue() == null || e.getValue().length() > 1000) {
-                throw new ImsmException.Invalid("request.query: names of 1-100 characters, values of at most 1000");
+                throw ImsmException.Invalid.inField("request.query", "request.query: names of 1-100 characters, values of at most 1000");
             }
         }
         try {
             // The entry holds the canonical path (docs/protocol.md section 7.1); dot segments are refused.
             return new ArrayList<>(List.of(new HttpAuthorizationDetail(method, r.path(), new LinkedHashMap<>(query))));
         } catch (IllegalArgumentException e) {
-            throw new ImsmException.Invalid("request.path: " + e.getMessage());
+            throw ImsmException.Invalid.inField("request.path", "request.path: " + e.getMessage());
         }
     }
 

@@ -4,6 +4,7 @@ import io.imsm.server.web.http.WebSupport;
 import io.imsm.server.ErrorCode;
 import io.imsm.server.ImsmException;
 import io.imsm.server.web.ui.PageRenderer;
+import io.imsm.server.web.ui.PageSupport;
 import io.imsm.server.web.ui.Views;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -12,6 +13,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The one place errors become responses: RFC 9457 problem JSON for the API (with the stable
@@ -20,9 +22,11 @@ import java.util.Map;
 public final class ErrorMapper {
     private static final Logger LOG = LoggerFactory.getLogger(ErrorMapper.class);
     private final PageRenderer pages;
+    private final PageSupport support;
 
-    public ErrorMapper(PageRenderer pages) {
-        this.pages = pages;
+    public ErrorMapper(PageRenderer pages, PageSupport support) {
+        this.pages = Objects.requireNonNull(pages);
+        this.support = Objects.requireNonNull(support);
     }
 
     public void handle(ImsmException e, Context ctx) {
@@ -95,7 +99,7 @@ public final class ErrorMapper {
             ctx.redirect("/settings/totp");
             return;
         }
-        ctx.html(pages.render("error.jte", new Views.ErrorPage(code.status(), code.title(), detail)));
+        ctx.html(pages.render("error.jte", new Views.ErrorPage(support.navForErrorPage(ctx), code.status(), code.title(), detail)));
     }
 
     private static boolean isJsonRequest(Context ctx) {

@@ -108,6 +108,7 @@ public final class Routes {
         r.get("/settings",                                   pages::settings);
         r.post("/settings/phone",                            pages::phone);
         r.post("/settings/sessions/{id}/end",                pages::endSession);
+        r.post("/settings/sessions/end-others",              pages::endOtherSessions);
         r.post("/settings/recovery-codes",                   pages::recoveryCodes);
         r.post("/settings/totp/remove",                      pages::removeTotp);
         r.get("/settings/password",                          pages::passwordPage);

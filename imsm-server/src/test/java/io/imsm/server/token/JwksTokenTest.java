@@ -133,11 +133,14 @@ class JwksTokenTest {
                 "justification", "quarterly numbers", "req_method", "GET", "req_path", "/reports/q3", "req_query", "format=csv\nyear=2026"));
         assertThat(issued.status()).as(issued.body()).isEqualTo(200);
         assertThat(issued.header("Cache-Control")).isEqualTo("no-store");
-        assertThat(issued.body()).contains("id=\"token\"").contains("GET /reports/q3?format=csv&amp;year=2026").contains("/static/copy.js");
+        assertThat(issued.body()).contains("id=\"token\"").contains("GET /reports/q3?format=csv&amp;year=2026").contains("/static/imsm.js");
         String sid = c.get("/api/v1/sessions").json().path("sessions").get(0).path("sid").asText();
         assertThat(c.get("/").body()).contains("data-sid=\"" + sid + "\"");
         assertThat(c.postForm("/sessions/" + sid + "/revoke", Http.form("_csrf", "wrong")).status()).isEqualTo(403);
-        assertThat(c.postForm("/sessions/" + sid + "/revoke", Http.form("_csrf", c.csrf())).status()).isEqualTo(302);
+        assertThat(c.postForm("/sessions/" + sid + "/revoke", Http.form("_csrf", c.csrf())).body())
+                .as("unconfirmed, the page asks first").contains("name=\"confirmed\" value=\"yes\"");
+        assertThat(c.get("/").body()).contains("data-sid=\"" + sid + "\"");
+        assertThat(c.postForm("/sessions/" + sid + "/revoke", Http.form("_csrf", c.csrf(), "confirmed", "yes")).status()).isEqualTo(302);
         assertThat(c.get("/").body()).doesNotContain("data-sid=\"" + sid + "\"");
     }
 

@@ -231,7 +231,7 @@ class AdminUserActionsTest {
                 .contains("<option value=\"active\">active</option>").contains("id=\"status\">archived<")
                 .contains("data-confirm=\"Delete arch? This cannot be undone.\"")
                 .contains("data-confirm=\"Remove the authenticator of arch, end their sessions and revoke their tokens?\"")
-                .contains("<script src=\"/static/confirm.js\"></script>");
+                .contains("<script src=\"/static/imsm.js\" defer></script>");
 
         assertThat(admin.postForm("/admin/users/" + id + "/status", Http.form("_csrf", admin.csrf(), "status", "deleted")).status())
                 .isEqualTo(302);
@@ -239,7 +239,7 @@ class AdminUserActionsTest {
         assertThat(deleted.body()).contains("id=\"status\">deleted<").contains("id=\"deleted-note\"")
                 .doesNotContain("<option value=\"active\"").doesNotContain("id=\"delete-user\"");
 
-        Http.Res js = s.client().get("/static/confirm.js");
+        Http.Res js = s.client().get("/static/imsm.js");
         assertThat(js.status()).isEqualTo(200);
         assertThat(js.body()).contains("window.confirm");
     }

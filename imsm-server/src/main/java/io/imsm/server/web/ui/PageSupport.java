@@ -4,20 +4,24 @@ import io.imsm.server.identity.Caller;
 import io.imsm.server.web.http.WebAuth;
 import io.javalin.http.Context;
 
+import java.time.Clock;
+import java.time.Instant;
 import java.util.Objects;
 import java.util.Set;
 
 /** What every page handler needs: the logged-in caller (or a redirect), the header model, cache and message rules. */
 public final class PageSupport {
     /** Confirmation messages after a redirect. Only our own texts are shown, so a crafted link cannot put words on our pages. */
-    private static final Set<String> DONE_MESSAGES = Set.of("Phone saved.", "Session ended.",
+    private static final Set<String> DONE_MESSAGES = Set.of("Phone saved.", "Session ended.", "Other sessions ended.",
             "Authenticator removed.", "Password changed.", "Roles saved.", "Status changed.", "Second factor reset.", "Service deleted.",
-            "Profile saved.", "Account unlocked.");
+            "Token revoked.", "Profile saved.", "Account unlocked.");
 
     private final WebAuth auth;
+    private final Clock clock;
 
-    public PageSupport(WebAuth auth) {
+    public PageSupport(WebAuth auth, Clock clock) {
         this.auth = Objects.requireNonNull(auth);
+        this.clock = Objects.requireNonNull(clock);
     }
 
     /** Logged-in caller for a GET page, or a redirect to /login (returns null then). */
@@ -36,6 +40,31 @@ public final class PageSupport {
         }
         c.requireReady();
         return c;
+    }
+
+    /** The server's clock, for relative times ("in 14 min") that agree with token expiry. */
+    Instant now() {
+        return clock.instant();
+    }
+
+    /**
+     * The header for an error page: the logged-in person's navigation, or none. Never throws: an
+     * error page must render even when the error is that the database is gone.
+     */
+    public Views.Nav navForErrorPage(Context ctx) {
+        try {
+            return auth.optional(ctx).map(PageSupport::nav).orElse(Views.Nav.ANONYMOUS);
+        } catch (RuntimeException e) {
+            return Views.Nav.ANONYMOUS;
+        }
+    }
+
+    /**
+     * Whether a destructive form was confirmed: imsm.js adds {@code confirmed=yes} after its dialog;
+     * without script the handler shows a confirmation page that posts the form again with it.
+     */
+    static boolean confirmed(Context ctx) {
+        return "yes".equals(ctx.formParam("confirmed"));
     }
 
     static String done(Context ctx) {

@@ -102,7 +102,10 @@ public final class Pages {
             }
             ctx.status(e.code().status());
             retryAfter(ctx, e);
-            ctx.html(renderer.render("login_otp.jte", new Views.LoginOtp(e.getMessage())));
+            // The password was accepted on the step before, so a failure here is about the code.
+            String message = e.code() == ErrorCode.LOGIN_FAILED
+                    ? "Wrong code. Enter the current code from your authenticator app, or a recovery code." : e.getMessage();
+            ctx.html(renderer.render("login_otp.jte", new Views.LoginOtp(message)));
         }
     }
 
@@ -127,8 +130,9 @@ public final class Pages {
             return;
         }
         User u = c.user();
+        noStore(ctx);
         ctx.html(renderer.render("home.jte", new Views.Home(nav(c), u.displayName(), sorted(u.roles()), catalog.menu(c),
-                u.hasTotp(), account.unusedRecoveryCodes(c), tokens.live(c))));
+                u.hasTotp(), account.unusedRecoveryCodes(c), tokens.live(c), support.now(), done(ctx))));
     }
 
     public void settings(Context ctx) {
@@ -136,13 +140,23 @@ public final class Pages {
         if (c == null) {
             return;
         }
-        renderSettings(ctx, c, done(ctx), null);
+        renderSettings(ctx, c, done(ctx), Form.EMPTY);
     }
 
-    private void renderSettings(Context ctx, Caller c, String message, String error) {
+    private void renderSettings(Context ctx, Caller c, String message, Form form) {
         noStore(ctx);
         ctx.html(renderer.render("settings.jte", new Views.Settings(nav(c), c.user(), account.listSessions(c),
-                account.unusedRecoveryCodes(c), c.mfaRequired(), message, error)));
+                account.unusedRecoveryCodes(c), c.mfaRequired(), message, form, support.now())));
+    }
+
+    /**
+     * A settings form came back wrong: its message goes next to the field it is about. The page
+     * has several forms with a password field, so field names carry the form's name.
+     */
+    private void rejectSettings(Context ctx, Caller c, String formName, ImsmException e, Form.Builder typed) {
+        ctx.status(e.code().status());
+        String field = e instanceof ImsmException.Invalid invalid && invalid.field() != null ? formName + "." + invalid.field() : null;
+        renderSettings(ctx, c, null, typed.error(field, e.getMessage()).build());
     }
 
     public void phone(Context ctx) {
@@ -151,15 +165,34 @@ public final class Pages {
             account.updatePhone(c, ctx.formParam("phone"));
             ctx.redirect("/settings?done=Phone+saved.");
         } catch (ImsmException.Invalid e) {
-            ctx.status(400);
-            renderSettings(ctx, c, null, e.getMessage());
+            rejectSettings(ctx, c, "phone", e, new Form.Builder().value("phone.phone", ctx.formParam("phone")));
         }
     }
 
     public void endSession(Context ctx) {
         Caller c = auth.requireForForm(ctx).requireReady();
+        if (!PageSupport.confirmed(ctx)) {
+            confirm(ctx, c, "End session", "End this session? That browser will have to log in again.", "End session", false);
+            return;
+        }
         account.endSession(c, ctx.pathParam("id"));
         ctx.redirect("/settings?done=Session+ended.#sessions");
+    }
+
+    public void endOtherSessions(Context ctx) {
+        Caller c = auth.requireForForm(ctx).requireReady();
+        if (!PageSupport.confirmed(ctx)) {
+            confirm(ctx, c, "End all other sessions", "End every session except this one? Those browsers will have to log in again.",
+                    "End other sessions", false);
+            return;
+        }
+        account.endOtherSessions(c);
+        ctx.redirect("/settings?done=Other+sessions+ended.#sessions");
+    }
+
+    private void confirm(Context ctx, Caller c, String title, String question, String button, boolean askPassword) {
+        noStore(ctx);
+        ctx.html(renderer.render("confirm.jte", new Views.Confirm(nav(c), title, question, ctx.path(), button, askPassword, "/settings")));
     }
 
     public void recoveryCodes(Context ctx) {
@@ -169,19 +202,22 @@ public final class Pages {
             noStore(ctx);
             ctx.html(renderer.render("recovery_codes.jte", new Views.RecoveryCodes(nav(c), codes)));
         } catch (ImsmException.Invalid | ImsmException.Conflict e) {
-            ctx.status(e.code().status());
-            renderSettings(ctx, c, null, e.getMessage());
+            rejectSettings(ctx, c, "recovery", e, new Form.Builder());
         }
     }
 
     public void removeTotp(Context ctx) {
         Caller c = auth.requireForForm(ctx).requireReady();
+        if (!PageSupport.confirmed(ctx)) {
+            confirm(ctx, c, "Remove authenticator", "Remove your authenticator app? Your recovery codes stop working too, and "
+                    + "your other sessions end.", "Remove authenticator", true);
+            return;
+        }
         try {
             account.removeTotp(c, ctx.formParam("password"));
             ctx.redirect(c.mfaRequired() ? "/settings/totp" : "/settings?done=Authenticator+removed.");
         } catch (ImsmException.Invalid e) {
-            ctx.status(400);
-            renderSettings(ctx, c, null, e.getMessage());
+            rejectSettings(ctx, c, "totp_remove", e, new Form.Builder());
         }
     }
 
@@ -192,7 +228,7 @@ public final class Pages {
         }
         noStore(ctx);
         ctx.html(renderer.render("password.jte", new Views.PasswordChange(nav(c), c.user().mustChangePassword(),
-                account.minPasswordLength(), null)));
+                account.minPasswordLength(), Form.EMPTY)));
     }
 
     public void passwordSubmit(Context ctx) {
@@ -200,15 +236,17 @@ public final class Pages {
         String next = ctx.formParam("new_password");
         try {
             if (next == null || !next.equals(ctx.formParam("new_password2"))) {
-                throw new ImsmException.Invalid("The two new passwords differ.");
+                throw ImsmException.Invalid.inField("new_password2", "The two new passwords differ.");
             }
             account.changePassword(c, ctx.formParam("current_password"), next);
             ctx.redirect(c.mfaRequired() && !c.user().hasTotp() ? "/settings/totp" : "/settings?done=Password+changed.");
         } catch (ImsmException.Invalid e) {
             ctx.status(400);
             noStore(ctx);
+            // The policy does not know which form field held the new password; a weak one is always that one.
+            String field = e.field() != null ? e.field() : e.code() == ErrorCode.WEAK_PASSWORD ? "new_password" : null;
             ctx.html(renderer.render("password.jte", new Views.PasswordChange(nav(c), c.user().mustChangePassword(),
-                    account.minPasswordLength(), e.getMessage())));
+                    account.minPasswordLength(), new Form.Builder().error(field, e.getMessage()).build())));
         }
     }
 

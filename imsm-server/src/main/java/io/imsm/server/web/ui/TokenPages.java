@@ -42,12 +42,17 @@ public final class TokenPages {
         if (c == null) {
             return;
         }
-        ctx.html(renderer.render("service_request.jte", new Views.ServiceRequest(nav(c), catalog.requestable(c, ctx.pathParam("id")), null)));
+        ctx.html(renderer.render("service_request.jte", new Views.ServiceRequest(nav(c), catalog.requestable(c, ctx.pathParam("id")),
+                Form.EMPTY)));
     }
 
     public void serviceSubmit(Context ctx) {
         Caller c = auth.requireForForm(ctx).requireReady();
         ServiceDefinition svc = catalog.requestable(c, ctx.pathParam("id"));
+        Form.Builder typed = new Form.Builder().list("scope", ctx.formParams("scope"));
+        for (String f : List.of("ttl_minutes", "justification", "ticket_id", "manager", "req_method", "req_path", "req_query")) {
+            typed.value(f, ctx.formParam(f));
+        }
         try {
             Map<String, String> fields = new LinkedHashMap<>();
             for (String f : List.of("justification", "ticket_id", "manager")) {
@@ -68,26 +73,61 @@ public final class TokenPages {
                 try {
                     ttl = Math.multiplyExact(Integer.parseInt(minutes.trim()), 60);
                 } catch (NumberFormatException | ArithmeticException e) {
-                    throw new ImsmException.Invalid("The lifetime must be a whole number of minutes.");
+                    throw ImsmException.Invalid.inField("ttl_seconds", "not a whole number");
                 }
             }
             TokenService.Issued issued = tokens.issue(c, svc.id(), new TokenService.TokenRequest(ctx.formParams("scope"), ttl, fields, limit));
             noStore(ctx);
             ctx.html(renderer.render("token_issued.jte", new Views.TokenIssued(nav(c), svc.name(), issued, describe(limit),
-                    curl(svc, limit, issued.token()))));
-        } catch (ImsmException.Invalid | ImsmException.Unavailable | ImsmException.Throttled e) {
+                    curl(svc, limit, issued.token()), support.now())));
+        } catch (ImsmException.Invalid e) {
+            ctx.status(e.code().status());
+            ctx.html(renderer.render("service_request.jte", new Views.ServiceRequest(nav(c), svc, typed.error(formField(e.field()),
+                    formMessage(svc, e)).build())));
+        } catch (ImsmException.Unavailable | ImsmException.Throttled e) {
             ctx.status(e.code().status());
             if (e.retryAfterSeconds() > 0) {
                 ctx.header("Retry-After", Long.toString(e.retryAfterSeconds()));
             }
-            ctx.html(renderer.render("service_request.jte", new Views.ServiceRequest(nav(c), svc, e.getMessage())));
+            ctx.html(renderer.render("service_request.jte", new Views.ServiceRequest(nav(c), svc, typed.error(null, e.getMessage()).build())));
         }
+    }
+
+    /** The form field a service error is about (the service names its own fields: ttl_seconds, request.path...). */
+    static String formField(String serviceField) {
+        if (serviceField == null) {
+            return null;
+        }
+        return switch (serviceField) {
+            case "ttl_seconds" -> "ttl_minutes";
+            case "scopes" -> "scope";
+            case "request", "request.method" -> "req_method";
+            case "request.path" -> "req_path";
+            case "request.query" -> "req_query";
+            case "justification", "ticket_id", "manager" -> serviceField;
+            default -> null;
+        };
+    }
+
+    /** The lifetime field asks for minutes, so its error speaks of minutes (the service counts seconds). */
+    private static String formMessage(ServiceDefinition svc, ImsmException.Invalid e) {
+        if ("ttl_seconds".equals(e.field())) {
+            return "Give a whole number of minutes from " + Math.max(1, CatalogService.MIN_TTL / 60) + " to "
+                    + svc.maxTtlSeconds() / 60 + ".";
+        }
+        return e.getMessage();
     }
 
     public void revokeToken(Context ctx) {
         Caller c = auth.requireForForm(ctx).requireReady();
+        if (!PageSupport.confirmed(ctx)) {
+            noStore(ctx);
+            ctx.html(renderer.render("confirm.jte", new Views.Confirm(nav(c), "Revoke token",
+                    "Revoke this token? Anything still using it stops working at once.", ctx.path(), "Revoke", false, "/#tokens")));
+            return;
+        }
         tokens.revoke(c, ctx.pathParam("sid"));
-        ctx.redirect("/#tokens");
+        ctx.redirect("/?done=Token+revoked.#tokens");
     }
 
     private static Map<String, String> queryLines(String text) {
@@ -101,11 +141,28 @@ public final class TokenPages {
             }
             int eq = line.indexOf('=');
             if (eq <= 0) {
-                throw new ImsmException.Invalid("Write query parameters as name=value, one per line ('" + line.strip() + "' is not).");
+                throw ImsmException.Invalid.inField("request.query", "Write query parameters as name=value, one per line ('" + line.strip() + "' is not).");
             }
             q.put(line.substring(0, eq).strip(), line.substring(eq + 1).strip());
         }
         return q;
+    }
+
+    /** A stored limit (authorization_details entries) as one line; null when there is none. */
+    @SuppressWarnings("unchecked")
+    static String describe(List<Object> details) {
+        if (details == null || details.isEmpty()) {
+            return null;
+        }
+        return details.stream().map(d -> {
+            Map<String, Object> m = (Map<String, Object>) d;
+            Object q = m.get("query");
+            Map<String, String> query = new LinkedHashMap<>();
+            if (q instanceof Map<?, ?> qm) {
+                qm.forEach((k, v) -> query.put(String.valueOf(k), String.valueOf(v)));
+            }
+            return describe(new TokenService.RequestLimit(String.valueOf(m.get("method")), String.valueOf(m.get("path")), query));
+        }).collect(Collectors.joining(", "));
     }
 
     private static String describe(TokenService.RequestLimit limit) {

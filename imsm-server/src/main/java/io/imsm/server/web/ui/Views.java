@@ -5,6 +5,7 @@ import io.imsm.server.model.User;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.List;
 
 /** The data each page template renders. */
@@ -16,23 +17,41 @@ public final class Views {
         public static final Nav ANONYMOUS = new Nav(null, false, null);
     }
 
-    public record ErrorPage(int status, String title, String detail) {}
+    /** {@code nav} is the logged-in person's header, so an error page does not strand them. */
+    public record ErrorPage(Nav nav, int status, String title, String detail) {}
 
     public record Login(String csrf, String error, String username) {}
 
+    /** {@code error} is shown next to the code field: the password was already accepted. */
     public record LoginOtp(String error) {}
 
+    /** {@code now} is the server's clock, for "in 14 min"; {@code message} confirms the last action. */
     public record Home(Nav nav, String displayName, List<String> roles, List<io.imsm.server.access.ServiceDefinition> services,
-                       boolean mfaEnrolled, int recoveryCodesLeft, List<io.imsm.server.token.TokenService.SessionView> tokens) {}
+                       boolean mfaEnrolled, int recoveryCodesLeft, List<io.imsm.server.token.TokenService.SessionView> tokens,
+                       Instant now, String message) {
+        /** A token's request limit as one line, e.g. {@code GET /search?account=12345}, or null when unlimited. */
+        public static String limit(io.imsm.server.token.TokenService.SessionView t) {
+            return TokenPages.describe(t.authorizationDetails());
+        }
+    }
 
-    public record ServiceRequest(Nav nav, io.imsm.server.access.ServiceDefinition service, String error) {}
+    public record ServiceRequest(Nav nav, io.imsm.server.access.ServiceDefinition service, Form form) {}
 
-    public record TokenIssued(Nav nav, String serviceName, io.imsm.server.token.TokenService.Issued issued, String limit, String curl) {}
+    public record TokenIssued(Nav nav, String serviceName, io.imsm.server.token.TokenService.Issued issued, String limit, String curl,
+                              Instant now) {}
 
+    /** {@code form} is the rejected form, if any; its fields are prefixed by form ({@code phone}, {@code totp_remove.password}...). */
     public record Settings(Nav nav, User user, List<AccountService.SessionView> sessions, int recoveryCodesLeft,
-                           boolean mfaRequired, String message, String error) {}
+                           boolean mfaRequired, String message, Form form, Instant now) {}
 
-    public record PasswordChange(Nav nav, boolean forced, int minLength, String error) {}
+    public record PasswordChange(Nav nav, boolean forced, int minLength, Form form) {}
+
+    /**
+     * The confirmation step of a destructive action when the browser runs no script (with script,
+     * imsm.js asks in a dialog instead): the same form again, posted with {@code confirmed=yes}.
+     */
+    public record Confirm(Nav nav, String title, String question, String action, String button, boolean askPassword,
+                          String cancelHref) {}
 
     public record TotpEnroll(Nav nav, String secret, String qrDataUrl, String error, boolean required) {}
 
@@ -82,5 +101,6 @@ public final class Views {
         public String title() { return creating() ? "New service" : form.name() + " (" + originalId + ")"; }
     }
 
+    /** {@code error} is about the password field. */
     public record Invite(String token, String username, int minLength, String error, boolean done) {}
 }
