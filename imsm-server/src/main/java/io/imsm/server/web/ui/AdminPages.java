@@ -65,7 +65,7 @@ public final class AdminPages {
         AdminService.Page p = admin.listUsers(c, search, WebSupport.intParam(ctx, "offset", 0), WebSupport.intParam(ctx, "limit", 50));
         noStore(ctx);
         ctx.html(renderer.render("admin_users.jte", new Views.AdminUsers(nav(c), p.users(), p.total(), p.offset(), p.limit(),
-                search == null ? "" : search, message, error)));
+                search == null ? "" : search, message, error, support.now())));
     }
 
     public void adminCreate(Context ctx) {
@@ -99,7 +99,7 @@ public final class AdminPages {
         String id = ctx.pathParam("id");
         noStore(ctx);
         ctx.html(renderer.render("admin_user.jte", new Views.AdminUser(nav(c), admin.getAccount(c, id), tokens.liveOf(c, id),
-                admin.knownRoles(c), message, error, secretLabel, secret)));
+                admin.knownRoles(c), message, error, secretLabel, secret, support.now())));
     }
 
     public void adminRevokeToken(Context ctx) {

@@ -58,7 +58,7 @@ public final class Views {
     public record RecoveryCodes(Nav nav, List<String> codes) {}
 
     public record AdminUsers(Nav nav, List<User> users, long total, int offset, int limit, String search,
-                             String message, String error) {
+                             String message, String error, Instant now) {
         public boolean hasPrev() { return offset > 0; }
         public boolean hasNext() { return offset + limit < total; }
         public int prevOffset() { return Math.max(0, offset - limit); }
@@ -74,7 +74,7 @@ public final class Views {
      */
     public record AdminUser(Nav nav, io.imsm.server.identity.AdminService.Account account,
                             List<io.imsm.server.token.TokenService.SessionView> tokens, List<String> knownRoles,
-                            String message, String error, String secretLabel, String secret) {
+                            String message, String error, String secretLabel, String secret, Instant now) {
         public User user() { return account.user(); }
         /** The status control's choices; deleting is its own confirmed button, and a deleted account stays so. */
         public List<String> statusChoices() { return List.of("active", "archived", "deactivated"); }
