@@ -35,6 +35,7 @@ import io.imsm.server.token.IssuanceLimits;
 import io.imsm.server.token.Outbox;
 import io.imsm.server.token.OutboxWorker;
 import io.imsm.server.token.RevocationLists;
+import io.imsm.server.token.KeyExchangeCheck;
 import io.imsm.server.token.TokenRevocations;
 import io.imsm.server.token.TokenService;
 import io.imsm.server.web.ErrorMapper;
@@ -87,6 +88,7 @@ public final class Wiring {
     private final CatalogService catalog;
     private final KeyExchangeClient kx;
     private final TokenService tokens;
+    private final KeyExchangeCheck kxCheck;
     private final Outbox outbox;
     private final Retention retention;
     private final OutboxWorker outboxWorker;
@@ -124,11 +126,12 @@ public final class Wiring {
         this.catalog = new CatalogService(ctx.database(), serviceStore, audit, serviceUrls, ctx.clock());
         this.kx = new KeyExchangeClient(signingKeys, () -> baseUrl, ctx.clock(), ctx.random(), serviceUrls,
                 Duration.ofSeconds(cfg.kx().timeoutSeconds()));
+        this.kxCheck = new KeyExchangeCheck(ctx.database(), catalog, kx, audit, ctx.clock());
         this.outbox = new Outbox(ctx.database(), tokenSessionStore, catalog, kx, ctx.clock());
         this.outboxWorker = new OutboxWorker(outbox);
         TokenRevocations revocations = new TokenRevocations(tokenSessionStore, catalog, ctx.clock(), outboxWorker::deliverSoon);
         this.admin = new AdminService(ctx.database(), userStore, sessionStore, inviteStore, audit, hasher, passwordPolicy,
-                mfaPolicies, secrets, revocations, ctx.clock());
+                mfaPolicies, secrets, revocations, throttle, ctx.clock());
         RateLimitBuckets issuanceBuckets = ctx.database().isPostgres()
                 ? RateLimitBuckets.shared(ctx.database().dataSource(), ctx.clock())
                 : RateLimitBuckets.inMemory(ctx.clock(), Duration.ofMinutes(2), 100_000);
@@ -148,11 +151,11 @@ public final class Wiring {
                 new SystemApi(ctx.database(), signingKeys, metricsEndpoint, ctx.health()),
                 new AccountApi(identity, account, auth, absolute),
                 new AdminApi(admin, tokens, auth, baseUrl),
-                new CatalogApi(catalog, auth),
+                new CatalogApi(catalog, kxCheck, auth),
                 new TokenApi(tokens, auth),
                 new RevocationApi(new RevocationLists(ctx.database(), tokenSessionStore, catalog, signingKeys, () -> baseUrl, ctx.clock())),
                 new Pages(identity, account, catalog, tokens, auth, pageSupport, secrets, renderer, absolute),
-                new AdminPages(admin, catalog, tokens, auth, pageSupport, renderer, baseUrl),
+                new AdminPages(admin, catalog, tokens, kxCheck, auth, pageSupport, renderer, baseUrl),
                 new TokenPages(catalog, tokens, auth, pageSupport, renderer));
     }
 

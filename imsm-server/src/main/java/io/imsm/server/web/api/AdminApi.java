@@ -66,6 +66,32 @@ public final class AdminApi {
         ctx.json(Dto.UserView.of(admin.resetSecondFactor(c, ctx.pathParam("id"))));
     }
 
+    public void profile(Context ctx) {
+        Caller c = auth.requireForApi(ctx);
+        Dto.ProfileChange req = WebSupport.body(ctx, Dto.ProfileChange.class);
+        ctx.json(Dto.UserView.of(admin.updateProfile(c, ctx.pathParam("id"), req.toCommand())));
+    }
+
+    public void unlock(Context ctx) {
+        Caller c = auth.requireForApi(ctx);
+        ctx.json(Dto.UserView.of(admin.unlock(c, ctx.pathParam("id"))));
+    }
+
+    public void passwordReset(Context ctx) {
+        Caller c = auth.requireForApi(ctx);
+        AdminService.PasswordReset r = admin.resetPassword(c, ctx.pathParam("id"));
+        ctx.header("Cache-Control", "no-store");
+        ctx.json(new Dto.PasswordResetResult(Dto.UserView.of(r.user()), r.oneTimePassword()));
+    }
+
+    public void invite(Context ctx) {
+        Caller c = auth.requireForApi(ctx);
+        AdminService.Created created = admin.resendInvite(c, ctx.pathParam("id"));
+        ctx.header("Cache-Control", "no-store");
+        ctx.json(new Dto.CreatedUser(Dto.UserView.of(created.user()), baseUrl + "/invite/" + created.inviteToken(),
+                created.inviteExpiresAt()));
+    }
+
     public void listTokens(Context ctx) {
         Caller c = auth.requireForApi(ctx);
         ctx.json(new TokenApi.SessionList(tokens.liveOf(c, ctx.pathParam("id"))));
