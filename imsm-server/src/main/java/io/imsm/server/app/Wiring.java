@@ -75,6 +75,7 @@ public final class Wiring {
     private final TokenSessionStore tokenSessionStore = new TokenSessionStore();
     private final Secrets secrets;
     private final AuditLog audit;
+    private final PasswordHasher hasher;
     private final MfaPolicies mfaPolicies;
     private final SigningKeys signingKeys;
     private final RecoveryCodeKey recoveryCodeKey;
@@ -104,8 +105,8 @@ public final class Wiring {
         Config cfg = ctx.config();
         this.secrets = new Secrets(ctx.random());
         this.audit = new AuditLog(auditStore, ctx.clock());
-        PasswordHasher hasher = new PasswordHasher(cfg.passwords());
-        PasswordPolicy passwordPolicy = new PasswordPolicy(cfg.passwords().minLength());
+        this.hasher = new PasswordHasher(cfg.passwords());
+        PasswordPolicy passwordPolicy = new PasswordPolicy(cfg.passwords().minLength(), cfg.passwords().minStrength());
         LoginThrottle throttle = ctx.database().isPostgres()
                 ? LoginThrottle.shared(ctx.database().dataSource(), cfg.login(), ctx.clock())
                 : LoginThrottle.inMemory(cfg.login(), ctx.clock());
@@ -138,7 +139,7 @@ public final class Wiring {
                 new IssuanceLimits(cfg.issuance(), issuanceBuckets), catalog, kx, signingKeys, audit, () -> baseUrl,
                 ctx.clock(), ctx.random(), outboxWorker::deliverSoon);
         this.bearer = new BearerAuthenticator(ctx.bootstrapToken(), ctx.database(), audit, failureSampler, ctx.metrics());
-        this.bootstrap = new Bootstrap(ctx.database(), userStore, settingsStore, audit, hasher, secrets, ctx.clock());
+        this.bootstrap = new Bootstrap(ctx.database(), userStore, sessionStore, settingsStore, audit, hasher, secrets, ctx.clock());
 
         WebAuth auth = new WebAuth(identity, bearer, cfg.secureCookies());
         PageRenderer renderer = new PageRenderer();
@@ -178,6 +179,7 @@ public final class Wiring {
     public Secrets secrets() { return secrets; }
     public AuditStore auditStore() { return auditStore; }
     public AuditLog audit() { return audit; }
+    public PasswordHasher hasher() { return hasher; }
     public SigningKeys signingKeys() { return signingKeys; }
     public IdentityService identity() { return identity; }
     public AccountService account() { return account; }

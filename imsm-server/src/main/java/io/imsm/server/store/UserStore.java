@@ -163,7 +163,7 @@ public final class UserStore {
         }
     }
 
-    /** Forgets counted failures and an account lockout (an admin unlocked the account). */
+    /** Forgets counted failures and an account lockout (an admin unlocked it, or the operator reset the password). */
     public void clearLockout(Handle h, String id) {
         h.createUpdate("UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE id = :id").bind("id", id).execute();
     }

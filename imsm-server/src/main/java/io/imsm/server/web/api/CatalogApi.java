@@ -26,10 +26,11 @@ public final class CatalogApi {
     }
 
     /** What a person sees of a service: no key-exchange URL, no keys. */
-    public record MenuEntry(String id, String name, String description, List<String> scopes, int defaultTtlSeconds,
+    /** {@code base_url}: where a script sends the token (null when the service did not register one). */
+    public record MenuEntry(String id, String name, String description, String baseUrl, List<String> scopes, int defaultTtlSeconds,
                             int maxTtlSeconds, List<String> fields, boolean allowRequestLimit) {
         public static MenuEntry of(ServiceDefinition s) {
-            return new MenuEntry(s.id(), s.name(), s.description(), s.scopes(), s.defaultTtlSeconds(), s.maxTtlSeconds(),
+            return new MenuEntry(s.id(), s.name(), s.description(), s.baseUrl(), s.scopes(), s.defaultTtlSeconds(), s.maxTtlSeconds(),
                     s.fields(), s.allowRequestLimit());
         }
     }
