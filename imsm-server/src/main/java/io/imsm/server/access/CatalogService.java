@@ -300,7 +300,8 @@ public final class CatalogService {
         return List.copyOf(new LinkedHashSet<>(in));
     }
 
-    private static ServiceDefinition withId(ServiceDefinition d, String id) {
+    /** The definition with this id (the path's id wins over the body's). */
+    public static ServiceDefinition withId(ServiceDefinition d, String id) {
         return new ServiceDefinition(id, d.name(), d.description(), d.baseUrl(), d.binding(), d.kxUrl(), d.publicJwk(), d.roles(),
                 d.scopes(), d.defaultTtlSeconds(), d.maxTtlSeconds(), d.fields(), d.allowRequestLimit(), d.encryptedClaims());
     }

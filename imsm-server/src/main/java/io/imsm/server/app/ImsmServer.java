@@ -66,7 +66,6 @@ public final class ImsmServer implements AutoCloseable {
             int port = ListenPort.resolve(config.server().host(), config.server().port());
             Wiring wiring = new Wiring(ctx, baseUrl(config, port));
             wiring.prepare();
-            Optional<Bootstrap.BootstrapAdmin> admin = wiring.bootstrap().createAdminOnce(config.bootstrap().adminUsername());
             new JvmMemoryMetrics().bindTo(ctx.metrics());
             new JvmThreadMetrics().bindTo(ctx.metrics());
             new ProcessorMetrics().bindTo(ctx.metrics());
@@ -76,6 +75,17 @@ public final class ImsmServer implements AutoCloseable {
                 management = config.metrics().port() > 0
                         ? Optional.of(HttpServer.startManagement(config, wiring.metricsEndpoint())) : Optional.empty();
             } catch (RuntimeException e) {
+                http.stop();
+                throw e;
+            }
+            // Only once the server listens: a start that fails (port in use) must not create an admin
+            // whose one-time password nobody ever sees. If printing fails after this, the operator
+            // still has `imsm admin reset-password`.
+            Optional<Bootstrap.BootstrapAdmin> admin;
+            try {
+                admin = wiring.bootstrap().createAdminOnce(config.bootstrap().adminUsername());
+            } catch (RuntimeException e) {
+                management.ifPresent(HttpServer::stop);
                 http.stop();
                 throw e;
             }

@@ -6,6 +6,7 @@ import io.imsm.server.ImsmException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -19,7 +20,8 @@ import java.util.concurrent.CountDownLatch;
 /** The {@code imsm} command line. */
 @Command(name = "imsm", mixinStandardHelpOptions = true, version = "IMSM 0.1.0",
         description = "IMSM, the Identity Manager for Service Meshes.",
-        subcommands = {Main.Serve.class, Main.Migrate.class, ApplyCommand.class, KekCommand.class})
+        subcommands = {Main.Serve.class, Main.Migrate.class, ApplyCommand.class, KekCommand.class, Main.Admin.class,
+                Main.Demo.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
@@ -95,6 +97,47 @@ public final class Main implements Runnable {
                 System.out.println("Applied " + n + " migration(s).");
             }
             return 0;
+        }
+    }
+
+    @Command(name = "admin", description = "Account rescue from the server's machine.",
+            subcommands = ResetPassword.class, mixinStandardHelpOptions = true)
+    static final class Admin implements Runnable {
+        @Override
+        public void run() {
+            new CommandLine(this).usage(System.out);
+        }
+    }
+
+    @Command(name = "reset-password", mixinStandardHelpOptions = true,
+            description = {"Give USERNAME a new one-time password (printed once; to be changed at the next login).",
+                    "Works offline on the data directory or database (stop an H2-based server first); audited."})
+    static final class ResetPassword extends Common implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "USERNAME", description = "the account, e.g. admin") String username;
+
+        @Override
+        public Integer call() {
+            Config cfg = load();
+            Logging.configure(cfg.log().format());
+            try (ProcessContext ctx = new ProcessContext(cfg, Clock.systemUTC(), new SecureRandom(), System.getenv())) {
+                Wiring wiring = new Wiring(ctx, cfg.publicUri().toString());
+                ctx.database().migrate();
+                var reset = wiring.bootstrap().resetPassword(username);
+                // To the console only, like the bootstrap admin's: never to the log.
+                System.out.println("New one-time password for " + reset.username() + ": " + reset.oneTimePassword());
+                System.out.println("It must be changed at the next login; the account's browser sessions were ended.");
+            }
+            return 0;
+        }
+    }
+
+    /** Listed for --help; {@code ./imsm demo} itself runs the example module's jar (see the launcher). */
+    @Command(name = "demo", description = "IMSM + the transaction-search demo service + demo people (run through ./imsm).")
+    static final class Demo implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            System.err.println("imsm: `demo` runs through the ./imsm launcher, which starts the demo module: ./imsm demo [--port N] [--data DIR]");
+            return 2;
         }
     }
 }

@@ -29,6 +29,8 @@ public final class ProcessContext implements AutoCloseable {
     private final Optional<String> bootstrapToken;
     private final Health health = new Health();
     private final Optional<String> metricsToken;
+    /** Held for the embedded H2 database only: PostgreSQL is shared by design between IMSM instances. */
+    private final Optional<DataDirLock> dataDirLock;
 
     public ProcessContext(Config config, Clock clock, SecureRandom random, Map<String, String> env) {
         this.config = Objects.requireNonNull(config);
@@ -49,9 +51,16 @@ public final class ProcessContext implements AutoCloseable {
         if (embedded || envKek == null || envKek.isBlank()) {
             DataDirectory.secure(config.dataPath());
         }
-        this.kek = KeyEncryptionKey.load(envKek, config.dataPath(), random);
-        this.database = Database.open(config.jdbcUrl(), config.database().username(), config.database().password(),
-                config.database().poolSize());
+        // Before anything else touches the directory: a second IMSM would race on the KEK file and H2.
+        this.dataDirLock = config.isPostgres() ? Optional.empty() : Optional.of(DataDirLock.acquire(config.dataPath()));
+        try {
+            this.kek = KeyEncryptionKey.load(envKek, config.dataPath(), random);
+            this.database = Database.open(config.jdbcUrl(), config.database().username(), config.database().password(),
+                    config.database().poolSize());
+        } catch (RuntimeException e) {
+            dataDirLock.ifPresent(DataDirLock::close);
+            throw e;
+        }
         if (embedded) {
             DataDirectory.secureDatabaseFiles(config.dataPath());
         }
@@ -73,5 +82,6 @@ public final class ProcessContext implements AutoCloseable {
     public void close() {
         database.close();
         metrics.close();
+        dataDirLock.ifPresent(DataDirLock::close);
     }
 }

@@ -35,6 +35,7 @@ import io.imsm.server.token.IssuanceLimits;
 import io.imsm.server.token.Outbox;
 import io.imsm.server.token.OutboxWorker;
 import io.imsm.server.token.RevocationLists;
+import io.imsm.server.token.KeyExchangeCheck;
 import io.imsm.server.token.TokenRevocations;
 import io.imsm.server.token.TokenService;
 import io.imsm.server.web.ErrorMapper;
@@ -74,6 +75,7 @@ public final class Wiring {
     private final TokenSessionStore tokenSessionStore = new TokenSessionStore();
     private final Secrets secrets;
     private final AuditLog audit;
+    private final PasswordHasher hasher;
     private final MfaPolicies mfaPolicies;
     private final SigningKeys signingKeys;
     private final RecoveryCodeKey recoveryCodeKey;
@@ -86,6 +88,7 @@ public final class Wiring {
     private final CatalogService catalog;
     private final KeyExchangeClient kx;
     private final TokenService tokens;
+    private final KeyExchangeCheck kxCheck;
     private final Outbox outbox;
     private final Retention retention;
     private final OutboxWorker outboxWorker;
@@ -102,8 +105,8 @@ public final class Wiring {
         Config cfg = ctx.config();
         this.secrets = new Secrets(ctx.random());
         this.audit = new AuditLog(auditStore, ctx.clock());
-        PasswordHasher hasher = new PasswordHasher(cfg.passwords());
-        PasswordPolicy passwordPolicy = new PasswordPolicy(cfg.passwords().minLength());
+        this.hasher = new PasswordHasher(cfg.passwords());
+        PasswordPolicy passwordPolicy = new PasswordPolicy(cfg.passwords().minLength(), cfg.passwords().minStrength());
         LoginThrottle throttle = ctx.database().isPostgres()
                 ? LoginThrottle.shared(ctx.database().dataSource(), cfg.login(), ctx.clock())
                 : LoginThrottle.inMemory(cfg.login(), ctx.clock());
@@ -123,11 +126,12 @@ public final class Wiring {
         this.catalog = new CatalogService(ctx.database(), serviceStore, audit, serviceUrls, ctx.clock());
         this.kx = new KeyExchangeClient(signingKeys, () -> baseUrl, ctx.clock(), ctx.random(), serviceUrls,
                 Duration.ofSeconds(cfg.kx().timeoutSeconds()));
+        this.kxCheck = new KeyExchangeCheck(ctx.database(), catalog, kx, audit, ctx.clock());
         this.outbox = new Outbox(ctx.database(), tokenSessionStore, catalog, kx, ctx.clock());
         this.outboxWorker = new OutboxWorker(outbox);
         TokenRevocations revocations = new TokenRevocations(tokenSessionStore, catalog, ctx.clock(), outboxWorker::deliverSoon);
         this.admin = new AdminService(ctx.database(), userStore, sessionStore, inviteStore, audit, hasher, passwordPolicy,
-                mfaPolicies, secrets, revocations, ctx.clock());
+                mfaPolicies, secrets, revocations, throttle, ctx.clock());
         RateLimitBuckets issuanceBuckets = ctx.database().isPostgres()
                 ? RateLimitBuckets.shared(ctx.database().dataSource(), ctx.clock())
                 : RateLimitBuckets.inMemory(ctx.clock(), Duration.ofMinutes(2), 100_000);
@@ -135,7 +139,7 @@ public final class Wiring {
                 new IssuanceLimits(cfg.issuance(), issuanceBuckets), catalog, kx, signingKeys, audit, () -> baseUrl,
                 ctx.clock(), ctx.random(), outboxWorker::deliverSoon);
         this.bearer = new BearerAuthenticator(ctx.bootstrapToken(), ctx.database(), audit, failureSampler, ctx.metrics());
-        this.bootstrap = new Bootstrap(ctx.database(), userStore, settingsStore, audit, hasher, secrets, ctx.clock());
+        this.bootstrap = new Bootstrap(ctx.database(), userStore, sessionStore, settingsStore, audit, hasher, secrets, ctx.clock());
 
         WebAuth auth = new WebAuth(identity, bearer, cfg.secureCookies());
         PageRenderer renderer = new PageRenderer();
@@ -147,11 +151,11 @@ public final class Wiring {
                 new SystemApi(ctx.database(), signingKeys, metricsEndpoint, ctx.health()),
                 new AccountApi(identity, account, auth, absolute),
                 new AdminApi(admin, tokens, auth, baseUrl),
-                new CatalogApi(catalog, auth),
+                new CatalogApi(catalog, kxCheck, auth),
                 new TokenApi(tokens, auth),
                 new RevocationApi(new RevocationLists(ctx.database(), tokenSessionStore, catalog, signingKeys, () -> baseUrl, ctx.clock())),
                 new Pages(identity, account, catalog, tokens, auth, pageSupport, secrets, renderer, absolute),
-                new AdminPages(admin, catalog, tokens, auth, pageSupport, renderer, baseUrl),
+                new AdminPages(admin, catalog, tokens, kxCheck, auth, pageSupport, renderer, baseUrl),
                 new TokenPages(catalog, tokens, auth, pageSupport, renderer));
     }
 
@@ -175,6 +179,7 @@ public final class Wiring {
     public Secrets secrets() { return secrets; }
     public AuditStore auditStore() { return auditStore; }
     public AuditLog audit() { return audit; }
+    public PasswordHasher hasher() { return hasher; }
     public SigningKeys signingKeys() { return signingKeys; }
     public IdentityService identity() { return identity; }
     public AccountService account() { return account; }

@@ -31,7 +31,7 @@ public record Config(Server server, String dataDir, Database database, Passwords
         }
     }
 
-    public record Passwords(int argon2MemoryKib, int argon2Iterations, int argon2Parallelism, int minLength,
+    public record Passwords(int argon2MemoryKib, int argon2Iterations, int argon2Parallelism, int minLength, int minStrength,
                             int maxConcurrentHashes, long hashQueueTimeoutMillis) {
         /** The configured bound, or the number of cores for 0. */
         public int effectiveMaxConcurrentHashes() {
@@ -140,6 +140,7 @@ public record Config(Server server, String dataDir, Database database, Passwords
         require(passwords.argon2Parallelism() >= 1 && passwords.argon2Parallelism() <= 16,
                 "passwords.argon2_parallelism", "must be between 1 and 16");
         require(passwords.minLength() >= 8 && passwords.minLength() <= 128, "passwords.min_length", "must be between 8 and 128");
+        require(passwords.minStrength() >= 0 && passwords.minStrength() <= 4, "passwords.min_strength", "must be between 0 and 4");
         require(passwords.maxConcurrentHashes() >= 0 && passwords.maxConcurrentHashes() <= 1024,
                 "passwords.max_concurrent_hashes", "must be between 0 (= number of cores) and 1024");
         require(passwords.hashQueueTimeoutMillis() >= 0 && passwords.hashQueueTimeoutMillis() <= 60_000,

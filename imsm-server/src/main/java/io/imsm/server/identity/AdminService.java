@@ -34,10 +34,12 @@ public final class AdminService {
     private final MfaPolicies mfa;
     private final Secrets secrets;
     private final TokenSessionRevoker tokens;
+    private final LoginThrottle throttle;
     private final Clock clock;
 
     public AdminService(Database db, UserStore users, SessionStore sessions, InviteStore invites, AuditLog audit,
                         PasswordHasher hasher, PasswordPolicy policy, MfaPolicies mfa, Secrets secrets, TokenSessionRevoker tokens,
+                        LoginThrottle throttle,
                         Clock clock) {
         this.db = Objects.requireNonNull(db);
         this.users = Objects.requireNonNull(users);
@@ -49,6 +51,7 @@ public final class AdminService {
         this.mfa = Objects.requireNonNull(mfa);
         this.secrets = Objects.requireNonNull(secrets);
         this.tokens = Objects.requireNonNull(tokens);
+        this.throttle = Objects.requireNonNull(throttle);
         this.clock = Objects.requireNonNull(clock);
     }
 
@@ -192,6 +195,141 @@ public final class AdminService {
         });
         tokens.deliverSoon();
         return changed;
+    }
+
+    /**
+     * One account as the admin page shows it: the stored user, until when logins are refused (the later
+     * of the per-name lockout bucket and {@code users.locked_until}; null when not locked now), and when
+     * the pending invite expires (null when none is pending).
+     */
+    public record Account(User user, Instant lockedUntil, Instant inviteExpiresAt) {
+        public boolean locked() { return lockedUntil != null; }
+    }
+
+    public Account getAccount(Caller caller, String id) {
+        User u = getUser(caller, id);
+        Instant now = clock.instant();
+        Instant locked = u.lockedUntil() != null && u.lockedUntil().isAfter(now) ? u.lockedUntil() : null;
+        long bucketSeconds = throttle.accountLockedFor(AccountLocks.key(u.username()));
+        if (bucketSeconds > 0) {
+            Instant byBucket = now.plusSeconds(bucketSeconds);
+            locked = locked == null || byBucket.isAfter(locked) ? byBucket : locked;
+        }
+        Instant invite = u.invited() ? db.read(h -> invites.unusedExpiry(h, id)).filter(now::isBefore).orElse(null) : null;
+        return new Account(u, locked, invite);
+    }
+
+    /** Role names anyone holds (plus admin), for the pages' role pickers; bounded. */
+    public List<String> knownRoles(Caller caller) {
+        caller.requireAdmin();
+        List<String> inUse = db.read(h -> users.rolesInUse(h, 200));
+        Set<String> out = new java.util.TreeSet<>(inUse);
+        out.add(Roles.ADMIN);
+        return List.copyOf(out);
+    }
+
+    /**
+     * Lifts a login lockout: empties the failure count of the account's name in the throttle (the
+     * bucket that refuses logins) and in the row (what the pages and API show). The per-address
+     * limit stays: it protects against whoever was guessing.
+     */
+    public User unlock(Caller caller, String id) {
+        caller.requireAdmin();
+        User unlocked = db.inTransaction(h -> {
+            User u = find(h, id);
+            users.clearLockout(h, id);
+            audit.record(h, caller.actor(), "user_unlock", u.username(), caller.ip(), "ok", "failed_attempts=" + u.failedAttempts());
+            return users.findById(h, id).orElseThrow();
+        });
+        // after the commit: on PostgreSQL the buckets are rows reached through their own connection,
+        // and a request holds at most one connection at a time
+        throttle.resetAccount(AccountLocks.key(unlocked.username()));
+        return unlocked;
+    }
+
+    /** New name, email, phone and roles for an account (all four are set; null clears email and phone). */
+    public record ProfileChange(String displayName, String email, String phone, List<String> roles) {}
+
+    public User updateProfile(Caller caller, String id, ProfileChange change) {
+        caller.requireAdmin();
+        if (change == null) {
+            throw new ImsmException.Invalid("body required");
+        }
+        String email = Validation.email(change.email());
+        String phone = Validation.phone(change.phone());
+        Set<String> roles = change.roles() == null ? null : Roles.validate(change.roles());
+        User changed = db.inTransaction(h -> {
+            User u = find(h, id);
+            if (u.status() == UserStatus.DELETED) {
+                throw new ImsmException.Conflict("A deleted account cannot be changed.");
+            }
+            String displayName = Validation.displayName(change.displayName(), u.username());
+            if (email != null && users.emailTaken(h, email, id)) {
+                throw new ImsmException.Conflict("The email address is already used by another account.");
+            }
+            users.updateProfile(h, id, email, phone, displayName);
+            String detail = null;
+            if (roles != null) {
+                users.setRoles(h, id, roles);
+                requireAnAdminLeft(h);
+                // as with setRoles: tokens for services the remaining roles no longer open are revoked
+                int revoked = tokens.revokeNoLongerAllowed(h, id, roles, caller.actor());
+                detail = "roles=" + roles + " tokens_revoked=" + revoked;
+            }
+            audit.record(h, caller.actor(), "user_profile", u.username(), caller.ip(), "ok", detail);
+            return users.findById(h, id).orElseThrow();
+        });
+        tokens.deliverSoon();
+        return changed;
+    }
+
+    /** A new one-time password (shown once to the admin, changed at the next login). */
+    public record PasswordReset(User user, String oneTimePassword) {
+        @Override public String toString() { return "PasswordReset[user=" + user.username() + "]"; }
+    }
+
+    /**
+     * Replaces the password with a one-time one the person must change at the next login; ends the
+     * person's browser sessions (whoever held them knew the old password) and voids unused invites.
+     */
+    public PasswordReset resetPassword(Caller caller, String id) {
+        caller.requireAdmin();
+        String password = secrets.token(15);
+        String hash = hasher.hash(password);
+        User changed = db.inTransaction(h -> {
+            User u = find(h, id);
+            if (u.status() == UserStatus.DELETED) {
+                throw new ImsmException.Conflict("A deleted account has no password to reset; create a new one.");
+            }
+            users.updatePassword(h, id, hash, true);
+            invites.voidUnused(h, id);
+            sessions.endAllForUser(h, id, clock.instant(), null);
+            audit.record(h, caller.actor(), "user_password_reset", u.username(), caller.ip(), "ok", null);
+            return users.findById(h, id).orElseThrow();
+        });
+        return new PasswordReset(changed, password);
+    }
+
+    /**
+     * A new invite link for a person who has not accepted one yet; the old links stop working. Only
+     * for invited people: someone with a password gets a password reset instead.
+     */
+    public Created resendInvite(Caller caller, String id) {
+        caller.requireAdmin();
+        String token = secrets.token(32);
+        Instant now = clock.instant();
+        User u = db.inTransaction(h -> {
+            User found = find(h, id);
+            if (!found.invited()) {
+                throw new ImsmException.Conflict(found.username() + " has no pending invite (the account "
+                        + (found.status() == UserStatus.ACTIVE ? "has a password; reset it instead" : "is " + found.status().wire()) + ").");
+            }
+            int voided = invites.voidUnused(h, id);
+            invites.insert(h, Secrets.sha256Hex(token), id, now.plus(INVITE_LIFETIME));
+            audit.record(h, caller.actor(), "user_invite", found.username(), caller.ip(), "ok", "voided=" + voided);
+            return found;
+        });
+        return new Created(u, token, now.plus(INVITE_LIFETIME));
     }
 
     public MfaPolicy mfaPolicy(Caller caller) {

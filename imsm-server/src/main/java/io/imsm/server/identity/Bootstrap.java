@@ -5,29 +5,37 @@ import io.imsm.server.model.UserStatus;
 import io.imsm.server.model.Roles;
 import io.imsm.server.audit.AuditLog;
 import io.imsm.server.store.Database;
+import io.imsm.server.store.SessionStore;
 import io.imsm.server.store.SettingsStore;
 import io.imsm.server.store.UserStore;
 
 import java.time.Clock;
+import io.imsm.server.ImsmException;
+
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
-/** Creates the first admin once, with a one-time password that must be changed at first login. */
+/**
+ * The operator's way in: creates the first admin once, with a one-time password that must be changed at
+ * first login, and gives a locked-out person (a lost admin) a new one from the command line.
+ */
 public final class Bootstrap {
     private final Database db;
     private final UserStore users;
+    private final SessionStore sessions;
     private final SettingsStore settings;
     private final AuditLog audit;
     private final PasswordHasher hasher;
     private final Secrets secrets;
     private final Clock clock;
 
-    public Bootstrap(Database db, UserStore users, SettingsStore settings, AuditLog audit, PasswordHasher hasher,
+    public Bootstrap(Database db, UserStore users, SessionStore sessions, SettingsStore settings, AuditLog audit, PasswordHasher hasher,
                      Secrets secrets, Clock clock) {
         this.db = Objects.requireNonNull(db);
         this.users = Objects.requireNonNull(users);
+        this.sessions = Objects.requireNonNull(sessions);
         this.settings = Objects.requireNonNull(settings);
         this.audit = Objects.requireNonNull(audit);
         this.hasher = Objects.requireNonNull(hasher);
@@ -37,35 +45,6 @@ public final class Bootstrap {
 
     public record BootstrapAdmin(String username, String oneTimePassword) {
         @Override public String toString() { return "BootstrapAdmin[username=" + username + "]"; }
-    }
-
-    /**
-     * Demo only ({@code imsm demo}): makes sure a ready-to-use account exists with exactly this password,
-     * authenticator secret and roles, so the printed credentials work on every demo start.
-     */
-    /**
-     * @param totpSecretEnc the encrypted TOTP secret for a user id (the ciphertext is bound to the
-     *                      user's row, so it can only be made once the id is known)
-     */
-    public void seedReadyUser(String username, String displayName, Set<String> roles, String password,
-                              java.util.function.Function<String, String> totpSecretEnc) {
-        String hash = hasher.hash(password);
-        db.inTransaction(h -> {
-            Optional<User> existing = users.findByUsername(h, username);
-            String id = existing.map(User::id).orElse(UUID.randomUUID().toString());
-            if (existing.isEmpty()) {
-                users.insert(h, User.builder(id, username).displayName(displayName).passwordHash(hash)
-                        .created(clock.instant(), "demo").roles(roles).build());
-            } else {
-                users.updatePassword(h, id, hash, false);
-                users.updateStatus(h, id, UserStatus.ACTIVE);
-                users.setRoles(h, id, roles);
-            }
-            users.setPendingTotp(h, id, totpSecretEnc.apply(id));
-            users.confirmTotp(h, id);
-            audit.record(h, "demo", "demo_user_seeded", username, null, "ok", null);
-            return null;
-        });
     }
 
     /** Creates the admin if this database never had one; empty on every later start. */
@@ -81,6 +60,26 @@ public final class Bootstrap {
                     .roles(Set.of(Roles.ADMIN)).build());
             audit.record(h, "bootstrap", "user_create", username, null, "ok", "bootstrap admin");
             return Optional.of(new BootstrapAdmin(username, password));
+        });
+    }
+
+    /**
+     * {@code imsm admin reset-password USERNAME}: a new one-time password that must be changed at the
+     * next login, for whoever runs the CLI on the server's data (they hold the database and the KEK
+     * anyway). Clears a lockout and ends the person's browser sessions; the second factor stays.
+     */
+    public BootstrapAdmin resetPassword(String username) {
+        String password = secrets.token(15);
+        String hash = hasher.hash(password);
+        return db.inTransaction(h -> {
+            User u = users.findByUsername(h, username)
+                    .filter(x -> x.status() != UserStatus.DELETED)
+                    .orElseThrow(() -> new ImsmException.NotFound("No account named '" + username + "'."));
+            users.updatePassword(h, u.id(), hash, true);
+            users.clearLockout(h, u.id());
+            sessions.endAllForUser(h, u.id(), clock.instant(), null);
+            audit.record(h, "cli", "password_reset", u.username(), null, "ok", "imsm admin reset-password");
+            return new BootstrapAdmin(u.username(), password);
         });
     }
 }

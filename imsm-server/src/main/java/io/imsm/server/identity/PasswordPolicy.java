@@ -2,25 +2,40 @@ package io.imsm.server.identity;
 
 import io.imsm.server.ErrorCode;
 import io.imsm.server.ImsmException;
+import me.gosimple.nbvcxz.Nbvcxz;
+import me.gosimple.nbvcxz.resources.ConfigurationBuilder;
+import me.gosimple.nbvcxz.resources.Dictionary;
+import me.gosimple.nbvcxz.resources.DictionaryBuilder;
+import me.gosimple.nbvcxz.scoring.Result;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.util.HashSet;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.Set;
 
-/** Minimum password rules: length, not the username, not one of the bundled most common passwords. */
+/**
+ * Rules for a new password: a minimum length, not the username, and a minimum strength estimated by
+ * nbvcxz (a Java port of zxcvbn: common-password and word lists, keyboard walks, dates, l33t, repeats)
+ * instead of a list of our own. Its scores 0-4 are those of zxcvbn; 3 means roughly 10^10 guesses.
+ */
 public final class PasswordPolicy {
     public static final int MAX_LENGTH = 256;
-    private final int minLength;
-    private final Set<String> common;
+    /**
+     * nbvcxz's budget for combining matches; the estimate of a long, pattern-rich password otherwise
+     * grows with its length, and strangers choose what we estimate (invites).
+     */
+    private static final long ESTIMATE_TIMEOUT_MS = 300;
+    private static final List<Dictionary> DICTIONARIES = ConfigurationBuilder.getDefaultDictionaries();
 
-    public PasswordPolicy(int minLength) {
+    private final int minLength;
+    private final int minStrength;
+
+    public PasswordPolicy(int minLength, int minStrength) {
+        if (minStrength < 0 || minStrength > 4) {
+            throw new IllegalArgumentException("minStrength must be 0-4");
+        }
         this.minLength = minLength;
-        this.common = loadCommon();
+        this.minStrength = minStrength;
     }
 
     public void check(String username, String password) {
@@ -31,35 +46,50 @@ public final class PasswordPolicy {
         if (password.length() > MAX_LENGTH) {
             throw weak("The password must be at most " + MAX_LENGTH + " characters long.");
         }
-        String lower = password.toLowerCase(Locale.ROOT);
-        if (lower.equals(username.toLowerCase(Locale.ROOT))) {
+        if (password.toLowerCase(Locale.ROOT).equals(username.toLowerCase(Locale.ROOT))) {
             throw weak("The password must not be the username.");
         }
-        if (common.contains(lower)) {
-            throw weak("This password is among the most common ones; choose another.");
+        if (minStrength == 0) {
+            return;
+        }
+        Result result = estimator(username).estimate(password);
+        if (result.getBasicScore() < minStrength) {
+            throw weak(message(result));
         }
     }
 
     public int minLength() { return minLength; }
 
-    private static ImsmException weak(String message) {
-        return new ImsmException.Invalid(ErrorCode.WEAK_PASSWORD, message);
+    public int minStrength() { return minStrength; }
+
+    /** The username (and the product's name) count as known words, so "alice-password-2024" scores low. */
+    private static Nbvcxz estimator(String username) {
+        List<Dictionary> dictionaries = new ArrayList<>(DICTIONARIES);
+        dictionaries.add(new DictionaryBuilder().setDictionaryName("account").setExclusion(true)
+                .addWord(username.toLowerCase(Locale.ROOT), 0).addWord("imsm", 0).createDictionary());
+        return new Nbvcxz(new ConfigurationBuilder()
+                .setDictionaries(dictionaries)
+                .setMaxLength(MAX_LENGTH)
+                .setCombinationAlgorithmTimeout(ESTIMATE_TIMEOUT_MS)
+                .setLocale(Locale.ENGLISH)
+                .createConfiguration());
     }
 
-    private static Set<String> loadCommon() {
-        Set<String> set = new HashSet<>();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(
-                Objects.requireNonNull(PasswordPolicy.class.getResourceAsStream("/common-passwords.txt")), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                line = line.trim();
-                if (!line.isEmpty() && !line.startsWith("#")) {
-                    set.add(line.toLowerCase(Locale.ROOT));
-                }
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException("bundled common-passwords.txt unreadable", e);
+    /** nbvcxz's own feedback: why it is weak (when it knows) and what would help. */
+    private static String message(Result result) {
+        StringBuilder m = new StringBuilder("This password is too easy to guess");
+        String warning = result.getFeedback().getWarning();
+        m.append(warning == null || warning.isBlank() ? "." : ": " + warning);
+        List<String> suggestions = result.getFeedback().getSuggestion();
+        if (suggestions == null || suggestions.isEmpty()) {
+            m.append(" Add another word or two; uncommon words are better.");
+        } else {
+            suggestions.forEach(s -> m.append(' ').append(s));
         }
-        return Set.copyOf(set);
+        return m.toString();
+    }
+
+    private static ImsmException weak(String message) {
+        return new ImsmException.Invalid(ErrorCode.WEAK_PASSWORD, message);
     }
 }

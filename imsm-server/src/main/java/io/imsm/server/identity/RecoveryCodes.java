@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Single-use recovery codes: 10 characters from a 32-letter alphabet without look-alikes (50 bits),
- * shown as {@code xxxxx-xxxxx}, stored as HMAC-SHA256 under the {@link RecoveryCodeKey} (their entropy
+ * Single-use recovery codes: 10 characters from a 31-symbol alphabet without look-alikes (no i, l,
+ * o, 0, 1), so 10 x log2(31) = 49.5 bits each, shown as {@code xxxxx-xxxxx}, stored as HMAC-SHA256 under the {@link RecoveryCodeKey} (their entropy
  * makes a slow hash unnecessary and login attempts are rate limited; the key keeps a database copy
  * alone from being enough to recover them). Rows written before the key existed hold a plain SHA-256
  * and stay usable until the person gets new codes.

@@ -25,6 +25,12 @@ public record User(String id, String username, String email, String phone, Strin
 
     public boolean isAdmin() { return roles.contains(Roles.ADMIN); }
 
+    /** Created with an invite that was not accepted yet: active, but no password has ever been set. */
+    public boolean invited() { return status == UserStatus.ACTIVE && passwordHash == null; }
+
+    /** The status people see: {@code invited} until the invite is accepted, else the stored status. */
+    public String shownStatus() { return invited() ? "invited" : status.wire(); }
+
     public User withRoles(Set<String> r) {
         return toBuilder().roles(r).build();
     }

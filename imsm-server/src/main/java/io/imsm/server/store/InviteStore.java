@@ -34,6 +34,17 @@ public final class InviteStore {
                 .bind("t", tokenHash).bind("now", ts(now)).mapTo(String.class).findOne();
     }
 
+    /** Voids the person's unused invites (a new one replaces them); returns how many. */
+    public int voidUnused(Handle h, String userId) {
+        return h.createUpdate("DELETE FROM invites WHERE user_id = :u AND used_at IS NULL").bind("u", userId).execute();
+    }
+
+    /** When the person's newest unused invite expires; empty when there is none. */
+    public Optional<Instant> unusedExpiry(Handle h, String userId) {
+        return h.createQuery("SELECT MAX(expires_at) AS e FROM invites WHERE user_id = :u AND used_at IS NULL")
+                .bind("u", userId).map((rs, ctx) -> Optional.ofNullable(UserStore.instant(rs, "e"))).one();
+    }
+
     /** Deletes invites used or expired before {@code before} (retention). */
     public int purge(Handle h, Instant before) {
         return h.createUpdate("DELETE FROM invites WHERE expires_at < :b OR used_at < :b").bind("b", ts(before)).execute();

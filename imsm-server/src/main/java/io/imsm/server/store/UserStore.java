@@ -165,6 +165,17 @@ public final class UserStore {
         }
     }
 
+    /** Forgets counted failures and an account lockout (an admin unlocked it, or the operator reset the password). */
+    public void clearLockout(Handle h, String id) {
+        h.createUpdate("UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE id = :id").bind("id", id).execute();
+    }
+
+    /** The role names held by anyone, sorted, at most {@code limit} (the admin pages offer them as choices). */
+    public List<String> rolesInUse(Handle h, int limit) {
+        return h.createQuery("SELECT DISTINCT role FROM user_roles ORDER BY role LIMIT :limit")
+                .bind("limit", limit).mapTo(String.class).list();
+    }
+
     public void recordAttempt(Handle h, String id, Instant at) {
         h.createUpdate("UPDATE users SET last_login_attempt = :at WHERE id = :id").bind("at", ts(at)).bind("id", id).execute();
     }

@@ -97,7 +97,7 @@ public final class TokenService {
     public record TokenRequest(List<String> scopes, Integer ttlSeconds, Map<String, String> fields, RequestLimit request) {}
 
     public record Issued(String token, String sid, Instant expiresAt, String scope, List<Map<String, Object>> authorizationDetails,
-                         String serviceId, Binding binding) {
+                         String serviceId, Binding binding, String baseUrl) {
         @Override public String toString() { return "Issued[sid=" + sid + ", service=" + serviceId + "]"; }
     }
 
@@ -169,7 +169,7 @@ public final class TokenService {
                         "sid=" + sid + " ttl=" + ttl + " scope=" + scope + ticket);
                 return null;
             });
-            return new Issued(token, sid, exp, scope, detailsJson, svc.id(), svc.binding());
+            return new Issued(token, sid, exp, scope, detailsJson, svc.id(), svc.binding(), svc.baseUrl());
         } catch (RuntimeException e) {
             if (kxBound) {
                 abandon(svc, sid, e);

@@ -72,6 +72,10 @@ public final class Routes {
         r.put("/api/v1/admin/users/{id}/roles",              adminApi::roles);
         r.put("/api/v1/admin/users/{id}/status",             adminApi::status);
         r.post("/api/v1/admin/users/{id}/mfa-reset",         adminApi::mfaReset);
+        r.put("/api/v1/admin/users/{id}/profile",            adminApi::profile);
+        r.post("/api/v1/admin/users/{id}/unlock",            adminApi::unlock);
+        r.post("/api/v1/admin/users/{id}/password-reset",    adminApi::passwordReset);
+        r.post("/api/v1/admin/users/{id}/invite",            adminApi::invite);
         r.get("/api/v1/admin/users/{id}/tokens",             adminApi::listTokens);
         r.delete("/api/v1/admin/users/{id}/tokens",          adminApi::revokeAllTokens);
         r.delete("/api/v1/admin/users/{id}/tokens/{sid}",    adminApi::revokeToken);
@@ -85,6 +89,7 @@ public final class Routes {
         r.get("/api/v1/admin/services/{id}",                 catalogApi::get);
         r.put("/api/v1/admin/services/{id}",                 catalogApi::put);
         r.delete("/api/v1/admin/services/{id}",              catalogApi::delete);
+        r.post("/api/v1/admin/services/{id}/test",           catalogApi::test);
         r.get("/api/v1/services",                            catalogApi::menu);
 
         // JSON API: tokens
@@ -121,11 +126,19 @@ public final class Routes {
         r.post("/admin/users/{id}/roles",                    adminPages::adminRoles);
         r.post("/admin/users/{id}/status",                   adminPages::adminStatus);
         r.post("/admin/users/{id}/mfa-reset",                adminPages::adminMfaReset);
+        r.post("/admin/users/{id}/profile",                  adminPages::adminProfile);
+        r.post("/admin/users/{id}/unlock",                   adminPages::adminUnlock);
+        r.post("/admin/users/{id}/password-reset",           adminPages::adminPasswordReset);
+        r.post("/admin/users/{id}/invite",                   adminPages::adminInvite);
         r.post("/admin/users/{id}/tokens/revoke",            adminPages::adminRevokeAllTokens);
         r.post("/admin/users/{id}/tokens/{sid}/revoke",      adminPages::adminRevokeToken);
         r.get("/admin/services",                             adminPages::adminServices);
-        r.post("/admin/services",                            adminPages::adminServicePut);
+        r.post("/admin/services",                            adminPages::adminServiceSave);
+        r.get("/admin/services/new",                         adminPages::adminServiceNew);
+        r.post("/admin/services/test",                       adminPages::adminServiceTest);
+        r.post("/admin/services/import",                     adminPages::adminServiceImport);
         r.get("/admin/services/{id}",                        adminPages::adminService);
+        r.get("/admin/services/{id}/export",                 adminPages::adminServiceExport);
         r.post("/admin/services/{id}/delete",                adminPages::adminServiceDelete);
 
         // Pages: asking for and revoking tokens

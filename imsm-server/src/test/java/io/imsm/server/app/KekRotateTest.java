@@ -45,7 +45,7 @@ class KekRotateTest {
             p = People.ready(first, "rota", List.of());
             kid = first.client().get("/.well-known/jwks.json").json().path("keys").get(0).path("kid").asText();
             // a pending enrollment is a stored secret too
-            People.createUser(first, "pending", "initial-pass-pending", List.of());
+            People.createUser(first, "pending", "initial-Kq7v-pass-pending", List.of());
         }
         String next = newKey();
         env.put("IMSM_NEW_KEK", next);

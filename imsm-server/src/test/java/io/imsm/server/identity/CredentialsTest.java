@@ -8,13 +8,14 @@ import org.junit.jupiter.api.Test;
 
 import java.security.SecureRandom;
 import java.time.Instant;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Password hashing, password policy, TOTP (RFC 6238 vectors) and recovery codes. */
 class CredentialsTest {
-    final PasswordHasher hasher = new PasswordHasher(new Config.Passwords(1024, 1, 1, 12, 0, 1000));
+    final PasswordHasher hasher = new PasswordHasher(new Config.Passwords(1024, 1, 1, 12, 3, 0, 1000));
 
     @Test
     void whenHashing_thenArgon2idPhcWithConfiguredCostAndRandomSalt() {
@@ -24,7 +25,7 @@ class CredentialsTest {
         assertThat(hasher.verify("correct horse battery", a)).isTrue();
         assertThat(hasher.verify("correct horse batterY", a)).isFalse();
         assertThat(hasher.needsRehash(a)).isFalse();
-        assertThat(new PasswordHasher(new Config.Passwords(2048, 2, 1, 12, 0, 1000)).needsRehash(a)).as("cost raised").isTrue();
+        assertThat(new PasswordHasher(new Config.Passwords(2048, 2, 1, 12, 3, 0, 1000)).needsRehash(a)).as("cost raised").isTrue();
     }
 
     @Test
@@ -40,14 +41,34 @@ class CredentialsTest {
 
     @Test
     void whenPasswordIsWeak_thenPolicyNamesTheRule() {
-        PasswordPolicy p = new PasswordPolicy(12);
+        PasswordPolicy p = new PasswordPolicy(12, 3);
         assertThatThrownBy(() -> p.check("alice", "short")).hasMessageContaining("at least 12");
         assertThatThrownBy(() -> p.check("alice-the-admin", "Alice-The-Admin")).hasMessageContaining("username");
-        assertThatThrownBy(() -> p.check("alice", "PasswordPassword")).isInstanceOf(ImsmException.Invalid.class)
-                .hasMessageContaining("common")
-                .satisfies(e -> assertThat(((ImsmException) e).code()).isEqualTo(ErrorCode.WEAK_PASSWORD));
         assertThatThrownBy(() -> p.check("alice", "x".repeat(257))).hasMessageContaining("at most");
         p.check("alice", "a sentence that is long enough");
+    }
+
+    @Test
+    void whenPasswordIsCommonOrPatterned_thenRefusedWithTheEstimatorsAdvice() {
+        PasswordPolicy p = new PasswordPolicy(12, 3);
+        for (String weak : List.of("password1234", "PasswordPassword", "qwertyuiop123", "123456789012", "iloveyou2024!")) {
+            assertThatThrownBy(() -> p.check("alice", weak)).as(weak).isInstanceOf(ImsmException.Invalid.class)
+                    .hasMessageStartingWith("This password is too easy to guess")
+                    .satisfies(e -> assertThat(((ImsmException) e).code()).isEqualTo(ErrorCode.WEAK_PASSWORD));
+        }
+        assertThatThrownBy(() -> p.check("alice", "password1234")).hasMessageContaining("common password");
+        // the username counts as a known word: long, but guessable for whoever knows the account
+        assertThatThrownBy(() -> p.check("rosalind.franklin", "rosalind.franklin1")).hasMessageContaining("too easy");
+        p.check("alice", "velvet cactus orbit lantern");
+        p.check("alice", "Tz8-kQw2-Lm9x");
+    }
+
+    @Test
+    void whenMinStrengthIsZero_thenOnlyLengthAndUsernameRulesApply() {
+        PasswordPolicy p = new PasswordPolicy(12, 0);
+        p.check("alice", "password1234");
+        assertThatThrownBy(() -> p.check("alice", "password")).hasMessageContaining("at least 12");
+        assertThatThrownBy(() -> new PasswordPolicy(12, 5)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

@@ -43,9 +43,9 @@ public final class People {
     }
 
     public static Person ready(TestServer s, String username, List<String> roles, Map<String, Object> extra) {
-        String initial = "initial-pass-" + username;
+        String initial = "initial-Kq7v-pass-" + username;
         String id = createUser(s, username, initial, roles, extra);
-        String password = "changed-pass-" + username + "-x";
+        String password = "changed-Kq7v-pass-" + username + "-x";
         Http c = s.client();
         Http.Res login = c.postJson("/api/v1/login", Map.of("username", username, "password", initial));
         assertThat(login.status()).as(login.toString()).isEqualTo(200);

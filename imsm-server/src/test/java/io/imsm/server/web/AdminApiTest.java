@@ -42,7 +42,7 @@ class AdminApiTest {
     @Test
     void whenAdminCreatesUserWithPassword_thenUserMustChangeItAtFirstLogin() {
         Http.Res r = create(Map.of("username", "Olivia", "display_name", "Olivia O.", "email", "olivia@example.org",
-                "roles", List.of("analyst", "ops"), "password", "first-password-olivia"));
+                "roles", List.of("analyst", "ops"), "password", "first-password-olivia-Kq7v"));
         assertThat(r.status()).as(r.toString()).isEqualTo(201);
         assertThat(r.header("Location")).isEqualTo("/api/v1/admin/users/" + r.json().path("user").path("id").asText());
         JsonNode u = r.json().path("user");
@@ -51,13 +51,13 @@ class AdminApiTest {
         assertThat(u.path("must_change_password").asBoolean()).isTrue();
         assertThat(u.path("created_by").asText()).isEqualTo("bootstrap-token");
         assertThat(u.path("roles").toString()).isEqualTo("[\"analyst\",\"ops\"]");
-        assertThat(r.body()).doesNotContain("first-password-olivia").doesNotContain("$argon2");
+        assertThat(r.body()).doesNotContain("first-password-olivia-Kq7v").doesNotContain("$argon2");
         // usernames are case-insensitive; e-mails unique
-        assertThat(create(Map.of("username", "olivia", "password", "another-password-x")).status()).isEqualTo(409);
-        assertThat(create(Map.of("username", "olivia2", "email", "OLIVIA@example.org", "password", "another-password-x")).status())
+        assertThat(create(Map.of("username", "olivia", "password", "another-password-x-Kq7v")).status()).isEqualTo(409);
+        assertThat(create(Map.of("username", "olivia2", "email", "OLIVIA@example.org", "password", "another-password-x-Kq7v")).status())
                 .isEqualTo(409);
         Http c = s.client();
-        Http.Res login = c.postJson("/api/v1/login", Map.of("username", "OLIVIA", "password", "first-password-olivia"));
+        Http.Res login = c.postJson("/api/v1/login", Map.of("username", "OLIVIA", "password", "first-password-olivia-Kq7v"));
         assertThat(login.status()).isEqualTo(200);
         c.csrf(login.json().path("csrf").asText());
         assertThat(c.get("/api/v1/me/sessions").code()).isEqualTo("password_change_required");
@@ -73,17 +73,17 @@ class AdminApiTest {
         Http anon = s.client();
         Http.Res weak = anon.postJson("/api/v1/invites/" + token, Map.of("password", "paul"));
         assertThat(weak.code()).isEqualTo("weak_password");
-        assertThat(anon.postJson("/api/v1/invites/" + token, Map.of("password", "pauls-own-password")).status()).isEqualTo(204);
-        assertThat(anon.postJson("/api/v1/invites/" + token, Map.of("password", "pauls-other-password")).status()).isEqualTo(404);
-        assertThat(anon.postJson("/api/v1/login", Map.of("username", "paul", "password", "pauls-own-password")).status()).isEqualTo(200);
+        assertThat(anon.postJson("/api/v1/invites/" + token, Map.of("password", "pauls-own-password-Kq7v")).status()).isEqualTo(204);
+        assertThat(anon.postJson("/api/v1/invites/" + token, Map.of("password", "pauls-other-password-Kq7v")).status()).isEqualTo(404);
+        assertThat(anon.postJson("/api/v1/login", Map.of("username", "paul", "password", "pauls-own-password-Kq7v")).status()).isEqualTo(200);
 
         Http.Res late = create(Map.of("username", "quinn", "invite", true));
         String lateToken = late.json().path("invite_url").asText().replaceAll(".*/", "");
         s.clock.advance(Duration.ofHours(73));
-        assertThat(anon.postJson("/api/v1/invites/" + lateToken, Map.of("password", "quinns-own-password")).status()).isEqualTo(404);
+        assertThat(anon.postJson("/api/v1/invites/" + lateToken, Map.of("password", "quinns-own-password-Kq7v")).status()).isEqualTo(404);
         // neither or both of password and invite is a clear error
         assertThat(create(Map.of("username", "rita")).code()).isEqualTo("invalid_request");
-        assertThat(create(Map.of("username", "rita", "invite", true, "password", "some-long-password")).code()).isEqualTo("invalid_request");
+        assertThat(create(Map.of("username", "rita", "invite", true, "password", "some-long-password-Kq7v")).code()).isEqualTo("invalid_request");
     }
 
     @Test
@@ -147,11 +147,11 @@ class AdminApiTest {
                 "Authorization", BEARER);
         assertThat(p.status()).as(p.toString()).isEqualTo(200);
         try {
-            String plainId = People.createUser(s, "tina", "tinas-first-password", List.of("viewer"));
-            People.createUser(s, "uma", "umas-first-password", List.of("ops"));
+            String plainId = People.createUser(s, "tina", "tinas-first-password-Kq7v", List.of("viewer"));
+            People.createUser(s, "uma", "umas-first-password-Kq7v", List.of("ops"));
             assertThat(plainId).isNotBlank();
-            assertThat(loginAndChange("tina", "tinas-first-password").get("/api/v1/me/sessions").status()).isEqualTo(200);
-            assertThat(loginAndChange("uma", "umas-first-password").get("/api/v1/me/sessions").code()).isEqualTo("mfa_enrollment_required");
+            assertThat(loginAndChange("tina", "tinas-first-password-Kq7v").get("/api/v1/me/sessions").status()).isEqualTo(200);
+            assertThat(loginAndChange("uma", "umas-first-password-Kq7v").get("/api/v1/me/sessions").code()).isEqualTo("mfa_enrollment_required");
             assertThat(admin.get("/api/v1/admin/policy/mfa", "Authorization", BEARER).json().path("required_roles").toString())
                     .isEqualTo("[\"ops\"]");
         } finally {
@@ -232,7 +232,7 @@ class AdminApiTest {
 
     @Test
     void whenBcryptHashImported_thenUserLogsInWithOldPasswordAndHashBecomesArgon2id() {
-        String bcrypt = com.password4j.Password.hash("password-from-the-old-system").withBcrypt().getResult();
+        String bcrypt = com.password4j.Password.hash("password-from-the-old-system-Kq7v").withBcrypt().getResult();
         Http.Res r = create(Map.of("username", "wendy", "password_bcrypt", bcrypt));
         assertThat(r.status()).as(r.toString()).isEqualTo(201);
         assertThat(r.json().path("user").path("must_change_password").asBoolean()).isFalse();
@@ -241,11 +241,11 @@ class AdminApiTest {
         var wiring = s.server.wiring();
         assertThat(wiring.ctx().database().read(h -> wiring.userStore().findById(h, id)).orElseThrow().passwordHash()).startsWith("$2");
         Http c = s.client();
-        assertThat(c.postJson("/api/v1/login", Map.of("username", "wendy", "password", "password-from-the-old-system")).status())
+        assertThat(c.postJson("/api/v1/login", Map.of("username", "wendy", "password", "password-from-the-old-system-Kq7v")).status())
                 .isEqualTo(200);
         assertThat(wiring.ctx().database().read(h -> wiring.userStore().findById(h, id)).orElseThrow().passwordHash())
                 .startsWith("$argon2id$");
-        assertThat(s.client().postJson("/api/v1/login", Map.of("username", "wendy", "password", "password-from-the-old-system"))
+        assertThat(s.client().postJson("/api/v1/login", Map.of("username", "wendy", "password", "password-from-the-old-system-Kq7v"))
                 .status()).as("the rehashed password still works").isEqualTo(200);
     }
 }

@@ -48,13 +48,18 @@ class AdminServicePagesTest {
         assertThat(list.status()).isEqualTo(200);
         assertThat(list.body()).contains("href=\"/admin/services\"");
         assertThat(servicesOf(list.body())).contains("reports");
-        assertThat(list.body()).contains("<td>Reports</td><td>jwks</td>").contains("<td>analyst</td><td>read</td><td>3600 s</td>")
+        assertThat(list.body()).contains("<td data-label=\"Name\">Reports</td>").contains("<td data-label=\"Binding\">jwks</td>")
+                .contains("<td data-label=\"Roles\">analyst</td><td data-label=\"Scopes\">read</td>")
+                .contains("<td data-label=\"Max TTL\">1 h</td>")
                 .contains("action=\"/admin/services/reports/delete\"");
 
         Http.Res one = admin.get("/admin/services/reports");
         assertThat(one.status()).isEqualTo(200);
-        assertThat(one.body()).contains("<pre id=\"definition-json\">{\n  \"id\" : \"reports\"")
-                .contains("\"max_ttl_seconds\" : 3600").doesNotContain("kx_url");
+        assertThat(one.body()).contains("name=\"id\" value=\"reports\"").contains("name=\"max_ttl\" inputmode=\"decimal\" value=\"1\"");
+        Http.Res exported = admin.get("/admin/services/reports/export");
+        assertThat(exported.status()).isEqualTo(200);
+        assertThat(exported.header("Content-Disposition")).isEqualTo("attachment; filename=\"reports.json\"");
+        assertThat(exported.body()).startsWith("{\n  \"id\" : \"reports\"").contains("\"max_ttl_seconds\" : 3600").doesNotContain("kx_url");
 
         assertThat(save(admin, def).body()).contains("Unchanged: reports.");
         Http.Res updated = save(admin, jwks("reports", "Reports v2", "read"));
@@ -96,9 +101,9 @@ class AdminServicePagesTest {
 
     @Test
     void whenCsrfIsWrongOrCallerIsNoAdmin_thenForbidden() {
-        Http.Res wrong = admin.postForm("/admin/services", Http.form("_csrf", "not-the-token", "definition", jwks("sneaky", "Sneaky", "read")));
+        Http.Res wrong = admin.postForm("/admin/services/import", Http.form("_csrf", "not-the-token", "definition", jwks("sneaky", "Sneaky", "read")));
         assertThat(wrong.status()).isEqualTo(403);
-        Http.Res none = admin.postForm("/admin/services", Http.form("definition", jwks("sneaky", "Sneaky", "read")));
+        Http.Res none = admin.postForm("/admin/services/import", Http.form("definition", jwks("sneaky", "Sneaky", "read")));
         assertThat(none.status()).isEqualTo(403);
         assertThat(save(admin, jwks("keeper", "Keeper", "read")).status()).isEqualTo(200);
         assertThat(admin.postForm("/admin/services/keeper/delete", Http.form("_csrf", "x")).status()).isEqualTo(403);
@@ -157,7 +162,7 @@ class AdminServicePagesTest {
     }
 
     private static Http.Res save(Http c, String definition) {
-        return c.postForm("/admin/services", Http.form("_csrf", c.csrf(), "definition", definition));
+        return c.postForm("/admin/services/import", Http.form("_csrf", c.csrf(), "definition", definition));
     }
 
     private static String jwks(String id, String name, String scope) {

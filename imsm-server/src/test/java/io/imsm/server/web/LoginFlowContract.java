@@ -227,7 +227,7 @@ abstract class LoginFlowContract {
                 "Authorization", bearer);
         assertThat(reactivate.status()).isEqualTo(409);
         // the username stays blocked
-        Http.Res again = admin.postJson("/api/v1/admin/users", Map.of("username", "JUDY", "password", "another-long-password"),
+        Http.Res again = admin.postJson("/api/v1/admin/users", Map.of("username", "JUDY", "password", "another-long-password-Kq7v"),
                 "Authorization", bearer);
         assertThat(again.status()).isEqualTo(409);
     }

@@ -260,10 +260,10 @@ class PagesTest {
 
     @Test
     void whenPasswordChangeIsPending_thenPagesRedirectToThePasswordChange() {
-        People.createUser(s, "rosa", "initial-pass-rosa", List.of());
+        People.createUser(s, "rosa", "initial-Kq7v-pass-rosa", List.of());
         Http c = s.client();
         Http.Res login = c.postForm("/login", Http.form("_csrf", csrfOf(c.get("/login").body()), "username", "rosa",
-                "password", "initial-pass-rosa"));
+                "password", "initial-Kq7v-pass-rosa"));
         assertThat(login.status()).as(login.toString()).isEqualTo(302);
         assertThat(login.header("Location")).isEqualTo("/");
 
@@ -280,12 +280,12 @@ class PagesTest {
         assertThat(phone.status()).isEqualTo(302);
         assertThat(phone.header("Location")).isEqualTo("/settings/password");
 
-        Http.Res differ = c.postForm("/settings/password", Http.form("_csrf", token, "current_password", "initial-pass-rosa",
-                "new_password", "a-new-long-password-1", "new_password2", "a-new-long-password-2"));
+        Http.Res differ = c.postForm("/settings/password", Http.form("_csrf", token, "current_password", "initial-Kq7v-pass-rosa",
+                "new_password", "a-new-long-password-1-Kq7v", "new_password2", "a-new-long-password-2"));
         assertThat(differ.status()).isEqualTo(400);
         assertThat(differ.body()).contains("The two new passwords differ.");
-        Http.Res changed = c.postForm("/settings/password", Http.form("_csrf", token, "current_password", "initial-pass-rosa",
-                "new_password", "a-new-long-password-1", "new_password2", "a-new-long-password-1"));
+        Http.Res changed = c.postForm("/settings/password", Http.form("_csrf", token, "current_password", "initial-Kq7v-pass-rosa",
+                "new_password", "a-new-long-password-1-Kq7v", "new_password2", "a-new-long-password-1-Kq7v"));
         assertThat(changed.status()).as(changed.toString()).isEqualTo(302);
         // next stop: the second factor the policy requires
         assertThat(changed.header("Location")).isEqualTo("/settings/totp");
@@ -296,12 +296,12 @@ class PagesTest {
 
     @Test
     void whenTotpPageIsFetched_thenNoSecretIsMade_andStartingNeedsThePostWithCsrf() {
-        People.createUser(s, "tilda", "initial-pass-tilda", List.of());
+        People.createUser(s, "tilda", "initial-Kq7v-pass-tilda", List.of());
         Http c = s.client();
-        c.postForm("/login", Http.form("_csrf", csrfOf(c.get("/login").body()), "username", "tilda", "password", "initial-pass-tilda"));
+        c.postForm("/login", Http.form("_csrf", csrfOf(c.get("/login").body()), "username", "tilda", "password", "initial-Kq7v-pass-tilda"));
         String token = csrfOf(c.get("/settings/password").body());
-        assertThat(c.postForm("/settings/password", Http.form("_csrf", token, "current_password", "initial-pass-tilda",
-                "new_password", "tildas-new-password-1", "new_password2", "tildas-new-password-1")).status()).isEqualTo(302);
+        assertThat(c.postForm("/settings/password", Http.form("_csrf", token, "current_password", "initial-Kq7v-pass-tilda",
+                "new_password", "tildas-new-password-1-Kq7v", "new_password2", "tildas-new-password-1-Kq7v")).status()).isEqualTo(302);
 
         for (int i = 0; i < 2; i++) {
             Http.Res page = c.get("/settings/totp");
@@ -355,7 +355,7 @@ class PagesTest {
         People.Person boss = People.ready(s, "tess", List.of("admin"));
         for (int i = 1; i <= 7; i++) {
             createUser(Map.of("username", "lister0" + i, "display_name", "List Person " + i, "email", "lister0" + i + ".team+ops@example.org",
-                    "password", "initial-pass-lister-" + i, "roles", List.of()));
+                    "password", "initial-Kq7v-pass-lister-" + i, "roles", List.of()));
         }
         Http c = pageLogin(boss);
 
@@ -413,7 +413,7 @@ class PagesTest {
         assertThat(list.body()).contains("This needs the admin role.").doesNotContain("id=\"users\"");
         assertThat(c.get("/admin/users/" + p.id()).status()).isEqualTo(403);
         Http.Res create = c.postForm("/admin/users", Http.form("_csrf", c.csrf(), "username", "sneaky", "password",
-                "sneaky-long-password-1"));
+                "sneaky-long-password-1-Kq7v"));
         assertThat(create.status()).isEqualTo(403);
         Http.Res roles = c.postForm("/admin/users/" + p.id() + "/roles", Http.form("_csrf", c.csrf(), "roles", "admin"));
         assertThat(roles.status()).isEqualTo(403);
@@ -439,8 +439,8 @@ class PagesTest {
                              Http.Res enrollPage, Http.Res codesPage) {}
 
     private Onboarded onboard(String username, String displayName, List<String> roles) {
-        String initial = "initial-pass-" + username;
-        String password = "changed-pass-" + username + "-x";
+        String initial = "initial-Kq7v-pass-" + username;
+        String password = "changed-Kq7v-pass-" + username + "-x";
         Map<String, Object> body = new HashMap<>(Map.of("username", username, "password", initial, "roles", roles));
         if (displayName != null) {
             body.put("display_name", displayName);

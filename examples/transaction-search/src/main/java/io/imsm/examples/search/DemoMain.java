@@ -1,7 +1,5 @@
 package io.imsm.examples.search;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.nimbusds.jose.jwk.ECKey;
 import io.imsm.protocol.EphemeralKeys;
 import io.imsm.sdk.RemoteJwks;
@@ -13,20 +11,16 @@ import io.imsm.server.app.ImsmServer;
 import io.imsm.server.app.Wiring;
 import io.imsm.server.identity.Caller;
 import io.imsm.server.identity.Secrets;
-import io.imsm.server.identity.Totp;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -93,16 +87,10 @@ public final class DemoMain {
                     "Transaction search", "Card transactions of one account (demo service)", service.baseUrl(), io.imsm.server.model.Binding.KX,
                     service.kxUrl(), serviceKey.toPublicJWK().toJSONObject(), List.of("analyst"),
                     List.of(TransactionSearchService.SCOPE), 300, 32400, List.of("justification"), true, List.of("justification")));
-            List<DemoUser> users = List.of(
-                    seed(wiring, random, "alice", "Alice Analyst", List.of("analyst")),
-                    seed(wiring, random, "oscar", "Oscar Operator", List.of("ops")));
-            Path file = cfg.dataPath().resolve("demo-users.json");
-            Files.createDirectories(cfg.dataPath());
-            Files.deleteIfExists(file);
-            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-                    .writeValue(file.toFile(), users.stream().map(u -> Map.of("username", u.username(), "password", u.password(),
-                            "totp_secret", u.totpSecret(), "roles", u.roles())).toList());
+            List<DemoUser> users = new DemoPeople(wiring, new Secrets(random), clock).ensure(cfg.dataPath(), List.of(
+                    new DemoPeople.Person("alice", "Alice Analyst", List.of("analyst")),
+                    new DemoPeople.Person("oscar", "Oscar Operator", List.of("ops"))));
+            Path file = cfg.dataPath().resolve(DemoPeople.FILE);
             out.println();
             out.println("IMSM demo is running");
             out.println("  IMSM:               " + issuer + "/login");
@@ -112,22 +100,14 @@ public final class DemoMain {
                 out.println("    " + u.username() + "  password: " + u.password() + "  TOTP secret: " + u.totpSecret()
                         + "  roles: " + String.join(",", u.roles()));
             }
-            out.println("  Add the TOTP secret to an authenticator app (or compute codes with oathtool --totp -b SECRET).");
+            out.println("  Add the TOTP secret to an authenticator app, or compute codes with oathtool --totp -b SECRET"
+                    + " (Debian/Ubuntu package oathtool). Both stay the same when you restart on this data directory.");
             out.println();
             return new Demo(ims, service, users);
         } catch (IOException | RuntimeException e) {
             ims.close();
             throw e;
         }
-    }
-
-    private static DemoUser seed(Wiring wiring, SecureRandom random, String username, String name, List<String> roles) {
-        Secrets secrets = new Secrets(random);
-        String password = "demo-" + secrets.token(9);
-        String secret = Totp.newSecret(secrets);
-        wiring.bootstrap().seedReadyUser(username, name, Set.copyOf(roles), password,
-                id -> wiring.ctx().kek().encrypt(secret, io.imsm.server.store.UserStore.totpSecretContext(id)));
-        return new DemoUser(username, password, secret, roles);
     }
 
     private static String value(String[] args, int i) {

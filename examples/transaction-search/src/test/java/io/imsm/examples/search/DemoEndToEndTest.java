@@ -97,9 +97,12 @@ class DemoEndToEndTest {
     @Test
     void whenTokenLimitedToOneRequest_thenOnlyThatRequestPasses() throws Exception {
         Http alice = login("alice");
-        assertThat(alice.get("/api/v1/services").json().path("services").get(0).path("id").asText()).isEqualTo("transaction-search");
+        var menu = alice.get("/api/v1/services").json().path("services").get(0);
+        assertThat(menu.path("id").asText()).isEqualTo("transaction-search");
+        assertThat(menu.path("base_url").asText()).as("where to send the token").isEqualTo(demo.service().baseUrl());
         Http.Res t = token(alice, "12345");
         assertThat(t.status()).as(t.toString()).isEqualTo(201);
+        assertThat(t.json().path("base_url").asText()).isEqualTo(demo.service().baseUrl());
         String token = t.json().path("token").asText();
         HttpResponse<String> ok = call("account=12345", token);
         assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
@@ -156,6 +159,8 @@ class DemoEndToEndTest {
         assertThat(r.statusCode()).isEqualTo(401);
         assertThat(r.body()).contains("revoked");
         assertThat(StoredRows.undeliveredOutbox(demo.ims().wiring())).isZero();
+        assertThat(alice.delete("/api/v1/sessions/" + t.json().path("sid").asText()).status())
+                .as("revoking again is idempotent").isEqualTo(204);
     }
 
     @Test

@@ -66,6 +66,32 @@ public final class AdminApi {
         ctx.json(ApiBodies.UserView.of(admin.resetSecondFactor(c, ctx.pathParam("id"))));
     }
 
+    public void profile(Context ctx) {
+        Caller c = auth.requireForApi(ctx);
+        ApiBodies.ProfileChange req = WebSupport.body(ctx, ApiBodies.ProfileChange.class);
+        ctx.json(ApiBodies.UserView.of(admin.updateProfile(c, ctx.pathParam("id"), req.toCommand())));
+    }
+
+    public void unlock(Context ctx) {
+        Caller c = auth.requireForApi(ctx);
+        ctx.json(ApiBodies.UserView.of(admin.unlock(c, ctx.pathParam("id"))));
+    }
+
+    public void passwordReset(Context ctx) {
+        Caller c = auth.requireForApi(ctx);
+        AdminService.PasswordReset r = admin.resetPassword(c, ctx.pathParam("id"));
+        ctx.header("Cache-Control", "no-store");
+        ctx.json(new ApiBodies.PasswordResetResult(ApiBodies.UserView.of(r.user()), r.oneTimePassword()));
+    }
+
+    public void invite(Context ctx) {
+        Caller c = auth.requireForApi(ctx);
+        AdminService.Created created = admin.resendInvite(c, ctx.pathParam("id"));
+        ctx.header("Cache-Control", "no-store");
+        ctx.json(new ApiBodies.CreatedUser(ApiBodies.UserView.of(created.user()), baseUrl + "/invite/" + created.inviteToken(),
+                created.inviteExpiresAt()));
+    }
+
     public void listTokens(Context ctx) {
         Caller c = auth.requireForApi(ctx);
         ctx.json(new TokenApi.SessionList(tokens.liveOf(c, ctx.pathParam("id"))));

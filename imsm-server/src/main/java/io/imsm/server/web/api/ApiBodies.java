@@ -34,11 +34,12 @@ public final class ApiBodies {
 
     public record RecoveryCodesResponse(List<String> recoveryCodes) {}
 
+    /** {@code invited}: created with an invite that was not accepted yet (no password set so far). */
     public record UserView(String id, String username, String displayName, String email, String phone, String status,
-                           List<String> roles, boolean mfaEnrolled, boolean mustChangePassword, int failedAttempts,
+                           boolean invited, List<String> roles, boolean mfaEnrolled, boolean mustChangePassword, int failedAttempts,
                            Instant lockedUntil, Instant createdAt, String createdBy, Instant lastLogin, Instant lastLoginAttempt) {
         public static UserView of(User u) {
-            return new UserView(u.id(), u.username(), u.displayName(), u.email(), u.phone(), u.status().wire(),
+            return new UserView(u.id(), u.username(), u.displayName(), u.email(), u.phone(), u.status().wire(), u.invited(),
                     List.copyOf(new TreeSet<>(u.roles())), u.hasTotp(), u.mustChangePassword(), u.failedAttempts(),
                     u.lockedUntil(), u.createdAt(), u.createdBy(), u.lastLogin(), u.lastLoginAttempt());
         }
@@ -65,6 +66,17 @@ public final class ApiBodies {
     public record RolesChange(List<String> roles) {}
 
     public record StatusChange(String status) {}
+
+    /** An admin's profile edit: all fields are set (an absent email or phone clears it; absent roles stay). */
+    public record ProfileChange(String displayName, String email, String phone, List<String> roles) {
+        AdminService.ProfileChange toCommand() {
+            return new AdminService.ProfileChange(displayName, email, phone, roles);
+        }
+    }
+
+    public record PasswordResetResult(UserView user, String oneTimePassword) {
+        @Override public String toString() { return "PasswordResetResult[user=" + user.username() + "]"; }
+    }
 
     /** How many token sessions a call revoked. */
     public record Revoked(int revoked) {}

@@ -21,14 +21,15 @@ public final class TokenApi {
 
     public record SessionList(List<TokenService.SessionView> sessions) {}
 
-    public record IssuedView(String token, String sid, java.time.Instant expiresAt, String scope, List<java.util.Map<String, Object>> authorizationDetails) {}
+    public record IssuedView(String token, String sid, java.time.Instant expiresAt, String scope, List<java.util.Map<String, Object>> authorizationDetails,
+                             String baseUrl) {}
 
 
     public void issue(Context ctx) {
         Caller c = auth.requireForApi(ctx);
         TokenService.Issued t = tokens.issue(c, ctx.pathParam("id"), WebSupport.body(ctx, TokenService.TokenRequest.class));
         ctx.header("Cache-Control", "no-store");
-        ctx.status(201).json(new IssuedView(t.token(), t.sid(), t.expiresAt(), t.scope(), t.authorizationDetails()));
+        ctx.status(201).json(new IssuedView(t.token(), t.sid(), t.expiresAt(), t.scope(), t.authorizationDetails(), t.baseUrl()));
     }
 
     public void list(Context ctx) {

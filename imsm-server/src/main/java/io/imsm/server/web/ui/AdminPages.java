@@ -10,12 +10,14 @@ import io.imsm.server.token.TokenService;
 import io.imsm.server.json.Json;
 import io.imsm.server.ImsmException;
 import io.imsm.server.identity.Caller;
+import io.imsm.server.token.KeyExchangeCheck;
 import io.imsm.server.web.http.WebAuth;
 import io.imsm.server.web.http.WebSupport;
 import io.javalin.http.Context;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 import static io.imsm.server.web.ui.PageSupport.done;
@@ -30,16 +32,18 @@ public final class AdminPages {
     private final AdminService admin;
     private final CatalogService catalog;
     private final TokenService tokens;
+    private final KeyExchangeCheck kxCheck;
     private final WebAuth auth;
     private final PageSupport support;
     private final PageRenderer renderer;
     private final String publicUrl;
 
-    public AdminPages(AdminService admin, CatalogService catalog, TokenService tokens, WebAuth auth, PageSupport support, PageRenderer renderer,
-                      String publicUrl) {
+    public AdminPages(AdminService admin, CatalogService catalog, TokenService tokens, KeyExchangeCheck kxCheck, WebAuth auth,
+                      PageSupport support, PageRenderer renderer, String publicUrl) {
         this.admin = Objects.requireNonNull(admin);
         this.catalog = Objects.requireNonNull(catalog);
         this.tokens = Objects.requireNonNull(tokens);
+        this.kxCheck = Objects.requireNonNull(kxCheck);
         this.auth = Objects.requireNonNull(auth);
         this.support = Objects.requireNonNull(support);
         this.renderer = Objects.requireNonNull(renderer);
@@ -61,7 +65,7 @@ public final class AdminPages {
         AdminService.Page p = admin.listUsers(c, search, WebSupport.intParam(ctx, "offset", 0), WebSupport.intParam(ctx, "limit", 50));
         noStore(ctx);
         ctx.html(renderer.render("admin_users.jte", new Views.AdminUsers(nav(c), p.users(), p.total(), p.offset(), p.limit(),
-                search == null ? "" : search, message, error)));
+                search == null ? "" : search, message, error, support.now())));
     }
 
     public void adminCreate(Context ctx) {
@@ -87,14 +91,15 @@ public final class AdminPages {
         if (c == null) {
             return;
         }
-        renderUser(ctx, c, done(ctx), null);
+        renderUser(ctx, c, done(ctx), null, null, null);
     }
 
-    private void renderUser(Context ctx, Caller c, String message, String error) {
+    /** @param secretLabel, secret a one-time password or invite link, shown once on this response only */
+    private void renderUser(Context ctx, Caller c, String message, String error, String secretLabel, String secret) {
         String id = ctx.pathParam("id");
         noStore(ctx);
-        ctx.html(renderer.render("admin_user.jte", new Views.AdminUser(nav(c), admin.getUser(c, id), tokens.liveOf(c, id),
-                message, error)));
+        ctx.html(renderer.render("admin_user.jte", new Views.AdminUser(nav(c), admin.getAccount(c, id), tokens.liveOf(c, id),
+                admin.knownRoles(c), message, error, secretLabel, secret, support.now())));
     }
 
     public void adminRevokeToken(Context ctx) {
@@ -121,6 +126,45 @@ public final class AdminPages {
         adminAction(ctx, c -> admin.resetSecondFactor(c, ctx.pathParam("id")), "Second+factor+reset.");
     }
 
+    /** Name, email, phone and roles (checked known roles plus a comma-separated field for others). */
+    public void adminProfile(Context ctx) {
+        adminAction(ctx, c -> {
+            List<String> roles = new java.util.ArrayList<>(ctx.formParams("roles"));
+            roles.addAll(splitRoles(ctx.formParam("other_roles")));
+            return admin.updateProfile(c, ctx.pathParam("id"), new AdminService.ProfileChange(ctx.formParam("display_name"),
+                    blankToNull(ctx.formParam("email")), blankToNull(ctx.formParam("phone")), roles));
+        }, "Profile+saved.");
+    }
+
+    public void adminUnlock(Context ctx) {
+        adminAction(ctx, c -> admin.unlock(c, ctx.pathParam("id")), "Account+unlocked.");
+    }
+
+    public void adminPasswordReset(Context ctx) {
+        Caller c = auth.requireForForm(ctx).requireAdmin();
+        try {
+            AdminService.PasswordReset r = admin.resetPassword(c, ctx.pathParam("id"));
+            renderUser(ctx, c, "Password reset. Give " + r.user().username()
+                    + " this one-time password; it must be changed at the next login. It is shown only now.", null,
+                    "One-time password", r.oneTimePassword());
+        } catch (ImsmException.Invalid | ImsmException.Conflict e) {
+            ctx.status(e.code().status());
+            renderUser(ctx, c, null, e.getMessage(), null, null);
+        }
+    }
+
+    public void adminInvite(Context ctx) {
+        Caller c = auth.requireForForm(ctx).requireAdmin();
+        try {
+            AdminService.Created created = admin.resendInvite(c, ctx.pathParam("id"));
+            renderUser(ctx, c, "New invite made; earlier links no longer work. Send this link (valid 72 hours); it is shown only now.",
+                    null, "Invite link", publicUrl + "/invite/" + created.inviteToken());
+        } catch (ImsmException.Invalid | ImsmException.Conflict e) {
+            ctx.status(e.code().status());
+            renderUser(ctx, c, null, e.getMessage(), null, null);
+        }
+    }
+
     private void adminAction(Context ctx, java.util.function.Function<Caller, User> action, String done) {
         Caller c = auth.requireForForm(ctx).requireAdmin();
         try {
@@ -128,7 +172,7 @@ public final class AdminPages {
             ctx.redirect("/admin/users/" + u.id() + "?done=" + done);
         } catch (ImsmException.Invalid | ImsmException.Conflict e) {
             ctx.status(e.code().status());
-            renderUser(ctx, c, null, e.getMessage());
+            renderUser(ctx, c, null, e.getMessage(), null, null);
         }
     }
 
@@ -147,8 +191,8 @@ public final class AdminPages {
         ctx.html(renderer.render("admin_services.jte", new Views.AdminServices(nav(c), catalog.list(c), json, message, error)));
     }
 
-    /** Registers or replaces the service the pasted JSON defines (same rules as PUT /api/v1/admin/services/{id}). */
-    public void adminServicePut(Context ctx) {
+    /** "Import JSON": registers or replaces the service the pasted JSON defines (same rules as PUT /api/v1/admin/services/{id}). */
+    public void adminServiceImport(Context ctx) {
         Caller c = auth.requireForForm(ctx).requireAdmin();
         String json = ctx.formParam("definition");
         try {
@@ -157,16 +201,19 @@ public final class AdminPages {
                 throw new ImsmException.Invalid("The definition needs an id.");
             }
             CatalogService.Applied a = catalog.put(c, def.id(), def);
-            String outcome = switch (a.outcome()) {
-                case CREATED -> "Created";
-                case UPDATED -> "Updated";
-                case UNCHANGED -> "Unchanged";
-            };
-            renderServices(ctx, c, "", outcome + ": " + a.service().id() + ".", null);
+            renderServices(ctx, c, "", outcome(a.outcome()) + ": " + a.service().id() + ".", null);
         } catch (ImsmException.Invalid e) {
             ctx.status(e.code().status());
             renderServices(ctx, c, json == null ? "" : json, null, e.getMessage());
         }
+    }
+
+    public void adminServiceNew(Context ctx) {
+        Caller c = support.ready(ctx);
+        if (c == null) {
+            return;
+        }
+        renderServiceForm(ctx, c, null, ServiceForm.blank(), Map.of(), null, null);
     }
 
     public void adminService(Context ctx) {
@@ -175,14 +222,93 @@ public final class AdminPages {
             return;
         }
         ServiceDefinition svc = catalog.get(c, ctx.pathParam("id"));
-        String json;
+        renderServiceForm(ctx, c, svc.id(), ServiceForm.of(svc), Map.of(), done(ctx), null);
+    }
+
+    /**
+     * The register form: creates a service (the id must be new) or, with {@code original_id}, replaces
+     * that one. A kx service then gets a test exchange; a failing one is a warning, the service is saved.
+     */
+    public void adminServiceSave(Context ctx) {
+        Caller c = auth.requireForForm(ctx).requireAdmin();
+        String original = blankToNull(ctx.formParam("original_id"));
+        ServiceForm form = ServiceForm.from(ctx);
         try {
-            json = PRETTY.writeValueAsString(svc);
+            ServiceDefinition def = form.toDefinition();
+            ServiceDefinition saved;
+            String outcome;
+            if (original == null) {
+                saved = catalog.create(c, def);
+                outcome = "Created";
+            } else {
+                CatalogService.Applied a = catalog.put(c, original, def);
+                saved = a.service();
+                outcome = outcome(a.outcome());
+            }
+            KeyExchangeCheck.Result test = saved.binding() == io.imsm.server.model.Binding.KX ? kxCheck.run(c, saved) : null;
+            renderServiceForm(ctx, c, saved.id(), ServiceForm.of(saved), Map.of(), outcome + ": " + saved.id() + ".", test);
+        } catch (ServiceForm.FieldError e) {
+            ctx.status(400);
+            renderServiceForm(ctx, c, original, form, Map.of(e.field(), e.getMessage()), null, null);
+        } catch (ImsmException.Invalid | ImsmException.Conflict e) {
+            ctx.status(e.code().status());
+            Map.Entry<String, String> at = e instanceof ImsmException.Conflict ? Map.entry("id", e.getMessage()) : ServiceForm.place(e.getMessage());
+            renderServiceForm(ctx, c, original, form, Map.of(at.getKey(), at.getValue()), null, null);
+        }
+    }
+
+    /** "Test key exchange" on the form: runs it with what the form holds, saves nothing, shows the form again. */
+    public void adminServiceTest(Context ctx) {
+        Caller c = auth.requireForForm(ctx).requireAdmin();
+        String original = blankToNull(ctx.formParam("original_id"));
+        ServiceForm form = ServiceForm.from(ctx);
+        try {
+            KeyExchangeCheck.Result test = kxCheck.run(c, form.toDefinition());
+            renderServiceForm(ctx, c, original, form, Map.of(), null, test);
+        } catch (ServiceForm.FieldError e) {
+            ctx.status(400);
+            renderServiceForm(ctx, c, original, form, Map.of(e.field(), e.getMessage()), null, null);
+        } catch (ImsmException.Invalid e) {
+            ctx.status(e.code().status());
+            Map.Entry<String, String> at = ServiceForm.place(e.getMessage());
+            renderServiceForm(ctx, c, original, form, Map.of(at.getKey(), at.getValue()), null, null);
+        }
+    }
+
+    /** "Export JSON": the definition as the API and "Import JSON" take it, as a download. */
+    public void adminServiceExport(Context ctx) {
+        Caller c = support.ready(ctx);
+        if (c == null) {
+            return;
+        }
+        ServiceDefinition svc = catalog.get(c, ctx.pathParam("id"));
+        noStore(ctx);
+        ctx.header("Content-Disposition", "attachment; filename=\"" + svc.id() + ".json\"");
+        ctx.contentType("application/json").result(pretty(svc));
+    }
+
+    /** @param originalId the id of the service being edited; null on the form for a new one */
+    private void renderServiceForm(Context ctx, Caller c, String originalId, ServiceForm form, Map<String, String> errors,
+                                   String message, KeyExchangeCheck.Result test) {
+        noStore(ctx);
+        ctx.html(renderer.render("admin_service.jte", new Views.AdminService(nav(c), originalId, form, form.roleChoices(admin.knownRoles(c)),
+                errors, message, test)));
+    }
+
+    private static String outcome(CatalogService.Outcome o) {
+        return switch (o) {
+            case CREATED -> "Created";
+            case UPDATED -> "Updated";
+            case UNCHANGED -> "Unchanged";
+        };
+    }
+
+    private static String pretty(ServiceDefinition svc) {
+        try {
+            return PRETTY.writeValueAsString(svc);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-        noStore(ctx);
-        ctx.html(renderer.render("admin_service.jte", new Views.AdminService(nav(c), svc, json)));
     }
 
     public void adminServiceDelete(Context ctx) {
@@ -207,6 +333,10 @@ public final class AdminPages {
             throw new ImsmException.Invalid("Paste the service definition as a JSON object.");
         }
         return def;
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.trim();
     }
 
     private static List<String> splitRoles(String s) {

@@ -58,7 +58,7 @@ public final class Views {
     public record RecoveryCodes(Nav nav, List<String> codes) {}
 
     public record AdminUsers(Nav nav, List<User> users, long total, int offset, int limit, String search,
-                             String message, String error) {
+                             String message, String error, Instant now) {
         public boolean hasPrev() { return offset > 0; }
         public boolean hasNext() { return offset + limit < total; }
         public int prevOffset() { return Math.max(0, offset - limit); }
@@ -67,15 +67,39 @@ public final class Views {
         public String searchParam() { return URLEncoder.encode(search, StandardCharsets.UTF_8); }
     }
 
-    /** One account; {@code tokens} are the person's live token sessions, which admins may revoke. */
-    public record AdminUser(Nav nav, User user, List<io.imsm.server.token.TokenService.SessionView> tokens, String message, String error) {}
+    /**
+     * One account; {@code tokens} are the person's live token sessions, which admins may revoke;
+     * {@code secretLabel}/{@code secret}: a one-time password or invite link made by the
+     * action this page answers, shown once.
+     */
+    public record AdminUser(Nav nav, io.imsm.server.identity.AdminService.Account account,
+                            List<io.imsm.server.token.TokenService.SessionView> tokens, List<String> knownRoles,
+                            String message, String error, String secretLabel, String secret, Instant now) {
+        public User user() { return account.user(); }
+        /** The status control's choices; deleting is its own confirmed button, and a deleted account stays so. */
+        public List<String> statusChoices() { return List.of("active", "archived", "deactivated"); }
+        public List<String> roleChoices() {
+            java.util.TreeSet<String> all = new java.util.TreeSet<>(knownRoles);
+            all.addAll(user().roles());
+            return List.copyOf(all);
+        }
+    }
 
     /** The service catalog; {@code json} is the register form's textarea (kept on errors). */
     public record AdminServices(Nav nav, List<io.imsm.server.access.ServiceDefinition> services, String json,
                                 String message, String error) {}
 
-    /** One service: its definition as pretty JSON, shown and prefilled in the edit form. */
-    public record AdminService(Nav nav, io.imsm.server.access.ServiceDefinition service, String json) {}
+    /**
+     * The service register form, new ({@code originalId} null) or editing; {@code errors} by form field
+     * ("" for the form as a whole); {@code test} the last test key exchange, if one ran.
+     */
+    public record AdminService(Nav nav, String originalId, ServiceForm form, List<String> roleChoices,
+                               java.util.Map<String, String> errors, String message,
+                               io.imsm.server.token.KeyExchangeCheck.Result test) {
+        public boolean creating() { return originalId == null; }
+        public String error(String field) { return errors.get(field); }
+        public String title() { return creating() ? "New service" : form.name() + " (" + originalId + ")"; }
+    }
 
     /** {@code error} is about the password field. */
     public record Invite(String token, String username, int minLength, String error, boolean done) {}
