@@ -1,5 +1,6 @@
 package io.imsm.sdk;
 
+import io.imsm.testing.MutableClock;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.AfterEach;

@@ -6,7 +6,7 @@ import io.imsm.server.model.AuditEvent;
 import io.imsm.server.model.BrowserSession;
 import io.imsm.server.identity.LoginThrottle;
 import io.imsm.server.model.User;
-import io.imsm.server.support.MutableClock;
+import io.imsm.testing.MutableClock;
 import io.imsm.server.support.TestDatabases;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
