@@ -139,6 +139,40 @@ class StoresTest {
 
     @ParameterizedTest
     @EnumSource(TestDatabases.Kind.class)
+    void whenTokenSessionsPurged_thenDeliveredAndPointlessRevocationsGoButLiveOnesStay(TestDatabases.Kind kind) {
+        open(kind);
+        UserStore users = new UserStore();
+        TokenSessionStore tokens = new TokenSessionStore();
+        User u = user("dora", null);
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        Instant old = now.minusSeconds(7200);
+        db.inTransaction(h -> {
+            users.insert(h, u);
+            tokens.insert(h, new TokenSessionStore.Row("live", "j1", u.id(), "svc", "kx", "s", null, now, now.plusSeconds(3600),
+                    null, null, null, false));
+            tokens.insert(h, new TokenSessionStore.Row("expired", "j2", u.id(), "svc", "kx", "s", null, old, old.plusSeconds(60),
+                    null, null, null, false));
+            tokens.enqueue(h, "revoke", "svc", "live", old);      // still pending: its token is still valid
+            tokens.enqueue(h, "revoke", "svc", "expired", old);   // pointless: its token expired
+            tokens.enqueue(h, "revoke", "svc", "unknown", old);   // pointless: no such session any more
+            tokens.enqueue(h, "revoke", "svc", "fresh", now);     // too young to judge
+            return null;
+        });
+        long delivered = read((Handle h) -> tokens.dueFor(h, "svc", now, 10)).stream().filter(m -> m.payload().equals("fresh"))
+                .findFirst().orElseThrow().id();
+        tx((Handle h) -> { tokens.delivered(h, delivered, old); return null; });
+        tx((Handle h) -> { tokens.enqueue(h, "revoke", "svc", "live", now); return null; });
+
+        // 1 expired session + the expired, unknown and delivered messages
+        assertThat(tx((Handle h) -> tokens.purgeExpired(h, now.minusSeconds(3600)))).isEqualTo(4);
+        assertThat(read((Handle h) -> tokens.dueFor(h, "svc", now, 10))).extracting(TokenSessionStore.OutboxRow::payload)
+                .containsExactlyInAnyOrder("live", "live");
+        assertThat(read((Handle h) -> tokens.find(h, "live"))).isPresent();
+        assertThat(read((Handle h) -> tokens.find(h, "expired"))).isEmpty();
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabases.Kind.class)
     void whenSettingsInvitesAuditAndKeysStored_thenReadBack(TestDatabases.Kind kind) {
         open(kind);
         SettingsStore settings = new SettingsStore();
