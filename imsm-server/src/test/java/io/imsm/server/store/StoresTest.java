@@ -2,6 +2,7 @@ package io.imsm.server.store;
 
 import io.imsm.server.support.StoredRows;
 import io.imsm.server.config.Config;
+import io.imsm.server.model.Binding;
 import io.imsm.server.model.AuditEvent;
 import io.imsm.server.model.BrowserSession;
 import io.imsm.server.identity.LoginThrottle;
@@ -148,9 +149,9 @@ class StoresTest {
         Instant old = now.minusSeconds(7200);
         db.inTransaction(h -> {
             users.insert(h, u);
-            tokens.insert(h, new TokenSessionStore.Row("live", "j1", u.id(), "svc", "kx", "s", null, now, now.plusSeconds(3600),
+            tokens.insert(h, new TokenSessionStore.Row("live", "j1", u.id(), "svc", Binding.KX, "s", null, now, now.plusSeconds(3600),
                     null, null, null, false));
-            tokens.insert(h, new TokenSessionStore.Row("expired", "j2", u.id(), "svc", "kx", "s", null, old, old.plusSeconds(60),
+            tokens.insert(h, new TokenSessionStore.Row("expired", "j2", u.id(), "svc", Binding.KX, "s", null, old, old.plusSeconds(60),
                     null, null, null, false));
             tokens.enqueue(h, "revoke", "svc", "live", old);      // still pending: its token is still valid
             tokens.enqueue(h, "revoke", "svc", "expired", old);   // pointless: its token expired
