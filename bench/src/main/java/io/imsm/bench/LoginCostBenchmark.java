@@ -44,7 +44,7 @@ public class LoginCostBenchmark {
 
     @Setup
     public void setup() throws Exception {
-        defaults = new PasswordHasher(new Config.Passwords(19456, 2, 1, 12, 3, 0, 1000));
+        defaults = new PasswordHasher(new Config.Passwords(19456, 2, 1, 12, 3, 0, 1000), new SecureRandom());
         argon2Hash = defaults.hash("a long enough passphrase");
         byte[] raw = new byte[32];
         new SecureRandom().nextBytes(raw);

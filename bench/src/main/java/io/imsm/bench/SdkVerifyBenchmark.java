@@ -23,7 +23,6 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import java.security.SecureRandom;
 import java.time.Clock;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -40,7 +39,7 @@ public class SdkVerifyBenchmark {
     RequestGuard guard = RequestGuard.requiring("search:read");
     String sessionToken;
     String jwksToken;
-    Map<String, List<String>> query = Map.of("account", List.of("12345"));
+    final java.net.URI requestUri = java.net.URI.create("/search?account=12345");
 
     @Setup
     public void setup() {
@@ -65,14 +64,14 @@ public class SdkVerifyBenchmark {
     @Benchmark
     public VerifiedToken sessionTokenVerifyAndGuard() {
         VerifiedToken t = verifier.verify(sessionToken);
-        guard.enforce(t, "GET", "/search", query);
+        guard.enforce(t, "GET", requestUri);
         return t;
     }
 
     @Benchmark
     public VerifiedToken jwksTokenVerifyAndGuard() {
         VerifiedToken t = verifier.verify(jwksToken);
-        guard.enforce(t, "GET", "/search", query);
+        guard.enforce(t, "GET", requestUri);
         return t;
     }
 }

@@ -19,17 +19,17 @@ import java.util.Objects;
 public record Answer(String issuer, String audience, Instant issuedAt, Instant expiresAt, String sid, String nonce, ECKey epk) {
 
     public Answer {
-        Messages.requireText(issuer, "issuer");
-        Messages.requireText(audience, "audience");
-        Messages.requireId(sid, "sid");
-        Messages.requireId(nonce, "nonce");
+        MessageChecks.requireText(issuer, "issuer");
+        MessageChecks.requireText(audience, "audience");
+        MessageChecks.requireId(sid, "sid");
+        MessageChecks.requireId(nonce, "nonce");
         issuedAt = Objects.requireNonNull(issuedAt, "issuedAt").truncatedTo(ChronoUnit.SECONDS);
         expiresAt = Objects.requireNonNull(expiresAt, "expiresAt").truncatedTo(ChronoUnit.SECONDS);
         if (!expiresAt.isAfter(issuedAt)) {
             // KX1 caps the lifetime of offers and revocations only; an answer is bound by its nonce.
             throw new IllegalArgumentException("exp must be after iat");
         }
-        epk = Messages.publicEpk(epk);
+        epk = MessageChecks.publicEpk(epk);
     }
 
     /** The answer to a verified offer, issued now, expiring after {@link Kx1#MAX_MESSAGE_LIFETIME}. */

@@ -27,7 +27,7 @@ public record HttpAuthorizationDetail(String method, String path, Map<String, St
     private static final Set<String> MEMBERS = Set.of("type", "method", "path", "query");
 
     public HttpAuthorizationDetail {
-        Messages.requireText(method, "method");
+        MessageChecks.requireText(method, "method");
         Objects.requireNonNull(path, "path");
         if (!path.startsWith("/")) {
             throw new IllegalArgumentException("path must start with /");

@@ -5,7 +5,6 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.PriorityQueue;
 
 /**
  * A bounded in-process {@link ReplayGuard}: ids are kept until their time is up and purged on each
@@ -17,12 +16,10 @@ import java.util.PriorityQueue;
 public final class InMemoryReplayGuard implements ReplayGuard {
     public static final int DEFAULT_MAX_ENTRIES = 100_000;
 
-    private record Entry(String id, Instant keepUntil) {}
-
     private final Clock clock;
     private final int maxEntries;
     private final Map<String, Instant> seen = new HashMap<>();
-    private final PriorityQueue<Entry> byExpiry = new PriorityQueue<>((a, b) -> a.keepUntil().compareTo(b.keepUntil()));
+    private final ExpiryQueue<String> byExpiry = new ExpiryQueue<>();
 
     public InMemoryReplayGuard(Clock clock, int maxEntries) {
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -49,7 +46,7 @@ public final class InMemoryReplayGuard implements ReplayGuard {
                     "the replay guard holds " + maxEntries + " live ids; try again later");
         }
         seen.put(id, keepUntil);
-        byExpiry.add(new Entry(id, keepUntil));
+        byExpiry.add(id, keepUntil);
         return true;
     }
 
@@ -57,10 +54,6 @@ public final class InMemoryReplayGuard implements ReplayGuard {
     public synchronized int size() { return seen.size(); }
 
     private void purge(Instant now) {
-        Entry head;
-        while ((head = byExpiry.peek()) != null && !head.keepUntil().isAfter(now)) {
-            byExpiry.poll();
-            seen.remove(head.id(), head.keepUntil());
-        }
+        byExpiry.removeExpired(now, seen::remove);
     }
 }

@@ -15,8 +15,6 @@ import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 
-import java.security.MessageDigest;
-import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
 import java.time.Duration;
 import java.time.Instant;
@@ -222,10 +220,5 @@ final class Jws {
             throw fail.of(ProtocolException.Reason.MALFORMED, name + " is missing");
         }
         return value.toInstant();
-    }
-
-    /** Equality of two protocol values without an early exit. */
-    static boolean constantTimeEquals(String a, String b) {
-        return MessageDigest.isEqual(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
     }
 }

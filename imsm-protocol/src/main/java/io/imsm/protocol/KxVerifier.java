@@ -59,8 +59,8 @@ public final class KxVerifier {
 
     private KxVerifier(String expectedIssuer, String expectedAudience, Function<String, ECKey> keyByKid, Clock clock,
                        Duration maxSkew, ReplayGuard replayGuard) {
-        Messages.requireText(expectedIssuer, "expectedIssuer");
-        Messages.requireText(expectedAudience, "expectedAudience");
+        MessageChecks.requireText(expectedIssuer, "expectedIssuer");
+        MessageChecks.requireText(expectedAudience, "expectedAudience");
         this.expectedIssuer = expectedIssuer;
         this.expectedAudience = expectedAudience;
         this.keyByKid = keyByKid;
@@ -137,11 +137,11 @@ public final class KxVerifier {
         JWTClaimsSet c = verifiedClaims(compactJws);
         Jws.Times t = checkCommon(c, false);
         String sid = Jws.requireString(c, "sid", Jws.KX);
-        if (!Jws.constantTimeEquals(sid, offer.sid())) {
+        if (!ConstantTime.equals(sid, offer.sid())) {
             throw new KxException(SID_MISMATCH, "the answer does not echo the offer's sid");
         }
         String nonce = Jws.requireString(c, "nonce", Jws.KX);
-        if (!Jws.constantTimeEquals(nonce, offer.jti())) {
+        if (!ConstantTime.equals(nonce, offer.jti())) {
             throw new KxException(NONCE_MISMATCH, "the answer's nonce is not the offer's jti");
         }
         ECKey epk = epk(c);

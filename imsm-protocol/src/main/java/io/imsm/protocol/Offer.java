@@ -24,20 +24,20 @@ public record Offer(String issuer, String audience, Instant issuedAt, Instant ex
                     String subject, String scope, Instant sessionExpiresAt, ECKey epk) {
 
     public Offer {
-        Messages.requireText(issuer, "issuer");
-        Messages.requireText(audience, "audience");
-        Messages.requireText(subject, "subject");
+        MessageChecks.requireText(issuer, "issuer");
+        MessageChecks.requireText(audience, "audience");
+        MessageChecks.requireText(subject, "subject");
         Objects.requireNonNull(scope, "scope");
-        Messages.requireId(jti, "jti");
-        Messages.requireId(sid, "sid");
+        MessageChecks.requireId(jti, "jti");
+        MessageChecks.requireId(sid, "sid");
         issuedAt = Objects.requireNonNull(issuedAt, "issuedAt").truncatedTo(ChronoUnit.SECONDS);
         expiresAt = Objects.requireNonNull(expiresAt, "expiresAt").truncatedTo(ChronoUnit.SECONDS);
         sessionExpiresAt = Objects.requireNonNull(sessionExpiresAt, "sessionExpiresAt").truncatedTo(ChronoUnit.SECONDS);
-        Messages.requireLifetime(issuedAt, expiresAt);
+        MessageChecks.requireLifetime(issuedAt, expiresAt);
         if (!sessionExpiresAt.isAfter(issuedAt)) {
             throw new IllegalArgumentException("session_exp must be after iat");
         }
-        epk = Messages.publicEpk(epk);
+        epk = MessageChecks.publicEpk(epk);
     }
 
     /**

@@ -6,7 +6,7 @@ import java.util.Objects;
  * Why a KX1 message or a session token was refused. One sealed family: {@link KxException} for the
  * key-exchange messages (offer, answer, revocation), {@link TokenException} for session tokens. Each
  * failure has its own {@link Reason} with a stable code, so the server and the SDK can map them to
- * their error responses without parsing messages. Messages never contain key material.
+ * their error responses without parsing messages. MessageChecks never contain key material.
  */
 public abstract sealed class ProtocolException extends RuntimeException permits KxException, TokenException {
 

@@ -40,7 +40,7 @@ public record RequestTarget(String method, String path, Map<String, List<String>
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
     public RequestTarget {
-        Messages.requireText(method, "method");
+        MessageChecks.requireText(method, "method");
         path = canonicalPath(path);
         Map<String, List<String>> copy = new LinkedHashMap<>();
         if (query != null) {

@@ -13,13 +13,13 @@ import java.util.Objects;
 public record Revocation(String issuer, String audience, Instant issuedAt, Instant expiresAt, String jti, String sid) {
 
     public Revocation {
-        Messages.requireText(issuer, "issuer");
-        Messages.requireText(audience, "audience");
-        Messages.requireId(jti, "jti");
-        Messages.requireId(sid, "sid");
+        MessageChecks.requireText(issuer, "issuer");
+        MessageChecks.requireText(audience, "audience");
+        MessageChecks.requireId(jti, "jti");
+        MessageChecks.requireId(sid, "sid");
         issuedAt = Objects.requireNonNull(issuedAt, "issuedAt").truncatedTo(ChronoUnit.SECONDS);
         expiresAt = Objects.requireNonNull(expiresAt, "expiresAt").truncatedTo(ChronoUnit.SECONDS);
-        Messages.requireLifetime(issuedAt, expiresAt);
+        MessageChecks.requireLifetime(issuedAt, expiresAt);
     }
 
     /** A revocation of {@code sid} with a fresh {@code jti}, issued now. */

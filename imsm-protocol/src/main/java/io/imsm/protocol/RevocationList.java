@@ -43,18 +43,18 @@ public record RevocationList(String issuer, String audience, Instant issuedAt, I
     /** One revoked session. */
     public record Entry(String sid, String jti, Instant expiresAt) {
         public Entry {
-            Messages.requireId(sid, "sid");
-            Messages.requireId(jti, "jti");
+            MessageChecks.requireId(sid, "sid");
+            MessageChecks.requireId(jti, "jti");
             expiresAt = Objects.requireNonNull(expiresAt, "expiresAt").truncatedTo(ChronoUnit.SECONDS);
         }
     }
 
     public RevocationList {
-        Messages.requireText(issuer, "issuer");
-        Messages.requireText(audience, "audience");
+        MessageChecks.requireText(issuer, "issuer");
+        MessageChecks.requireText(audience, "audience");
         issuedAt = Objects.requireNonNull(issuedAt, "issuedAt").truncatedTo(ChronoUnit.SECONDS);
         expiresAt = Objects.requireNonNull(expiresAt, "expiresAt").truncatedTo(ChronoUnit.SECONDS);
-        Messages.requireLifetime(issuedAt, expiresAt);
+        MessageChecks.requireLifetime(issuedAt, expiresAt);
         revoked = List.copyOf(revoked);
     }
 

@@ -2,10 +2,8 @@ package io.imsm.protocol;
 
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -32,12 +30,12 @@ public record SessionToken(String issuer, String subject, String audience, Insta
             "iss", "sub", "aud", "iat", "exp", "nbf", "jti", "sid", "scope", "authorization_details", "enc");
 
     public SessionToken {
-        Messages.requireText(issuer, "issuer");
-        Messages.requireText(subject, "subject");
-        Messages.requireText(audience, "audience");
-        Messages.requireId(jti, "jti");
+        MessageChecks.requireText(issuer, "issuer");
+        MessageChecks.requireText(subject, "subject");
+        MessageChecks.requireText(audience, "audience");
+        MessageChecks.requireId(jti, "jti");
         if (sid != null) {
-            Messages.requireId(sid, "sid");
+            MessageChecks.requireId(sid, "sid");
         }
         Objects.requireNonNull(scope, "scope");
         issuedAt = Objects.requireNonNull(issuedAt, "issuedAt").truncatedTo(ChronoUnit.SECONDS);
@@ -66,9 +64,7 @@ public record SessionToken(String issuer, String subject, String audience, Insta
 
     /** The scopes as a set (the {@code scope} claim split at spaces, RFC 6749 section 3.3). */
     public Set<String> scopes() {
-        Set<String> scopes = new LinkedHashSet<>();
-        Arrays.stream(scope.split(" ")).filter(s -> !s.isEmpty()).forEach(scopes::add);
-        return Collections.unmodifiableSet(scopes);
+        return Scopes.parse(scope);
     }
 
     /** Whether a request is within {@link #authorizationDetails()}. */

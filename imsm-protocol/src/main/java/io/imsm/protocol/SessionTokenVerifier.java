@@ -44,8 +44,8 @@ public final class SessionTokenVerifier {
     private final Duration maxSkew;
 
     public SessionTokenVerifier(String expectedIssuer, String expectedAudience, Clock clock, Duration maxSkew) {
-        Messages.requireText(expectedIssuer, "expectedIssuer");
-        Messages.requireText(expectedAudience, "expectedAudience");
+        MessageChecks.requireText(expectedIssuer, "expectedIssuer");
+        MessageChecks.requireText(expectedAudience, "expectedAudience");
         this.expectedIssuer = expectedIssuer;
         this.expectedAudience = expectedAudience;
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -76,8 +76,8 @@ public final class SessionTokenVerifier {
         }
         Jws.verify(jwt, verifier, Jws.TOKEN);
         JWTClaimsSet c = Jws.claims(jwt, Jws.TOKEN);
-        Parts p = checkClaims(c);
-        if (p.sid == null || !Jws.constantTimeEquals(p.sid, kid)) {
+        CheckedClaims p = checkClaims(c);
+        if (p.sid == null || !ConstantTime.equals(p.sid, kid)) {
             throw new TokenException(SID_MISMATCH, "the sid claim is not the header kid");
         }
         Map<String, Object> confidential = c.getClaim("enc") == null ? Map.of() : decrypt(c.getClaim("enc"), kid, keys);
@@ -100,17 +100,17 @@ public final class SessionTokenVerifier {
         }
         Jws.verify(jwt, verifier, Jws.TOKEN);
         JWTClaimsSet c = Jws.claims(jwt, Jws.TOKEN);
-        Parts p = checkClaims(c);
+        CheckedClaims p = checkClaims(c);
         if (c.getClaim("enc") != null) {
             throw new TokenException(BAD_ENC, "a jwks-binding token cannot carry an enc claim");
         }
         return build(c, p, Map.of());
     }
 
-    private record Parts(Jws.Times times, String subject, String jti, String sid, String scope,
+    private record CheckedClaims(Jws.Times times, String subject, String jti, String sid, String scope,
                          List<HttpAuthorizationDetail> details) {}
 
-    private Parts checkClaims(JWTClaimsSet c) {
+    private CheckedClaims checkClaims(JWTClaimsSet c) {
         Jws.checkIssuer(c, expectedIssuer, Jws.TOKEN);
         Jws.checkAudience(c, expectedAudience, Jws.TOKEN);
         Jws.Times times = Jws.checkTimes(c, clock.instant(), maxSkew, Jws.TOKEN);
@@ -118,7 +118,7 @@ public final class SessionTokenVerifier {
         String jti = Jws.requireId(c, "jti", Jws.TOKEN);
         String sid = c.getClaim("sid") == null ? null : Jws.requireId(c, "sid", Jws.TOKEN);
         String scope = Jws.requireString(c, "scope", Jws.TOKEN);
-        return new Parts(times, sub, jti, sid, scope, details(c.getClaim("authorization_details")));
+        return new CheckedClaims(times, sub, jti, sid, scope, details(c.getClaim("authorization_details")));
     }
 
     /** RFC 9396 section 2: a JSON array of objects; every entry must be one we can enforce. */
@@ -184,7 +184,7 @@ public final class SessionTokenVerifier {
         return claims;
     }
 
-    private SessionToken build(JWTClaimsSet c, Parts p, Map<String, Object> confidential) {
+    private SessionToken build(JWTClaimsSet c, CheckedClaims p, Map<String, Object> confidential) {
         try {
             return new SessionToken(c.getIssuer(), p.subject, expectedAudience, p.times.issuedAt(), p.times.expiresAt(),
                     p.jti, p.sid, p.scope, p.details, confidential);

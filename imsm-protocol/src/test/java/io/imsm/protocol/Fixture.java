@@ -1,5 +1,6 @@
 package io.imsm.protocol;
 
+import io.imsm.testing.MutableClock;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.ECDSASigner;

@@ -1,5 +1,6 @@
 package io.imsm.protocol;
 
+import io.imsm.testing.MutableClock;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

@@ -102,12 +102,21 @@ public final class AccessDeniedException extends RuntimeException {
         return "Bearer error=\"" + failure.bearerError + "\", error_description=\"" + failure.code + "\"";
     }
 
-    /** The SDK failure for a refusal by the protocol library. */
-    static AccessDeniedException of(ProtocolException e, boolean sessionToken) {
+    /** The SDK failure for a session token (HS256) the protocol library refused: an unknown kid names no session. */
+    static AccessDeniedException forSessionToken(ProtocolException e) {
+        return fromProtocol(e, Failure.UNKNOWN_SESSION);
+    }
+
+    /** The SDK failure for a jwks-binding token (ES256) the protocol library refused: an unknown kid names no IMS key. */
+    static AccessDeniedException forJwksToken(ProtocolException e) {
+        return fromProtocol(e, Failure.UNKNOWN_KEY);
+    }
+
+    private static AccessDeniedException fromProtocol(ProtocolException e, Failure unknownKey) {
         Failure f = switch (e.reason()) {
             case WRONG_ALGORITHM -> Failure.WRONG_ALGORITHM;
             case WRONG_TYPE -> Failure.WRONG_TYPE;
-            case UNKNOWN_KEY -> sessionToken ? Failure.UNKNOWN_SESSION : Failure.UNKNOWN_KEY;
+            case UNKNOWN_KEY -> unknownKey;
             case BAD_SIGNATURE -> Failure.BAD_SIGNATURE;
             case WRONG_ISSUER -> Failure.WRONG_ISSUER;
             case WRONG_AUDIENCE -> Failure.WRONG_AUDIENCE;

@@ -1,5 +1,6 @@
 package io.imsm.sdk;
 
+import io.imsm.protocol.BearerHeader;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWKSet;
@@ -241,7 +242,7 @@ public final class KeyExchangeEndpoint {
         if (authorization == null || authorization.isBlank()) {
             return withChallenge(error(401, "missing_authorization", "a revocation must be sent as the Bearer token"), null);
         }
-        String jws = TokenVerifier.bearer(authorization);
+        String jws = BearerHeader.token(authorization);
         if (jws == null) {
             return withChallenge(error(401, "missing_authorization", "the Authorization scheme must be Bearer"), null);
         }

@@ -1,78 +1,111 @@
 package io.imsm.sdk;
 
+import com.nimbusds.jose.KeySourceException;
 import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.source.JWKSetBasedJWKSource;
+import com.nimbusds.jose.jwk.source.JWKSetCacheRefreshEvaluator;
+import com.nimbusds.jose.jwk.source.JWKSetParseException;
+import com.nimbusds.jose.jwk.source.JWKSetSource;
+import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
+import com.nimbusds.jose.jwk.source.RateLimitReachedException;
+import com.nimbusds.jose.jwk.source.URLBasedJWKSetSource;
+import com.nimbusds.jose.proc.SecurityContext;
+import com.nimbusds.jose.util.DefaultResourceRetriever;
 
 import java.io.IOException;
-import java.io.InputStream;
+import java.net.HttpURLConnection;
+import java.net.MalformedURLException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.text.ParseException;
+import java.net.URL;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The IMS key set fetched from {@code {issuer}/.well-known/jwks.json} with the JDK
- * {@link HttpClient}, cached.
+ * The IMS key set fetched from {@code {issuer}/.well-known/jwks.json}, through Nimbus' JWK set
+ * source chain ({@link JWKSourceBuilder}): a cache, refresh ahead of expiry, a rate limit on fetches
+ * and outage tolerance. What this class adds is the SDK's contract ({@link JwksSource}) and its
+ * failure ({@link JwksUnavailableException}).
  *
  * <ul>
  *   <li>The first {@link #keys()} fetches; the copy is used until it is {@code maxAge} old (default
- *       1 h), then fetched again. If that fails the old copy is kept and used.</li>
+ *       1 h); in its last {@value #REFRESH_AHEAD_SECONDS} s a background fetch replaces it. If a fetch
+ *       fails the old copy is kept and used, for at most {@link #DEFAULT_OUTAGE_TOLERANCE}.</li>
  *   <li>{@link #refresh()} (an unknown {@code kid}: the IMS may have rotated its key) fetches at most
  *       once per {@code minRefreshInterval} (default 30 s), counted from the last attempt, successful
- *       or not, so tokens with made-up {@code kid}s cannot make the service hammer the IMS.</li>
- *   <li>Redirects are not followed; the answer must be 200 with at most 256 KiB; private key parts in
- *       it are dropped.</li>
+ *       or not, so tokens with made-up {@code kid}s cannot make the service hammer the IMS. Nimbus'
+ *       own rate limit (two fetches per interval) bounds every other fetch.</li>
+ *   <li>Connect and read timeouts of {@link #DEFAULT_TIMEOUT}; redirects are not followed; the answer
+ *       must be 2xx with at most {@value #MAX_DOCUMENT_BYTES} bytes; private key parts in it are dropped.</li>
  * </ul>
  *
- * <p>Thread-safe. The fetch happens under a lock (not {@code synchronized}, so virtual threads are
- * not pinned); readers of a fresh copy take no lock.
+ * <p>Thread-safe. Times come from the given {@link Clock}, so tests can move them.
  */
-public final class RemoteJwks implements JwksSource {
+public final class RemoteJwks implements JwksSource, AutoCloseable {
     public static final Duration DEFAULT_MIN_REFRESH_INTERVAL = Duration.ofSeconds(30);
     public static final Duration DEFAULT_MAX_AGE = Duration.ofHours(1);
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
-    static final int MAX_DOCUMENT_BYTES = 256 * 1024;
+    /** How long a copy is still used while the IMS cannot be reached (its keys may have been rotated meanwhile). */
+    public static final Duration DEFAULT_OUTAGE_TOLERANCE = Duration.ofHours(24);
+    /** A key set is a few keys of a few hundred bytes each. */
+    public static final int MAX_DOCUMENT_BYTES = 64 * 1024;
+    static final long REFRESH_AHEAD_SECONDS = 30;
+    private static final long NEVER = Long.MIN_VALUE;
 
     private static final System.Logger LOG = System.getLogger(RemoteJwks.class.getName());
 
-    private record Snapshot(JWKSet keys, Instant fetchedAt) {}
-
     private final URI uri;
-    private final HttpClient http;
     private final Clock clock;
     private final Duration minRefreshInterval;
-    private final Duration maxAge;
-    private final ReentrantLock lock = new ReentrantLock();
-    private volatile Snapshot snapshot;
-    /** Guarded by {@link #lock}. */
-    private Instant lastAttempt;
+    private final JWKSetBasedJWKSource<SecurityContext> nimbus;
+    private final JWKSetSource<SecurityContext> source;
+    /** When the last fetch from the IMS began (epoch millis of {@link #clock}); {@link #NEVER} before the first. */
+    private final AtomicLong lastAttempt = new AtomicLong(NEVER);
+    private final ReentrantLock refreshLock = new ReentrantLock();
+    /** The last set Nimbus returned and its public-only copy, so a cached set is not copied on every call. */
+    private volatile JWKSet[] lastSeen = new JWKSet[2];
 
     /** {@code {issuer}/.well-known/jwks.json} with the system clock and the defaults. */
     public static RemoteJwks forIssuer(String issuer) {
-        return new RemoteJwks(jwksUri(issuer), defaultClient(), Clock.systemUTC(), DEFAULT_MIN_REFRESH_INTERVAL, DEFAULT_MAX_AGE);
+        return new RemoteJwks(jwksUri(issuer), Clock.systemUTC(), DEFAULT_MIN_REFRESH_INTERVAL, DEFAULT_MAX_AGE);
     }
 
     /** {@code {issuer}/.well-known/jwks.json} with the given clock and refresh interval. */
     public static RemoteJwks forIssuer(String issuer, Clock clock, Duration minRefreshInterval) {
-        return new RemoteJwks(jwksUri(issuer), defaultClient(), clock, minRefreshInterval, DEFAULT_MAX_AGE);
+        return new RemoteJwks(jwksUri(issuer), clock, minRefreshInterval, DEFAULT_MAX_AGE);
     }
 
-    public RemoteJwks(URI jwksUri, HttpClient http, Clock clock, Duration minRefreshInterval, Duration maxAge) {
+    public RemoteJwks(URI jwksUri, Clock clock, Duration minRefreshInterval, Duration maxAge) {
         this.uri = Objects.requireNonNull(jwksUri, "jwksUri");
-        this.http = Objects.requireNonNull(http, "http");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.minRefreshInterval = Objects.requireNonNull(minRefreshInterval, "minRefreshInterval");
-        this.maxAge = Objects.requireNonNull(maxAge, "maxAge");
-        if (minRefreshInterval.isNegative() || !maxAge.isPositive()) {
-            throw new IllegalArgumentException("the refresh interval must not be negative and the maximum age must be positive");
+        Objects.requireNonNull(maxAge, "maxAge");
+        if (minRefreshInterval.isNegative() || maxAge.compareTo(DEFAULT_TIMEOUT.plusSeconds(REFRESH_AHEAD_SECONDS)) <= 0) {
+            throw new IllegalArgumentException("the refresh interval must not be negative and the maximum age must exceed "
+                    + DEFAULT_TIMEOUT.plusSeconds(REFRESH_AHEAD_SECONDS).toSeconds() + " s");
         }
+        int timeout = Math.toIntExact(DEFAULT_TIMEOUT.toMillis());
+        JWKSetSource<SecurityContext> fetch = new URLBasedJWKSetSource<>(url(jwksUri),
+                new NoRedirectRetriever(timeout, timeout, MAX_DOCUMENT_BYTES));
+        ExecutorService refresher = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "imsm-jwks-refresh");
+            t.setDaemon(true); // a library must not keep the service's JVM alive
+            return t;
+        });
+        this.nimbus = (JWKSetBasedJWKSource<SecurityContext>) JWKSourceBuilder.create(new AttemptRecorder(fetch, lastAttempt))
+                .cache(maxAge.toMillis(), DEFAULT_TIMEOUT.toMillis())
+                .refreshAheadCache(Duration.ofSeconds(REFRESH_AHEAD_SECONDS).toMillis(), null, refresher, true, null, false)
+                .rateLimited(minRefreshInterval.toMillis())
+                .outageTolerant(DEFAULT_OUTAGE_TOLERANCE.toMillis())
+                .build();
+        this.source = nimbus.getJWKSetSource();
     }
 
     /** The JWKS URL of an issuer: {@code {issuer}/.well-known/jwks.json}. */
@@ -86,110 +119,109 @@ public final class RemoteJwks implements JwksSource {
         return uri;
     }
 
-    private static HttpClient defaultClient() {
-        return HttpClient.newBuilder().connectTimeout(DEFAULT_TIMEOUT).followRedirects(HttpClient.Redirect.NEVER).build();
-    }
-
     public URI uri() { return uri; }
 
     @Override
     public JWKSet keys() {
-        Snapshot s = snapshot;
-        if (fresh(s, clock.instant())) {
-            return s.keys();
-        }
-        lock.lock();
         try {
-            Instant now = clock.instant();
-            s = snapshot;
-            if (fresh(s, now)) {
-                return s.keys();
-            }
-            if (rateLimited(now)) {
-                if (s != null) {
-                    return s.keys();
-                }
-                throw new JwksUnavailableException("the IMS key set could not be fetched recently; retrying after "
-                        + minRefreshInterval.toSeconds() + " s");
-            }
-            try {
-                return fetch(now).keys();
-            } catch (JwksUnavailableException e) {
-                if (s != null) {
-                    LOG.log(System.Logger.Level.WARNING, "keeping the cached IMS key set: {0}", e.getMessage());
-                    return s.keys();
-                }
-                throw e;
-            }
-        } finally {
-            lock.unlock();
+            return publicCopy(source.getJWKSet(JWKSetCacheRefreshEvaluator.noRefresh(), clock.millis(), null));
+        } catch (KeySourceException e) {
+            throw unavailable(e);
         }
     }
 
     @Override
     public Optional<JWKSet> refresh() {
-        Snapshot before = snapshot;
-        lock.lock();
+        long seen = lastAttempt.get();
+        refreshLock.lock();
         try {
-            Snapshot s = snapshot;
-            if (s != null && s != before) {
-                return Optional.of(s.keys()); // another thread fetched while this one waited
+            long now = clock.millis();
+            long last = lastAttempt.get();
+            if (last != seen) {
+                return Optional.of(keys()); // another thread fetched while this one waited
             }
-            Instant now = clock.instant();
-            if (rateLimited(now)) {
+            if (last != NEVER && now < last + minRefreshInterval.toMillis()) {
                 return Optional.empty();
             }
-            try {
-                return Optional.of(fetch(now).keys());
-            } catch (JwksUnavailableException e) {
-                LOG.log(System.Logger.Level.WARNING, "IMS key set refresh failed: {0}", e.getMessage());
-                return Optional.empty();
-            }
+            return Optional.of(publicCopy(source.getJWKSet(JWKSetCacheRefreshEvaluator.forceRefresh(), now, null)));
+        } catch (RateLimitReachedException e) {
+            return Optional.empty();
+        } catch (KeySourceException | JwksUnavailableException e) {
+            LOG.log(System.Logger.Level.WARNING, "IMS key set refresh failed: {0}", e.getMessage());
+            return Optional.empty();
         } finally {
-            lock.unlock();
+            refreshLock.unlock();
         }
     }
 
-    private boolean fresh(Snapshot s, Instant now) {
-        return s != null && now.isBefore(s.fetchedAt().plus(maxAge));
-    }
-
-    private boolean rateLimited(Instant now) {
-        return lastAttempt != null && now.isBefore(lastAttempt.plus(minRefreshInterval));
-    }
-
-    /** Called with the lock held. */
-    private Snapshot fetch(Instant now) {
-        lastAttempt = now;
-        HttpRequest request = HttpRequest.newBuilder(uri).timeout(DEFAULT_TIMEOUT).header("Accept", "application/json").GET().build();
-        final String body;
+    /** Stops the background refresh. */
+    @Override
+    public void close() {
         try {
-            HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
-            try (InputStream in = response.body()) {
-                if (response.statusCode() != 200) {
-                    throw new JwksUnavailableException(uri + " answered " + response.statusCode());
-                }
-                byte[] bytes = in.readNBytes(MAX_DOCUMENT_BYTES + 1);
-                if (bytes.length > MAX_DOCUMENT_BYTES) {
-                    throw new JwksUnavailableException(uri + " sent more than " + MAX_DOCUMENT_BYTES + " bytes");
-                }
-                body = new String(bytes, StandardCharsets.UTF_8);
-            }
+            nimbus.close();
         } catch (IOException e) {
-            throw new JwksUnavailableException("cannot fetch " + uri + ": " + e, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new JwksUnavailableException("interrupted while fetching " + uri, e);
+            LOG.log(System.Logger.Level.DEBUG, "closing the JWK source: {0}", e.getMessage());
         }
-        final JWKSet keys;
+    }
+
+    private JWKSet publicCopy(JWKSet fetched) {
+        JWKSet[] seen = lastSeen;
+        if (seen[0] == fetched) {
+            return seen[1];
+        }
+        JWKSet pub = fetched.toPublicJWKSet();
+        lastSeen = new JWKSet[] {fetched, pub};
+        return pub;
+    }
+
+    /** Nimbus' failures as the SDK's one unavailability, with a message saying which one it was. */
+    private JwksUnavailableException unavailable(KeySourceException e) {
+        if (e instanceof RateLimitReachedException) {
+            return new JwksUnavailableException("the IMS key set could not be fetched recently; retrying after "
+                    + minRefreshInterval.toSeconds() + " s", e);
+        }
+        if (e instanceof JWKSetParseException) {
+            return new JwksUnavailableException(uri + " did not send a JWK set: " + e.getMessage(), e);
+        }
+        return new JwksUnavailableException("cannot fetch " + uri + ": " + e.getMessage(), e);
+    }
+
+    private static URL url(URI uri) {
         try {
-            keys = JWKSet.parse(body).toPublicJWKSet();
-        } catch (ParseException e) {
-            throw new JwksUnavailableException(uri + " did not send a JWK set: " + e.getMessage(), e);
+            return uri.toURL();
+        } catch (MalformedURLException e) {
+            throw new IllegalArgumentException("not a URL: " + uri, e);
         }
-        Snapshot s = new Snapshot(keys, now);
-        snapshot = s;
-        LOG.log(System.Logger.Level.DEBUG, "fetched {0} IMS keys from {1}", keys.size(), uri);
-        return s;
+    }
+
+    /** Nimbus' retriever (timeouts, size limit) without following redirects: the key set comes from the issuer itself. */
+    private static final class NoRedirectRetriever extends DefaultResourceRetriever {
+        NoRedirectRetriever(int connectTimeoutMs, int readTimeoutMs, int sizeLimit) {
+            super(connectTimeoutMs, readTimeoutMs, sizeLimit);
+            setHeaders(Map.of("Accept", List.of("application/json")));
+        }
+
+        @Override
+        protected HttpURLConnection openConnection(URL url) throws IOException {
+            HttpURLConnection c = super.openConnection(url);
+            c.setInstanceFollowRedirects(false);
+            return c;
+        }
+    }
+
+    /** Notes when a fetch begins, so {@link #refresh()} can space forced fetches from any fetch. */
+    private record AttemptRecorder(JWKSetSource<SecurityContext> delegate, AtomicLong lastAttempt)
+            implements JWKSetSource<SecurityContext> {
+        @Override
+        public JWKSet getJWKSet(JWKSetCacheRefreshEvaluator refreshEvaluator, long currentTime, SecurityContext context)
+                throws KeySourceException {
+            lastAttempt.set(currentTime);
+            return delegate.getJWKSet(refreshEvaluator, currentTime, context);
+        }
+
+        @Override
+        public void close() throws IOException {
+            delegate.close();
+        }
     }
 }

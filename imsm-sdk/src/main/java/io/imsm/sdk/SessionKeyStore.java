@@ -1,17 +1,15 @@
 package io.imsm.sdk;
 
+import io.imsm.protocol.ExpiryQueue;
+import io.imsm.protocol.Scopes;
 import io.imsm.protocol.Kx1;
 import io.imsm.protocol.SessionKeys;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Arrays;
-import java.util.Collections;
-import java.util.LinkedHashSet;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -63,9 +61,7 @@ public final class SessionKeyStore {
 
         /** The granted scopes as a set. */
         public Set<String> scopes() {
-            Set<String> set = new LinkedHashSet<>();
-            Arrays.stream(scope.split(" ")).filter(s -> !s.isEmpty()).forEach(set::add);
-            return Collections.unmodifiableSet(set);
+            return Scopes.parse(scope);
         }
     }
 
@@ -77,8 +73,6 @@ public final class SessionKeyStore {
     /** A live session until {@code keepUntil}. */
     private record Entry(Session session, Instant keepUntil) {}
 
-    private record Expiry(String sid, Instant keepUntil) {}
-
     private final Clock clock;
     private final Duration grace;
     private final int maxSessions;
@@ -87,7 +81,7 @@ public final class SessionKeyStore {
     /** Revoked sessions: sid to the time their tombstone expires; at most {@link #maxSessions}. */
     private final ConcurrentHashMap<String, Instant> tombstones = new ConcurrentHashMap<>();
     /** Guarded by {@link #lock}; the purge order of both tables. */
-    private final PriorityQueue<Expiry> byExpiry = new PriorityQueue<>((a, b) -> a.keepUntil().compareTo(b.keepUntil()));
+    private final ExpiryQueue<String> byExpiry = new ExpiryQueue<>();
     private final ReentrantLock lock = new ReentrantLock();
 
     /** A store with a 60 s grace and {@link #DEFAULT_MAX_SESSIONS}. */
@@ -133,7 +127,7 @@ public final class SessionKeyStore {
                 throw new FullException(maxSessions);
             }
             entries.put(session.sid(), new Entry(session, keepUntil));
-            byExpiry.add(new Expiry(session.sid(), keepUntil));
+            byExpiry.add(session.sid(), keepUntil);
             return true;
         } finally {
             lock.unlock();
@@ -202,13 +196,9 @@ public final class SessionKeyStore {
     public int revokedSize() { return tombstones.size(); }
 
     private void purge(Instant now) {
-        Expiry head;
-        while ((head = byExpiry.peek()) != null && !head.keepUntil().isAfter(now)) {
-            byExpiry.poll();
-            String sid = head.sid();
-            Instant until = head.keepUntil();
+        byExpiry.removeExpired(now, (sid, until) -> {
             entries.computeIfPresent(sid, (k, e) -> e.keepUntil().equals(until) ? null : e);
             tombstones.remove(sid, until);
-        }
+        });
     }
 }

@@ -1,5 +1,6 @@
 package io.imsm.sdk;
 
+import io.imsm.protocol.BearerHeader;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.util.Base64URL;
@@ -100,7 +101,7 @@ public final class TokenVerifier {
      * @throws AccessDeniedException {@code missing_token} when there is no Bearer token, else as {@link #verify}
      */
     public VerifiedToken verifyAuthorization(String authorization) {
-        String token = bearer(authorization);
+        String token = BearerHeader.token(authorization);
         if (token == null) {
             throw new AccessDeniedException(MISSING_TOKEN, "no Bearer token in the Authorization header");
         }
@@ -154,7 +155,7 @@ public final class TokenVerifier {
                 return s.map(SessionKeyStore.Session::keys);
             });
         } catch (TokenException e) {
-            throw AccessDeniedException.of(e, true);
+            throw AccessDeniedException.forSessionToken(e);
         }
         SessionKeyStore.Session s = session[0];
         Instant now = clock.instant();
@@ -209,7 +210,7 @@ public final class TokenVerifier {
                 return jwksToken(verifier.verifyEs256(token, fresh.get()));
             }
         } catch (TokenException e) {
-            throw AccessDeniedException.of(e, false);
+            throw AccessDeniedException.forJwksToken(e);
         } catch (JwksUnavailableException e) {
             throw new AccessDeniedException(KEYS_UNAVAILABLE, "the IMS key set is not available", e);
         }
@@ -240,18 +241,5 @@ public final class TokenVerifier {
             throw new AccessDeniedException(MALFORMED, "the JOSE header has no alg");
         }
         return s;
-    }
-
-    /** The token of a {@code Bearer} Authorization header (scheme case-insensitive, RFC 6750 section 2.1), or null. */
-    static String bearer(String authorization) {
-        if (authorization == null) {
-            return null;
-        }
-        String value = authorization.strip();
-        if (value.length() <= 7 || !value.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return null;
-        }
-        String token = value.substring(7).strip();
-        return token.isEmpty() ? null : token;
     }
 }

@@ -1,5 +1,6 @@
 package io.imsm.sdk;
 
+import io.imsm.testing.MutableClock;
 import com.nimbusds.jose.jwk.ECKey;
 import io.imsm.protocol.Kx1;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package io.imsm.sdk;
 
+import io.imsm.testing.MutableClock;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.AfterEach;
@@ -9,7 +10,6 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -62,7 +62,7 @@ class RemoteJwksTest {
 
     @Test
     void whenCopyIsOld_thenFetchedAgain() {
-        RemoteJwks jwks = new RemoteJwks(ims.jwksUri(), HttpClient.newHttpClient(), clock, INTERVAL, Duration.ofMinutes(10));
+        RemoteJwks jwks = new RemoteJwks(ims.jwksUri(), clock, INTERVAL, Duration.ofMinutes(10));
         jwks.keys();
 
         clock.advance(Duration.ofMinutes(10));
@@ -88,7 +88,7 @@ class RemoteJwksTest {
         server.start();
         try {
             String issuer = "http://127.0.0.1:" + server.getAddress().getPort();
-            RemoteJwks jwks = new RemoteJwks(RemoteJwks.jwksUri(issuer), HttpClient.newHttpClient(), clock, INTERVAL, Duration.ofMinutes(10));
+            RemoteJwks jwks = new RemoteJwks(RemoteJwks.jwksUri(issuer), clock, INTERVAL, Duration.ofMinutes(10));
 
             status.set(500);
             assertThatThrownBy(jwks::keys).isInstanceOf(JwksUnavailableException.class).hasMessageContaining("500");
@@ -108,6 +108,38 @@ class RemoteJwksTest {
             clock.advance(Duration.ofMinutes(11));
             status.set(503);
             assertThat(jwks.keys().getKeys()).isEqualTo(good.getKeys()); // stale copy rather than nothing
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void whenImsRedirectsOrSendsTooMuch_thenUnavailable() throws Exception {
+        AtomicInteger status = new AtomicInteger(302);
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/.well-known/jwks.json", ex -> {
+            try (ex) {
+                byte[] body = ("{\"keys\":[],\"pad\":\"" + "x".repeat(RemoteJwks.MAX_DOCUMENT_BYTES) + "\"}")
+                        .getBytes(StandardCharsets.UTF_8);
+                ex.getResponseHeaders().set("Location", ims.jwksUri().toString());
+                ex.sendResponseHeaders(status.get(), status.get() == 302 ? -1 : body.length);
+                if (status.get() != 302) {
+                    try (OutputStream out = ex.getResponseBody()) {
+                        out.write(body);
+                    }
+                }
+            }
+        });
+        server.start();
+        try {
+            RemoteJwks jwks = new RemoteJwks(RemoteJwks.jwksUri("http://127.0.0.1:" + server.getAddress().getPort()), clock,
+                    INTERVAL, Duration.ofMinutes(10));
+            assertThatThrownBy(jwks::keys).isInstanceOf(JwksUnavailableException.class).hasMessageContaining("302");
+            assertThat(ims.jwksRequests()).isZero();
+
+            clock.advance(INTERVAL);
+            status.set(200);
+            assertThatThrownBy(jwks::keys).isInstanceOf(JwksUnavailableException.class);
         } finally {
             server.stop(0);
         }

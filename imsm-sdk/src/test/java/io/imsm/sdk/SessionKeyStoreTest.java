@@ -1,5 +1,6 @@
 package io.imsm.sdk;
 
+import io.imsm.testing.MutableClock;
 import io.imsm.protocol.Kx1;
 import io.imsm.protocol.SessionKeys;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package io.imsm.sdk;
 
+import io.imsm.testing.MutableClock;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;

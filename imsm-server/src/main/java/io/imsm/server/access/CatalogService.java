@@ -1,5 +1,6 @@
 package io.imsm.server.access;
 
+import io.imsm.server.model.Binding;
 import io.imsm.server.json.Json;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectReader;
@@ -19,7 +20,6 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -189,10 +189,10 @@ public final class CatalogService {
         String name = text(d.name(), "name", 100, true);
         String description = text(d.description(), "description", 1000, false);
         String baseUrl = d.baseUrl() == null || d.baseUrl().isBlank() ? null : urls.validate(d.baseUrl(), "base_url");
-        String binding = d.binding() == null ? ServiceDefinition.BINDING_KX : d.binding().toLowerCase(Locale.ROOT);
+        Binding binding = d.binding() == null ? Binding.KX : d.binding();
         String kxUrl = null;
         Map<String, Object> jwk = null;
-        if (ServiceDefinition.BINDING_KX.equals(binding)) {
+        if (binding == Binding.KX) {
             if (d.kxUrl() == null || d.kxUrl().isBlank()) {
                 throw new ImsmException.Invalid("kx_url is required for binding kx");
             }
@@ -204,12 +204,8 @@ public final class CatalogService {
                 throw new ImsmException.Invalid("public_jwk (the service's ES256 public key as a JWK) is required for binding kx");
             }
             jwk = publicKey(d.publicJwk()).toJSONObject();
-        } else if (ServiceDefinition.BINDING_JWKS.equals(binding)) {
-            if (d.kxUrl() != null || d.publicJwk() != null) {
-                throw new ImsmException.Invalid("kx_url and public_jwk belong to binding kx; leave them out for binding jwks");
-            }
-        } else {
-            throw new ImsmException.Invalid("binding must be kx or jwks");
+        } else if (d.kxUrl() != null || d.publicJwk() != null) {
+            throw new ImsmException.Invalid("kx_url and public_jwk belong to binding kx; leave them out for binding jwks");
         }
         List<String> roles = List.copyOf(Roles.validate(d.roles()));
         if (roles.isEmpty()) {
@@ -239,7 +235,7 @@ public final class CatalogService {
             throw new ImsmException.Invalid("fields requires the request, so allow_request_limit cannot be false");
         }
         List<String> encrypted = encryptedClaims(d.encryptedClaims(), fields);
-        if (!encrypted.isEmpty() && !ServiceDefinition.BINDING_KX.equals(binding)) {
+        if (!encrypted.isEmpty() && binding != Binding.KX) {
             throw new ImsmException.Invalid("encrypted_claims need binding kx (they are encrypted under the session key)");
         }
         return new ServiceDefinition(d.id(), name, description, baseUrl, binding, kxUrl, jwk, roles, scopes, dflt, max,

@@ -1,5 +1,7 @@
 package io.imsm.server.access;
 
+import io.imsm.server.model.Binding;
+
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -8,12 +10,10 @@ import java.util.Set;
  * A registered service, as admins define it (API, pages, or a YAML file). Validated by
  * {@link CatalogService#validate}; field names are the snake_case wire names in JSON and YAML.
  */
-public record ServiceDefinition(String id, String name, String description, String baseUrl, String binding,
+public record ServiceDefinition(String id, String name, String description, String baseUrl, Binding binding,
                                 String kxUrl, Map<String, Object> publicJwk, List<String> roles, List<String> scopes,
                                 Integer defaultTtlSeconds, Integer maxTtlSeconds, List<String> fields,
                                 Boolean allowRequestLimit, List<String> encryptedClaims) {
-    public static final String BINDING_KX = "kx";
-    public static final String BINDING_JWKS = "jwks";
     /** Form fields a service may require of a person asking for a token. */
     public static final Set<String> KNOWN_FIELDS = Set.of("justification", "ticket_id", "manager", "request");
     public static final String CLAIM_EMAIL = "email";

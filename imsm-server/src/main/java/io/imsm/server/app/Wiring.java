@@ -105,7 +105,7 @@ public final class Wiring {
         Config cfg = ctx.config();
         this.secrets = new Secrets(ctx.random());
         this.audit = new AuditLog(auditStore, ctx.clock());
-        this.hasher = new PasswordHasher(cfg.passwords());
+        this.hasher = new PasswordHasher(cfg.passwords(), ctx.random());
         PasswordPolicy passwordPolicy = new PasswordPolicy(cfg.passwords().minLength(), cfg.passwords().minStrength());
         LoginThrottle throttle = ctx.database().isPostgres()
                 ? LoginThrottle.shared(ctx.database().dataSource(), cfg.login(), ctx.clock())

@@ -2,6 +2,7 @@ package io.imsm.server.audit;
 
 import io.imsm.server.model.AuditEvent;
 import io.imsm.server.store.AuditStore;
+import io.imsm.server.store.Database;
 import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +30,17 @@ public final class AuditLog {
         store.append(h, e);
         LOG.atInfo().addKeyValue("actor", actor).addKeyValue("action", action).addKeyValue("target", target)
                 .addKeyValue("ip", ip).addKeyValue("outcome", outcome).log("audit");
+    }
+
+    /**
+     * Records an event that comes with no other write (a refused attempt, a use of a secret) in a
+     * transaction of its own; events that belong to a change use {@link #record} in the change's transaction.
+     */
+    public void recordAlone(Database db, String actor, String action, String target, String ip, String outcome, String detail) {
+        db.inTransaction(h -> {
+            record(h, actor, action, target, ip, outcome, detail);
+            return null;
+        });
     }
 
     /** At most {@code max} characters; a cut value ends in "…" and never splits a surrogate pair. */

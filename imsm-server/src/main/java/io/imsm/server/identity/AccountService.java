@@ -19,9 +19,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 
-import static io.imsm.server.identity.IdentityService.accountKey;
-import static io.imsm.server.identity.IdentityService.lockedError;
-
 /**
  * A logged-in person looking after their own account: password change, authenticator enrollment and
  * removal, recovery codes, phone, the list of their browser sessions, and first passwords set through
@@ -125,11 +122,11 @@ public final class AccountService {
      */
     private void confirmPassword(Caller caller, String password, String field, String action, String wrongMessage) {
         User user = caller.user();
-        String key = accountKey(user.username());
+        String key = AccountLocks.key(user.username());
         long locked = throttle.takeAccountAttempt(key);
         if (locked > 0) {
             lockedOut(caller, action, "locked");
-            throw lockedError(locked);
+            throw AccountLocks.locked(locked);
         }
         boolean right;
         try {
@@ -151,7 +148,7 @@ public final class AccountService {
         });
         if (lock > 0) {
             lockedOut(caller, action, "locked");
-            throw lockedError(lock);
+            throw AccountLocks.locked(lock);
         }
         throw ImsmException.Invalid.inField(field, wrongMessage);
     }

@@ -104,8 +104,9 @@ public final class AdminService {
             if (email != null && users.emailTaken(h, email, null)) {
                 throw new ImsmException.Conflict("The email address is already used by another account.");
             }
-            User u = new User(UUID.randomUUID().toString(), username, email, phone, displayName, UserStatus.ACTIVE, pwHash,
-                    mustChange, null, false, 0, 0, null, now, caller.actor(), null, null, roles);
+            User u = User.builder(UUID.randomUUID().toString(), username).email(email).phone(phone)
+                    .displayName(displayName).passwordHash(pwHash).mustChangePassword(mustChange)
+                    .created(now, caller.actor()).roles(roles).build();
             users.insert(h, u);
             if (token != null) {
                 invites.insert(h, Secrets.sha256Hex(token), u.id(), now.plus(INVITE_LIFETIME));
@@ -209,7 +210,7 @@ public final class AdminService {
         User u = getUser(caller, id);
         Instant now = clock.instant();
         Instant locked = u.lockedUntil() != null && u.lockedUntil().isAfter(now) ? u.lockedUntil() : null;
-        long bucketSeconds = throttle.accountLockedFor(IdentityService.accountKey(u.username()));
+        long bucketSeconds = throttle.accountLockedFor(AccountLocks.key(u.username()));
         if (bucketSeconds > 0) {
             Instant byBucket = now.plusSeconds(bucketSeconds);
             locked = locked == null || byBucket.isAfter(locked) ? byBucket : locked;
@@ -242,7 +243,7 @@ public final class AdminService {
         });
         // after the commit: on PostgreSQL the buckets are rows reached through their own connection,
         // and a request holds at most one connection at a time
-        throttle.resetAccount(IdentityService.accountKey(unlocked.username()));
+        throttle.resetAccount(AccountLocks.key(unlocked.username()));
         return unlocked;
     }
 

@@ -1,5 +1,6 @@
 package io.imsm.server.identity;
 
+import io.imsm.protocol.ConstantTime;
 import io.imsm.server.ErrorCode;
 import io.imsm.server.ImsmException;
 import io.imsm.server.audit.AuditLog;
@@ -35,11 +36,8 @@ public final class BearerAuthenticator {
     }
 
     public Caller authenticate(String token, String ip, String method, String path) {
-        if (token != null && bootstrapToken.isPresent() && Secrets.constantTimeEquals(token, bootstrapToken.get())) {
-            db.inTransaction(h -> {
-                audit.record(h, "bootstrap-token", "bootstrap_token_used", null, ip, "ok", method + " " + truncate(path));
-                return null;
-            });
+        if (token != null && bootstrapToken.isPresent() && ConstantTime.equals(token, bootstrapToken.get())) {
+            audit.recordAlone(db, "bootstrap-token", "bootstrap_token_used", null, ip, "ok", method + " " + truncate(path));
             return Caller.bootstrapToken(ip);
         }
         failureCount.increment();
@@ -47,10 +45,7 @@ public final class BearerAuthenticator {
         if (earlier.isPresent()) {
             String detail = method + " " + truncate(path)
                     + (earlier.getAsLong() > 0 ? " (+" + earlier.getAsLong() + " earlier failures from this address not recorded one by one)" : "");
-            db.inTransaction(h -> {
-                audit.record(h, "unknown", "bearer_auth", null, ip, "failed", detail);
-                return null;
-            });
+            audit.recordAlone(db, "unknown", "bearer_auth", null, ip, "failed", detail);
         }
         throw new ImsmException.Unauthenticated(ErrorCode.INVALID_TOKEN, "The bearer token is not valid.");
     }

@@ -55,9 +55,9 @@ public final class Bootstrap {
             if (!settings.putIfAbsent(h, "bootstrap_admin", username) || users.usernameTaken(h, username)) {
                 return Optional.<BootstrapAdmin>empty();
             }
-            users.insert(h, new User(UUID.randomUUID().toString(), username, null, null, "Bootstrap admin",
-                    UserStatus.ACTIVE, hash, true, null, false, 0, 0, null, clock.instant(), "bootstrap", null, null,
-                    Set.of(Roles.ADMIN)));
+            users.insert(h, User.builder(UUID.randomUUID().toString(), username).displayName("Bootstrap admin")
+                    .passwordHash(hash).mustChangePassword(true).created(clock.instant(), "bootstrap")
+                    .roles(Set.of(Roles.ADMIN)).build());
             audit.record(h, "bootstrap", "user_create", username, null, "ok", "bootstrap admin");
             return Optional.of(new BootstrapAdmin(username, password));
         });

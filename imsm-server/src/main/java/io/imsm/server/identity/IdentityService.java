@@ -18,7 +18,6 @@ import org.jdbi.v3.core.Handle;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -85,7 +84,7 @@ public final class IdentityService {
      */
     public LoginResult login(String username, String password, String otp, String ip, String userAgent) {
         User user = checkPassword(username, password, ip);
-        String key = accountKey(user.username());
+        String key = AccountLocks.key(user.username());
         if (user.hasTotp()) {
             if (otp == null || otp.isBlank()) {
                 // Nothing failed: the attempt taken for the password goes back (a right password is no guess to count).
@@ -107,7 +106,7 @@ public final class IdentityService {
      */
     public LoginResult passwordStep(String username, String password, String ip, String userAgent) {
         User user = checkPassword(username, password, ip);
-        String key = accountKey(user.username());
+        String key = AccountLocks.key(user.username());
         if (!user.hasTotp()) {
             LoginResult result = db.inTransaction(h -> startFullSession(h, user.id(), ip, userAgent, "password"));
             throttle.resetAccount(key);
@@ -140,7 +139,7 @@ public final class IdentityService {
             sessions.end(h, pending.idHash(), clock.instant());
             return startFullSession(h, user.id(), ip, userAgent, "password+otp");
         });
-        throttle.resetAccount(accountKey(user.username()));
+        throttle.resetAccount(AccountLocks.key(user.username()));
         return result;
     }
 
@@ -219,9 +218,9 @@ public final class IdentityService {
                 return null;
             }));
             throw new ImsmException.Throttled(ErrorCode.RATE_LIMITED,
-                    "Too many login attempts from your address. Try again in " + human(ipWait) + ".", ipWait);
+                    "Too many login attempts from your address. Try again in " + AccountLocks.waitText(ipWait) + ".", ipWait);
         }
-        String key = accountKey(username);
+        String key = AccountLocks.key(username);
         long locked = throttle.takeAccountAttempt(key);
         if (locked > 0) {
             failures.admit("login-locked:" + key).ifPresent(earlier -> db.inTransaction(h -> {
@@ -231,7 +230,7 @@ public final class IdentityService {
                 audit.record(h, name, "login", u.isPresent() ? name : null, ip, "locked", earlierNote(earlier).strip());
                 return null;
             }));
-            throw lockedError(locked);
+            throw AccountLocks.locked(locked);
         }
         return key;
     }
@@ -262,7 +261,7 @@ public final class IdentityService {
         if (RecoveryCodes.looksLikeOne(code)) {
             boolean used = db.inTransaction(h -> users.useRecoveryCode(h, user.id(), RecoveryCodes.hash(code, recoveryKey), RecoveryCodes.legacyHash(code), now));
             if (used) {
-                db.inTransaction(h -> { audit.record(h, user.username(), "recovery_code_used", user.username(), ip, "ok", null); return null; });
+                audit.recordAlone(db, user.username(), "recovery_code_used", user.username(), ip, "ok", null);
                 return;
             }
         }
@@ -272,7 +271,7 @@ public final class IdentityService {
 
     /** Records a failed attempt (its account attempt was already taken). Unknown names are written only as a keyed hash. */
     private void failure(User user, String typedName, String ip, String outcome, String why) {
-        long lockSeconds = throttle.accountLockedFor(accountKey(typedName));
+        long lockSeconds = throttle.accountLockedFor(AccountLocks.key(typedName));
         Instant now = clock.instant();
         db.inTransaction(h -> {
             if (user != null) {
@@ -342,22 +341,6 @@ public final class IdentityService {
     }
 
     // ---------------------------------------------------------------- helpers
-
-    static String accountKey(String username) {
-        return username.trim().toLowerCase(Locale.ROOT);
-    }
-
-    static ImsmException lockedError(long seconds) {
-        return new ImsmException.Throttled(ErrorCode.LOGIN_LOCKED,
-                "Too many failed attempts for this account. Try again in " + human(seconds) + ".", seconds);
-    }
-
-    static String human(long seconds) {
-        if (seconds < 90) {
-            return seconds + " seconds";
-        }
-        return ((seconds + 59) / 60) + " minutes";
-    }
 
     private static String truncate(String s, int max) {
         return s == null ? null : (s.length() <= max ? s : s.substring(0, max));

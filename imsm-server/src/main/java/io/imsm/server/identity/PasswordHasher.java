@@ -1,12 +1,11 @@
 package io.imsm.server.identity;
 
-import com.password4j.Argon2Function;
 import com.password4j.Password;
-import com.password4j.types.Argon2;
 import io.imsm.server.ErrorCode;
 import io.imsm.server.ImsmException;
 import io.imsm.server.config.Config;
 
+import java.security.SecureRandom;
 import java.util.Objects;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -14,8 +13,9 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
- * Argon2id hashing (PHC string format) through Password4j. bcrypt hashes from imports are accepted
- * and reported as needing a rehash, so the next successful login upgrades them to Argon2id.
+ * Argon2id hashing (PHC string format) through BouncyCastle ({@link Argon2id}). bcrypt hashes from
+ * imports are accepted (checked by Password4j) and reported as needing a rehash, so the next
+ * successful login upgrades them to Argon2id.
  *
  * <p>Every hash and verification holds one of {@code passwords.max_concurrent_hashes} permits: an
  * Argon2id run holds its memory cost (19 MiB by default) of heap, and requests run on unbounded
@@ -23,22 +23,22 @@ import java.util.function.Supplier;
  * every permit taken waits a short while, then gets {@code 503 server_busy} with {@code Retry-After}.
  */
 public final class PasswordHasher {
-    private final Argon2Function argon2;
+    private final Argon2id argon2;
     private final String dummyHash;
     private final Semaphore permits;
     private final long queueTimeoutMillis;
 
-    public PasswordHasher(Config.Passwords cfg) {
+    public PasswordHasher(Config.Passwords cfg, SecureRandom random) {
         Objects.requireNonNull(cfg);
-        this.argon2 = Argon2Function.getInstance(cfg.argon2MemoryKib(), cfg.argon2Iterations(), cfg.argon2Parallelism(),
-                32, Argon2.ID);
+        this.argon2 = new Argon2id(new Argon2id.Cost(cfg.argon2MemoryKib(), cfg.argon2Iterations(), cfg.argon2Parallelism()),
+                random);
         this.permits = new Semaphore(cfg.effectiveMaxConcurrentHashes(), true);
         this.queueTimeoutMillis = cfg.hashQueueTimeoutMillis();
         this.dummyHash = hash("imsm-dummy-password-for-timing");
     }
 
     public String hash(String password) {
-        return bounded(() -> Password.hash(password).addRandomSalt(16).with(argon2).getResult());
+        return bounded(() -> argon2.hash(password));
     }
 
     private <T> T bounded(Supplier<T> work) {
@@ -73,7 +73,7 @@ public final class PasswordHasher {
             return boundedCheck(() -> Password.check(password, storedHash).withBcrypt());
         }
         if (storedHash.startsWith("$argon2")) {
-            return boundedCheck(() -> Password.check(password, storedHash).with(Argon2Function.getInstanceFromHash(storedHash)));
+            return boundedCheck(() -> Argon2id.verify(password, storedHash));
         }
         return false;
     }
@@ -84,11 +84,7 @@ public final class PasswordHasher {
     }
 
     public boolean needsRehash(String storedHash) {
-        return storedHash == null || isBcrypt(storedHash) || !storedHash.startsWith(argon2PhcPrefix());
-    }
-
-    private String argon2PhcPrefix() {
-        return "$argon2id$v=19$m=" + argon2.getMemory() + ",t=" + argon2.getIterations() + ",p=" + argon2.getParallelism() + "$";
+        return storedHash == null || isBcrypt(storedHash) || !storedHash.startsWith(argon2.cost().prefix());
     }
 
     /** Modular crypt format of bcrypt: $2x$NN$ + 53 characters of bcrypt's base64. */

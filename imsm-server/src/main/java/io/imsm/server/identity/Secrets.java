@@ -39,12 +39,4 @@ public final class Secrets {
             throw new IllegalStateException(e);
         }
     }
-
-    /** Constant-time equality of two strings (length differences still return false without early exit on content). */
-    public static boolean constantTimeEquals(String a, String b) {
-        if (a == null || b == null) {
-            return false;
-        }
-        return MessageDigest.isEqual(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
-    }
 }

@@ -1,5 +1,6 @@
 package io.imsm.server.identity;
 
+import io.imsm.protocol.ConstantTime;
 import com.eatthepath.otp.TimeBasedOneTimePasswordGenerator;
 import org.apache.commons.codec.binary.Base32;
 
@@ -54,7 +55,7 @@ public final class Totp {
         OptionalLong found = OptionalLong.empty();
         for (long step = current - 1; step <= current + 1; step++) {
             String expected = code(base32Secret, Instant.ofEpochSecond(step * STEP.getSeconds()));
-            if (Secrets.constantTimeEquals(expected, code) && found.isEmpty()) {
+            if (ConstantTime.equals(expected, code) && found.isEmpty()) {
                 found = OptionalLong.of(step);
             }
         }

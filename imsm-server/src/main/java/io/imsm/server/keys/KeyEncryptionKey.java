@@ -44,15 +44,13 @@ public final class KeyEncryptionKey {
     static final String CONTEXT_PARAM = "imsm_ctx";
     private final SecretKey key;
     private final String kid;
-    private final String source;
 
-    private KeyEncryptionKey(byte[] raw, String source) {
+    private KeyEncryptionKey(byte[] raw) {
         if (raw.length != 32) {
             throw new ImsmException.Invalid(ErrorCode.INVALID_CONFIG, "IMSM_KEK must be 32 bytes, base64-encoded (got " + raw.length + " bytes)");
         }
         this.key = new SecretKeySpec(raw, "AES");
         this.kid = "kek-" + Base64URL.encode(sha256(raw)).toString().substring(0, 12);
-        this.source = source;
     }
 
     /** From the environment value when set, else from (or newly into) {@code dataDir/kek}. */
@@ -90,13 +88,13 @@ public final class KeyEncryptionKey {
         } catch (IllegalArgumentException e) {
             throw new ImsmException.Invalid(ErrorCode.INVALID_CONFIG, name + " is not base64");
         }
-        return new KeyEncryptionKey(raw, name);
+        return new KeyEncryptionKey(raw);
     }
 
     private static KeyEncryptionKey readFile(Path file) {
         try {
             checkPermissions(file);
-            return new KeyEncryptionKey(decode(Files.readString(file, StandardCharsets.US_ASCII).trim()), file.toString());
+            return new KeyEncryptionKey(decode(Files.readString(file, StandardCharsets.US_ASCII).trim()));
         } catch (IOException | IllegalArgumentException e) {
             throw new ImsmException.Invalid(ErrorCode.INVALID_CONFIG, "cannot read the key-encryption key file " + file + ": " + e.getMessage());
         }
@@ -113,7 +111,7 @@ public final class KeyEncryptionKey {
             Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             Files.writeString(tmp, Base64.getEncoder().encodeToString(raw), StandardCharsets.US_ASCII);
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-            return new KeyEncryptionKey(raw, file.toString());
+            return new KeyEncryptionKey(raw);
         } catch (IOException e) {
             throw new ImsmException.Invalid(ErrorCode.INVALID_CONFIG, "cannot create the key-encryption key file " + file + ": " + e.getMessage());
         }
@@ -214,8 +212,6 @@ public final class KeyEncryptionKey {
     }
 
     public String kid() { return kid; }
-
-    public String source() { return source; }
 
     private static byte[] sha256(byte[] b) {
         try {

@@ -1,5 +1,6 @@
 package io.imsm.server.store;
 
+import io.imsm.server.model.Binding;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.mapper.RowMapper;
 
@@ -12,7 +13,7 @@ import static io.imsm.server.store.UserStore.ts;
 
 /** Token sessions (metadata only) and the outbox of messages to services. */
 public final class TokenSessionStore {
-    public record Row(String sid, String jti, String userId, String serviceId, String binding, String scope, String request,
+    public record Row(String sid, String jti, String userId, String serviceId, Binding binding, String scope, String request,
                       Instant issuedAt, Instant expiresAt, Instant revokedAt, String revokedBy, String justification,
                       boolean justificationEncrypted) {}
 
@@ -21,7 +22,7 @@ public final class TokenSessionStore {
     private static final String COLUMNS = "sid, jti, user_id, service_id, binding, scope, request, issued_at, expires_at, revoked_at, revoked_by, "
             + "justification, justification_encrypted";
     private static final RowMapper<Row> MAPPER = (rs, ctx) -> new Row(rs.getString("sid"), rs.getString("jti"),
-            rs.getString("user_id"), rs.getString("service_id"), rs.getString("binding"), rs.getString("scope"),
+            rs.getString("user_id"), rs.getString("service_id"), Binding.parse(rs.getString("binding")), rs.getString("scope"),
             rs.getString("request"), instant(rs, "issued_at"), instant(rs, "expires_at"), instant(rs, "revoked_at"),
             rs.getString("revoked_by"), rs.getString("justification"), rs.getBoolean("justification_encrypted"));
 
@@ -29,7 +30,7 @@ public final class TokenSessionStore {
         h.createUpdate("INSERT INTO token_sessions (" + COLUMNS + ") VALUES (:sid, :jti, :user, :service, :binding, :scope, "
                         + ":request, :issued, :expires, NULL, NULL, :justification, :justificationEncrypted)")
                 .bind("sid", r.sid()).bind("jti", r.jti()).bind("user", r.userId()).bind("service", r.serviceId())
-                .bind("binding", r.binding()).bind("scope", r.scope()).bind("request", r.request())
+                .bind("binding", r.binding().wire()).bind("scope", r.scope()).bind("request", r.request())
                 .bind("issued", ts(r.issuedAt())).bind("expires", ts(r.expiresAt()))
                 .bind("justification", r.justification()).bind("justificationEncrypted", r.justificationEncrypted()).execute();
     }
@@ -105,9 +106,5 @@ public final class TokenSessionStore {
     public void failed(Handle h, long id, Instant next, String error) {
         h.createUpdate("UPDATE outbox SET attempts = attempts + 1, next_attempt = :n, last_error = :e WHERE id = :id")
                 .bind("n", ts(next)).bind("e", error.length() > 500 ? error.substring(0, 500) : error).bind("id", id).execute();
-    }
-
-    public int pending(Handle h) {
-        return h.createQuery("SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL").mapTo(Integer.class).one();
     }
 }

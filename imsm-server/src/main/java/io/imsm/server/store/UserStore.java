@@ -24,13 +24,15 @@ public final class UserStore {
             + "must_change_password, totp_secret_enc, totp_confirmed, totp_last_step, failed_attempts, locked_until, "
             + "created_at, created_by, last_login, last_login_attempt";
 
-    private static final RowMapper<User> MAPPER = (rs, ctx) -> new User(
-            rs.getString("id"), rs.getString("username"), rs.getString("email"), rs.getString("phone"),
-            rs.getString("display_name"), UserStatus.valueOf(rs.getString("status").toUpperCase(Locale.ROOT)),
-            rs.getString("password_hash"), rs.getBoolean("must_change_password"), rs.getString("totp_secret_enc"),
-            rs.getBoolean("totp_confirmed"), rs.getLong("totp_last_step"), rs.getInt("failed_attempts"),
-            instant(rs, "locked_until"), instant(rs, "created_at"), rs.getString("created_by"),
-            instant(rs, "last_login"), instant(rs, "last_login_attempt"), Set.of());
+    private static final RowMapper<User> MAPPER = (rs, ctx) -> User.builder(rs.getString("id"), rs.getString("username"))
+            .email(rs.getString("email")).phone(rs.getString("phone")).displayName(rs.getString("display_name"))
+            .status(UserStatus.valueOf(rs.getString("status").toUpperCase(Locale.ROOT)))
+            .passwordHash(rs.getString("password_hash")).mustChangePassword(rs.getBoolean("must_change_password"))
+            .totp(rs.getString("totp_secret_enc"), rs.getBoolean("totp_confirmed"), rs.getLong("totp_last_step"))
+            .failedAttempts(rs.getInt("failed_attempts")).lockedUntil(instant(rs, "locked_until"))
+            .created(instant(rs, "created_at"), rs.getString("created_by"))
+            .lastLogin(instant(rs, "last_login")).lastLoginAttempt(instant(rs, "last_login_attempt"))
+            .build();
 
     public void insert(Handle h, User u) {
         h.createUpdate("INSERT INTO users (" + COLUMNS + ", username_key, email_key) VALUES (:id, :username, :email, :phone, "

@@ -1,5 +1,6 @@
 package io.imsm.server.token;
 
+import io.imsm.server.model.Binding;
 import io.imsm.server.ImsmException;
 import io.imsm.server.access.CatalogService;
 import io.imsm.server.access.ServiceDefinition;
@@ -53,7 +54,7 @@ public final class KeyExchangeCheck {
     public Result run(Caller caller, ServiceDefinition definition) {
         caller.requireAdmin();
         ServiceDefinition svc = catalog.validate(definition);
-        if (!ServiceDefinition.BINDING_KX.equals(svc.binding())) {
+        if (svc.binding() != Binding.KX) {
             throw new ImsmException.Invalid("Only binding kx has a key exchange to test; a jwks service checks IMSM's signature itself.");
         }
         long start = System.nanoTime();

@@ -103,10 +103,6 @@ public final class Outbox implements AutoCloseable {
         }
     }
 
-    public int pending() {
-        return db.read(store::pending);
-    }
-
     /** Services with a delivery task running now. */
     public int inFlight() {
         return busy.size();

@@ -1,5 +1,6 @@
 package io.imsm.server.token;
 
+import io.imsm.server.model.Binding;
 import io.imsm.server.access.CatalogService;
 import io.imsm.server.access.ServiceDefinition;
 import io.imsm.server.identity.TokenSessionRevoker;
@@ -38,7 +39,7 @@ public final class TokenRevocations implements TokenSessionRevoker {
         if (!store.revoke(h, row.sid(), now, actor)) {
             return false;
         }
-        if (ServiceDefinition.BINDING_KX.equals(row.binding()) && row.expiresAt().isAfter(now)) {
+        if (row.binding() == Binding.KX && row.expiresAt().isAfter(now)) {
             store.enqueue(h, Outbox.REVOKE, row.serviceId(), row.sid(), now);
         }
         return true;

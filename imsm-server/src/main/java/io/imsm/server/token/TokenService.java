@@ -1,5 +1,6 @@
 package io.imsm.server.token;
 
+import io.imsm.server.model.Binding;
 import io.imsm.server.json.Json;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.imsm.protocol.HttpAuthorizationDetail;
@@ -96,7 +97,7 @@ public final class TokenService {
     public record TokenRequest(List<String> scopes, Integer ttlSeconds, Map<String, String> fields, RequestLimit request) {}
 
     public record Issued(String token, String sid, Instant expiresAt, String scope, List<Map<String, Object>> authorizationDetails,
-                         String serviceId, String binding, String baseUrl) {
+                         String serviceId, Binding binding, String baseUrl) {
         @Override public String toString() { return "Issued[sid=" + sid + ", service=" + serviceId + "]"; }
     }
 
@@ -134,7 +135,7 @@ public final class TokenService {
         Instant exp = now.plusSeconds(ttl);
         String sub = caller.user().username();
         String jti = Kx1.newId(random);
-        boolean kxBound = ServiceDefinition.BINDING_KX.equals(svc.binding());
+        boolean kxBound = svc.binding() == Binding.KX;
         KeyExchangeClient.Exchanged ex = null;
         if (kxBound) {
             try {
@@ -143,10 +144,7 @@ public final class TokenService {
                 // The details (address, port, status) go to admins only: shown to the requester they would
                 // make IMSM a probe of whatever the catalog points at.
                 String detail = e.getMessage().length() > 900 ? e.getMessage().substring(0, 900) + "..." : e.getMessage();
-                db.inTransaction(h -> {
-                    audit.record(h, caller.actor(), "token_issue", svc.id(), caller.ip(), "failed", detail);
-                    return null;
-                });
+                audit.recordAlone(db, caller.actor(), "token_issue", svc.id(), caller.ip(), "failed", detail);
                 throw new ImsmException.Unavailable(ErrorCode.KEY_EXCHANGE_FAILED, "No token: the service '" + svc.name()
                         + "' could not be reached or did not complete the key exchange. Try again later or tell its owners.", e);
             }
@@ -229,7 +227,7 @@ public final class TokenService {
      * A live token session; {@code justification} is null when none was given or when the service
      * keeps it confidential ({@code justificationEncrypted}).
      */
-    public record SessionView(String sid, String serviceId, String binding, String scope, Instant issuedAt, Instant expiresAt,
+    public record SessionView(String sid, String serviceId, Binding binding, String scope, Instant issuedAt, Instant expiresAt,
                               List<Object> authorizationDetails, String justification, boolean justificationEncrypted) {}
 
     public List<SessionView> live(Caller caller) {

@@ -1,5 +1,6 @@
 package io.imsm.server.kx;
 
+import io.imsm.server.support.StoredRows;
 import io.imsm.server.support.FakeService;
 import io.imsm.server.support.FakeService.OnOffer;
 import io.imsm.server.support.FakeService.OnRevoke;
@@ -66,7 +67,7 @@ class HostileServiceTest {
         String port = f.kxUrl().substring(f.kxUrl().lastIndexOf(':') + 1, f.kxUrl().lastIndexOf('/'));
         assertThat(r.json().path("detail").asText()).contains("could not be reached")
                 .doesNotContain("127.0.0.1").doesNotContain(port).doesNotContain("status").doesNotContain("bytes");
-        var events = s.server.wiring().ctx().database().read(h -> s.server.wiring().auditStore().recent(h, "token_issue", 100));
+        var events = StoredRows.audit(s.server.wiring(), "token_issue", 100);
         assertThat(events).anyMatch(e -> id.equals(e.target()) && "failed".equals(e.outcome())
                 && e.detail().contains(f.kxUrl()) && e.detail().contains(detail));
     }

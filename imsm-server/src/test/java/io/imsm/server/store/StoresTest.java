@@ -1,12 +1,13 @@
 package io.imsm.server.store;
 
+import io.imsm.server.support.StoredRows;
 import io.imsm.server.config.Config;
+import io.imsm.server.model.Binding;
 import io.imsm.server.model.AuditEvent;
 import io.imsm.server.model.BrowserSession;
 import io.imsm.server.identity.LoginThrottle;
 import io.imsm.server.model.User;
-import io.imsm.server.model.UserStatus;
-import io.imsm.server.support.MutableClock;
+import io.imsm.testing.MutableClock;
 import io.imsm.server.support.TestDatabases;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
@@ -53,8 +54,9 @@ class StoresTest {
     }
 
     static User user(String username, String email) {
-        return new User(UUID.randomUUID().toString(), username, email, null, username, UserStatus.ACTIVE, "$argon2id$x", false,
-                null, false, 0, 0, null, Instant.now().truncatedTo(ChronoUnit.MICROS), "test", null, null, Set.of("ops", "viewer"));
+        return User.builder(UUID.randomUUID().toString(), username).email(email).displayName(username)
+                .passwordHash("$argon2id$x").created(Instant.now().truncatedTo(ChronoUnit.MICROS), "test")
+                .roles(Set.of("ops", "viewer")).build();
     }
 
     @ParameterizedTest
@@ -147,9 +149,9 @@ class StoresTest {
         Instant old = now.minusSeconds(7200);
         db.inTransaction(h -> {
             users.insert(h, u);
-            tokens.insert(h, new TokenSessionStore.Row("live", "j1", u.id(), "svc", "kx", "s", null, now, now.plusSeconds(3600),
+            tokens.insert(h, new TokenSessionStore.Row("live", "j1", u.id(), "svc", Binding.KX, "s", null, now, now.plusSeconds(3600),
                     null, null, null, false));
-            tokens.insert(h, new TokenSessionStore.Row("expired", "j2", u.id(), "svc", "kx", "s", null, old, old.plusSeconds(60),
+            tokens.insert(h, new TokenSessionStore.Row("expired", "j2", u.id(), "svc", Binding.KX, "s", null, old, old.plusSeconds(60),
                     null, null, null, false));
             tokens.enqueue(h, "revoke", "svc", "live", old);      // still pending: its token is still valid
             tokens.enqueue(h, "revoke", "svc", "expired", old);   // pointless: its token expired
@@ -194,8 +196,8 @@ class StoresTest {
             audit.append(h, new AuditEvent(now, "dan", "logout", "dan", "::1", "ok", "x"));
             return null;
         });
-        assertThat(read((Handle h) -> audit.recent(h, null, 10))).extracting(AuditEvent::action).containsExactly("logout", "login");
-        assertThat(read((Handle h) -> audit.recent(h, "login", 10))).hasSize(1);
+        assertThat(read((Handle h) -> StoredRows.audit(h, null, 10))).extracting(AuditEvent::action).containsExactly("logout", "login");
+        assertThat(read((Handle h) -> StoredRows.audit(h, "login", 10))).hasSize(1);
 
         KeyStore keys = new KeyStore();
         db.inTransaction(h -> { keys.insert(h, new KeyStore.StoredKey("kid1", "ES256", "jwe", "{}", "active", now)); return null; });

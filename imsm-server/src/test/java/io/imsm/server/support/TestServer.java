@@ -1,5 +1,6 @@
 package io.imsm.server.support;
 
+import io.imsm.testing.MutableClock;
 import io.imsm.server.config.Config;
 import io.imsm.server.config.ConfigLoader;
 import io.imsm.server.app.ImsmServer;

@@ -1,5 +1,6 @@
 package io.imsm.server.token;
 
+import io.imsm.server.support.StoredRows;
 import io.imsm.server.support.Http;
 import io.imsm.server.support.People;
 import io.imsm.server.support.SdkService;
@@ -79,7 +80,7 @@ class AccessEndsTest {
         assertThat(refused.status()).isEqualTo(401);
         assertThat(refused.body()).isEqualTo("revoked");
         assertThat(admin.get("/api/v1/admin/users/" + p.id() + "/tokens", "Authorization", BEARER).json().path("sessions")).isEmpty();
-        assertThat(s.server.wiring().outbox().pending()).isZero();
+        assertThat(StoredRows.undeliveredOutbox(s.server.wiring())).isZero();
     }
 
     @Test

@@ -5,7 +5,7 @@ import io.imsm.server.ImsmException;
 import io.imsm.server.config.Config;
 import io.imsm.server.store.RateLimitBuckets;
 import io.imsm.server.support.Http;
-import io.imsm.server.support.MutableClock;
+import io.imsm.testing.MutableClock;
 import io.imsm.server.support.People;
 import io.imsm.server.support.SdkService;
 import io.imsm.server.support.TestDatabases;

@@ -1,5 +1,6 @@
 package io.imsm.server.token;
 
+import io.imsm.server.support.StoredRows;
 import com.nimbusds.jose.jwk.JWKSet;
 import io.imsm.protocol.RequestTarget;
 import io.imsm.protocol.SessionToken;
@@ -117,7 +118,7 @@ class JwksTokenTest {
         assertThat(o.delete("/api/v1/sessions/" + sid).status()).isEqualTo(404);
         assertThat(c.delete("/api/v1/sessions/" + sid).status()).isEqualTo(204);
         assertThat(c.get("/api/v1/sessions").body()).doesNotContain(sid);
-        var events = s.server.wiring().ctx().database().read(h -> s.server.wiring().auditStore().recent(h, "token_issue", 50));
+        var events = StoredRows.audit(s.server.wiring(), "token_issue", 50);
         assertThat(events).anyMatch(e -> e.detail() != null && e.detail().contains(sid));
     }
 

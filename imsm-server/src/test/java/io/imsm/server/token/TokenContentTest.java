@@ -1,5 +1,6 @@
 package io.imsm.server.token;
 
+import io.imsm.server.support.StoredRows;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.imsm.server.model.AuditEvent;
 import io.imsm.server.support.Http;
@@ -62,7 +63,7 @@ class TokenContentTest {
     }
 
     List<AuditEvent> audit() {
-        return s.server.wiring().ctx().database().read(h -> s.server.wiring().auditStore().recent(h, null, 500));
+        return StoredRows.audit(s.server.wiring(), null, 500);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.imsm.server.web;
 
+import io.imsm.server.support.StoredRows;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.imsm.server.support.Http;
 import io.imsm.server.support.People;
@@ -223,7 +224,7 @@ class AdminApiTest {
     @Test
     void whenBootstrapTokenUsed_thenEveryUseIsAudited() {
         admin.get("/api/v1/admin/users?limit=1", "Authorization", BEARER);
-        var events = s.server.wiring().ctx().database().read(h -> s.server.wiring().auditStore().recent(h, "bootstrap_token_used", 50));
+        var events = StoredRows.audit(s.server.wiring(), "bootstrap_token_used", 50);
         assertThat(events).isNotEmpty();
         assertThat(events.get(0).actor()).isEqualTo("bootstrap-token");
         assertThat(events.get(0).detail()).isEqualTo("GET /api/v1/admin/users");

@@ -1,5 +1,6 @@
 package io.imsm.server.web;
 
+import io.imsm.server.support.StoredRows;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.joran.JoranConfigurator;
@@ -128,7 +129,7 @@ class AuditHygieneTest {
 
     private List<AuditEvent> audit(String action) {
         var wiring = s.server.wiring();
-        return wiring.ctx().database().read(h -> wiring.auditStore().recent(h, action, 10_000));
+        return StoredRows.audit(wiring, action, 10_000);
     }
 
     private int count(String table) {

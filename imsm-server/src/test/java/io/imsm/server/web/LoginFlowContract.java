@@ -1,5 +1,6 @@
 package io.imsm.server.web;
 
+import io.imsm.server.support.StoredRows;
 import io.imsm.server.identity.Totp;
 import io.imsm.server.support.Http;
 import io.imsm.server.support.People;
@@ -344,7 +345,7 @@ abstract class LoginFlowContract {
 
     List<io.imsm.server.model.AuditEvent> loginAudit(String username) {
         var wiring = s.server.wiring();
-        return wiring.ctx().database().read(h -> wiring.auditStore().recent(h, "login", 10_000)).stream()
+        return StoredRows.audit(wiring, "login", 10_000).stream()
                 .filter(e -> username.equals(e.target())).toList();
     }
 

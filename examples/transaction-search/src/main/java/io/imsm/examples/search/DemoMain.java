@@ -84,7 +84,7 @@ public final class DemoMain {
                     RemoteJwks.forIssuer(issuer), clock);
             Caller setup = Caller.bootstrapToken("demo");
             wiring.catalog().put(setup, TransactionSearchService.ID, new ServiceDefinition(TransactionSearchService.ID,
-                    "Transaction search", "Card transactions of one account (demo service)", service.baseUrl(), "kx",
+                    "Transaction search", "Card transactions of one account (demo service)", service.baseUrl(), io.imsm.server.model.Binding.KX,
                     service.kxUrl(), serviceKey.toPublicJWK().toJSONObject(), List.of("analyst"),
                     List.of(TransactionSearchService.SCOPE), 300, 32400, List.of("justification"), true, List.of("justification")));
             List<DemoUser> users = new DemoPeople(wiring, new Secrets(random), clock).ensure(cfg.dataPath(), List.of(

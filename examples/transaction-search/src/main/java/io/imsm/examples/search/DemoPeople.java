@@ -74,8 +74,8 @@ final class DemoPeople {
             Optional<User> existing = wiring.userStore().findByUsername(h, p.username());
             String id = existing.map(User::id).orElse(UUID.randomUUID().toString());
             if (existing.isEmpty()) {
-                wiring.userStore().insert(h, new User(id, p.username(), null, null, p.displayName(), UserStatus.ACTIVE, hash,
-                        false, null, false, 0, 0, null, clock.instant(), "demo", null, null, roles));
+                wiring.userStore().insert(h, User.builder(id, p.username()).displayName(p.displayName())
+                        .passwordHash(hash).created(clock.instant(), "demo").roles(roles).build());
             } else {
                 wiring.userStore().updatePassword(h, id, hash, false);
                 wiring.userStore().updateStatus(h, id, UserStatus.ACTIVE);

@@ -4,7 +4,7 @@ import io.imsm.server.config.Config;
 import io.imsm.server.config.ConfigLoader;
 import io.imsm.server.identity.Totp;
 import io.imsm.server.support.HeadlessChromium;
-import io.imsm.server.support.MutableClock;
+import io.imsm.testing.MutableClock;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package io.imsm.examples.search;
 
+import io.imsm.server.support.StoredRows;
 import com.nimbusds.jose.jwk.ECKey;
 import io.imsm.protocol.EphemeralKeys;
 import io.imsm.protocol.KxSigner;
@@ -9,7 +10,7 @@ import io.imsm.server.config.Config;
 import io.imsm.server.config.ConfigLoader;
 import io.imsm.server.identity.Totp;
 import io.imsm.server.support.Http;
-import io.imsm.server.support.MutableClock;
+import io.imsm.testing.MutableClock;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -157,7 +158,7 @@ class DemoEndToEndTest {
         }
         assertThat(r.statusCode()).isEqualTo(401);
         assertThat(r.body()).contains("revoked");
-        assertThat(demo.ims().wiring().outbox().pending()).isZero();
+        assertThat(StoredRows.undeliveredOutbox(demo.ims().wiring())).isZero();
         assertThat(alice.delete("/api/v1/sessions/" + t.json().path("sid").asText()).status())
                 .as("revoking again is idempotent").isEqualTo(204);
     }
@@ -220,7 +221,7 @@ class DemoEndToEndTest {
             assertThat(r.json().path("detail").asText()).contains("could not be reached").doesNotContain("verify")
                     .doesNotContain("127.0.0.1");
             assertThat(r.body()).doesNotContain("eyJ");
-            var audit = demo.ims().wiring().ctx().database().read(h -> demo.ims().wiring().auditStore().recent(h, "token_issue", 50));
+            var audit = StoredRows.audit(demo.ims().wiring(), "token_issue", 50);
             assertThat(audit).anyMatch(e -> "transaction-search-2".equals(e.target()) && e.detail().contains("does not verify"));
             admin.delete("/api/v1/admin/services/transaction-search-2", "Authorization", BEARER);
         }

@@ -4,7 +4,7 @@ import io.imsm.server.config.Config;
 import io.imsm.server.config.ConfigLoader;
 import io.imsm.server.identity.Totp;
 import io.imsm.server.support.Http;
-import io.imsm.server.support.MutableClock;
+import io.imsm.testing.MutableClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

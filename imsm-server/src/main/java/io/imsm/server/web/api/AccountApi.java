@@ -27,11 +27,11 @@ public final class AccountApi {
 
 
     public void login(Context ctx) {
-        Dto.LoginRequest req = WebSupport.body(ctx, Dto.LoginRequest.class);
+        ApiBodies.LoginRequest req = WebSupport.body(ctx, ApiBodies.LoginRequest.class);
         IdentityService.LoginResult res = identity.login(req.username(), req.password(), req.otp(),
                 WebSupport.clientIp(ctx), ctx.userAgent());
         auth.setSession(ctx, res.cookie(), absoluteTimeoutSeconds);
-        ctx.json(new Dto.CsrfResponse(res.csrf(), res.stage()));
+        ctx.json(new ApiBodies.CsrfResponse(res.csrf(), res.stage()));
     }
 
     public void logout(Context ctx) {
@@ -44,23 +44,23 @@ public final class AccountApi {
     public void me(Context ctx) {
         Caller c = auth.requireForApi(ctx);
         if (c.bootstrap()) {
-            ctx.json(new Dto.Me(null, java.util.List.of("admin"), null, false, true));
+            ctx.json(new ApiBodies.Me(null, java.util.List.of("admin"), null, false, true));
             return;
         }
-        ctx.json(new Dto.Me(Dto.UserView.of(c.user()), Dto.UserView.of(c.user()).roles(), c.session().csrfToken(),
+        ctx.json(new ApiBodies.Me(ApiBodies.UserView.of(c.user()), ApiBodies.UserView.of(c.user()).roles(), c.session().csrfToken(),
                 c.mfaRequired(), false));
     }
 
     public void changePassword(Context ctx) {
         Caller c = auth.requireForApi(ctx);
-        Dto.PasswordChange req = WebSupport.body(ctx, Dto.PasswordChange.class);
+        ApiBodies.PasswordChange req = WebSupport.body(ctx, ApiBodies.PasswordChange.class);
         account.changePassword(c, req.currentPassword(), req.newPassword());
         ctx.status(204);
     }
 
     public void changePhone(Context ctx) {
         Caller c = auth.requireForApi(ctx);
-        account.updatePhone(c, WebSupport.body(ctx, Dto.PhoneChange.class).phone());
+        account.updatePhone(c, WebSupport.body(ctx, ApiBodies.PhoneChange.class).phone());
         ctx.status(204);
     }
 
@@ -68,32 +68,32 @@ public final class AccountApi {
         Caller c = auth.requireForApi(ctx);
         AccountService.TotpEnrollment e = account.startTotpEnrollment(c);
         ctx.header("Cache-Control", "no-store");
-        ctx.json(new Dto.TotpStart(e.secret(), e.otpauthUri(), QrCodes.svgDataUrl(e.otpauthUri())));
+        ctx.json(new ApiBodies.TotpStart(e.secret(), e.otpauthUri(), QrCodes.svgDataUrl(e.otpauthUri())));
     }
 
     public void confirmTotp(Context ctx) {
         Caller c = auth.requireForApi(ctx);
-        Dto.Code req = WebSupport.body(ctx, Dto.Code.class);
+        ApiBodies.Code req = WebSupport.body(ctx, ApiBodies.Code.class);
         ctx.header("Cache-Control", "no-store");
-        ctx.json(new Dto.RecoveryCodesResponse(account.confirmTotpEnrollment(c, req.code())));
+        ctx.json(new ApiBodies.RecoveryCodesResponse(account.confirmTotpEnrollment(c, req.code())));
     }
 
     public void removeTotp(Context ctx) {
         Caller c = auth.requireForApi(ctx);
-        account.removeTotp(c, WebSupport.body(ctx, Dto.PasswordOnly.class).password());
+        account.removeTotp(c, WebSupport.body(ctx, ApiBodies.PasswordOnly.class).password());
         ctx.status(204);
     }
 
     public void recoveryCodes(Context ctx) {
         Caller c = auth.requireForApi(ctx);
-        Dto.PasswordOnly req = WebSupport.body(ctx, Dto.PasswordOnly.class);
+        ApiBodies.PasswordOnly req = WebSupport.body(ctx, ApiBodies.PasswordOnly.class);
         ctx.header("Cache-Control", "no-store");
-        ctx.json(new Dto.RecoveryCodesResponse(account.regenerateRecoveryCodes(c, req.password())));
+        ctx.json(new ApiBodies.RecoveryCodesResponse(account.regenerateRecoveryCodes(c, req.password())));
     }
 
     public void sessions(Context ctx) {
         Caller c = auth.requireForApi(ctx);
-        ctx.json(new Dto.SessionList(account.listSessions(c)));
+        ctx.json(new ApiBodies.SessionList(account.listSessions(c)));
     }
 
     public void endSession(Context ctx) {
@@ -103,7 +103,7 @@ public final class AccountApi {
     }
 
     public void acceptInvite(Context ctx) {
-        Dto.PasswordOnly req = WebSupport.body(ctx, Dto.PasswordOnly.class);
+        ApiBodies.PasswordOnly req = WebSupport.body(ctx, ApiBodies.PasswordOnly.class);
         if (req.password() == null) {
             throw new ImsmException.Invalid("password is required");
         }

@@ -31,64 +31,64 @@ public final class AdminApi {
         Caller c = auth.requireForApi(ctx);
         AdminService.Page p = admin.listUsers(c, ctx.queryParam("search"), WebSupport.intParam(ctx, "offset", 0),
                 WebSupport.intParam(ctx, "limit", 50));
-        ctx.json(new Dto.UserPage(p.users().stream().map(Dto.UserView::of).toList(), p.total(), p.offset(), p.limit()));
+        ctx.json(new ApiBodies.UserPage(p.users().stream().map(ApiBodies.UserView::of).toList(), p.total(), p.offset(), p.limit()));
     }
 
     public void create(Context ctx) {
         Caller c = auth.requireForApi(ctx);
-        AdminService.Created created = admin.createUser(c, WebSupport.body(ctx, Dto.NewUserRequest.class).toCommand());
+        AdminService.Created created = admin.createUser(c, WebSupport.body(ctx, ApiBodies.NewUserRequest.class).toCommand());
         String inviteUrl = created.inviteToken() == null ? null : baseUrl + "/invite/" + created.inviteToken();
         ctx.status(201).header("Location", "/api/v1/admin/users/" + created.user().id()).header("Cache-Control", "no-store");
-        ctx.json(new Dto.CreatedUser(Dto.UserView.of(created.user()), inviteUrl, created.inviteExpiresAt()));
+        ctx.json(new ApiBodies.CreatedUser(ApiBodies.UserView.of(created.user()), inviteUrl, created.inviteExpiresAt()));
     }
 
     public void get(Context ctx) {
         Caller c = auth.requireForApi(ctx);
-        ctx.json(Dto.UserView.of(admin.getUser(c, ctx.pathParam("id"))));
+        ctx.json(ApiBodies.UserView.of(admin.getUser(c, ctx.pathParam("id"))));
     }
 
     public void roles(Context ctx) {
         Caller c = auth.requireForApi(ctx);
-        Dto.RolesChange req = WebSupport.body(ctx, Dto.RolesChange.class);
+        ApiBodies.RolesChange req = WebSupport.body(ctx, ApiBodies.RolesChange.class);
         if (req.roles() == null) {
             throw new ImsmException.Invalid("roles is required (a list, possibly empty)");
         }
-        ctx.json(Dto.UserView.of(admin.setRoles(c, ctx.pathParam("id"), req.roles())));
+        ctx.json(ApiBodies.UserView.of(admin.setRoles(c, ctx.pathParam("id"), req.roles())));
     }
 
     public void status(Context ctx) {
         Caller c = auth.requireForApi(ctx);
-        ctx.json(Dto.UserView.of(admin.setStatus(c, ctx.pathParam("id"), WebSupport.body(ctx, Dto.StatusChange.class).status())));
+        ctx.json(ApiBodies.UserView.of(admin.setStatus(c, ctx.pathParam("id"), WebSupport.body(ctx, ApiBodies.StatusChange.class).status())));
     }
 
     public void mfaReset(Context ctx) {
         Caller c = auth.requireForApi(ctx);
-        ctx.json(Dto.UserView.of(admin.resetSecondFactor(c, ctx.pathParam("id"))));
+        ctx.json(ApiBodies.UserView.of(admin.resetSecondFactor(c, ctx.pathParam("id"))));
     }
 
     public void profile(Context ctx) {
         Caller c = auth.requireForApi(ctx);
-        Dto.ProfileChange req = WebSupport.body(ctx, Dto.ProfileChange.class);
-        ctx.json(Dto.UserView.of(admin.updateProfile(c, ctx.pathParam("id"), req.toCommand())));
+        ApiBodies.ProfileChange req = WebSupport.body(ctx, ApiBodies.ProfileChange.class);
+        ctx.json(ApiBodies.UserView.of(admin.updateProfile(c, ctx.pathParam("id"), req.toCommand())));
     }
 
     public void unlock(Context ctx) {
         Caller c = auth.requireForApi(ctx);
-        ctx.json(Dto.UserView.of(admin.unlock(c, ctx.pathParam("id"))));
+        ctx.json(ApiBodies.UserView.of(admin.unlock(c, ctx.pathParam("id"))));
     }
 
     public void passwordReset(Context ctx) {
         Caller c = auth.requireForApi(ctx);
         AdminService.PasswordReset r = admin.resetPassword(c, ctx.pathParam("id"));
         ctx.header("Cache-Control", "no-store");
-        ctx.json(new Dto.PasswordResetResult(Dto.UserView.of(r.user()), r.oneTimePassword()));
+        ctx.json(new ApiBodies.PasswordResetResult(ApiBodies.UserView.of(r.user()), r.oneTimePassword()));
     }
 
     public void invite(Context ctx) {
         Caller c = auth.requireForApi(ctx);
         AdminService.Created created = admin.resendInvite(c, ctx.pathParam("id"));
         ctx.header("Cache-Control", "no-store");
-        ctx.json(new Dto.CreatedUser(Dto.UserView.of(created.user()), baseUrl + "/invite/" + created.inviteToken(),
+        ctx.json(new ApiBodies.CreatedUser(ApiBodies.UserView.of(created.user()), baseUrl + "/invite/" + created.inviteToken(),
                 created.inviteExpiresAt()));
     }
 
@@ -99,7 +99,7 @@ public final class AdminApi {
 
     public void revokeAllTokens(Context ctx) {
         Caller c = auth.requireForApi(ctx);
-        ctx.json(new Dto.Revoked(tokens.revokeAllOf(c, ctx.pathParam("id"))));
+        ctx.json(new ApiBodies.Revoked(tokens.revokeAllOf(c, ctx.pathParam("id"))));
     }
 
     public void revokeToken(Context ctx) {
@@ -111,17 +111,17 @@ public final class AdminApi {
     public void getPolicy(Context ctx) {
         Caller c = auth.requireForApi(ctx);
         MfaPolicy p = admin.mfaPolicy(c);
-        ctx.json(new Dto.MfaPolicyBody(p.requiredForAll(), p.requiredRoles()));
+        ctx.json(new ApiBodies.MfaPolicyBody(p.requiredForAll(), p.requiredRoles()));
     }
 
     public void putPolicy(Context ctx) {
         Caller c = auth.requireForApi(ctx);
-        Dto.MfaPolicyBody body = WebSupport.body(ctx, Dto.MfaPolicyBody.class);
+        ApiBodies.MfaPolicyBody body = WebSupport.body(ctx, ApiBodies.MfaPolicyBody.class);
         if (body.requiredForAll() == null) {
             throw new ImsmException.Invalid("required_for_all is required (true or false)");
         }
         MfaPolicy p = admin.setMfaPolicy(c, new MfaPolicy(body.requiredForAll(),
                 body.requiredRoles() == null ? List.of() : body.requiredRoles()));
-        ctx.json(new Dto.MfaPolicyBody(p.requiredForAll(), p.requiredRoles()));
+        ctx.json(new ApiBodies.MfaPolicyBody(p.requiredForAll(), p.requiredRoles()));
     }
 }

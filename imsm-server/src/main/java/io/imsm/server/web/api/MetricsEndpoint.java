@@ -1,5 +1,7 @@
 package io.imsm.server.web.api;
 
+import io.imsm.protocol.BearerHeader;
+import io.imsm.protocol.ConstantTime;
 import io.imsm.server.ImsmException;
 import io.imsm.server.identity.Secrets;
 import io.javalin.http.Context;
@@ -38,7 +40,7 @@ public final class MetricsEndpoint {
     }
 
     private void serve(Context ctx) {
-        if (token.isPresent() && !Secrets.constantTimeEquals(bearer(ctx), token.get())) {
+        if (token.isPresent() && !ConstantTime.equals(bearer(ctx), token.get())) {
             // RFC 6750 §3: a protected resource answers a missing or wrong bearer token with 401 and a challenge.
             ctx.status(401).header("WWW-Authenticate", "Bearer realm=\"imsm-metrics\"")
                     .contentType("text/plain; charset=utf-8").result("Authorization: Bearer <IMSM_METRICS_TOKEN> required\n");
@@ -48,10 +50,6 @@ public final class MetricsEndpoint {
     }
 
     private static String bearer(Context ctx) {
-        String authz = ctx.header("Authorization");
-        if (authz == null || !authz.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return null;
-        }
-        return authz.substring(7).trim();
+        return BearerHeader.token(ctx.header("Authorization"));
     }
 }

@@ -2,6 +2,7 @@ package io.imsm.server.web.http;
 
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import io.imsm.server.ImsmException;
 
 import java.util.stream.Collectors;
 
@@ -13,6 +14,10 @@ public final class JsonErrors {
         Throwable c = t;
         while (c != null && !(c instanceof com.fasterxml.jackson.core.JsonProcessingException)) {
             c = c.getCause();
+        }
+        if (c != null && c.getCause() instanceof ImsmException.Invalid rule) {
+            // a value type's own parser refused the value (e.g. Binding): its message names the allowed values
+            return rule.getMessage();
         }
         if (c instanceof UnrecognizedPropertyException u) {
             return "unknown field '" + u.getPropertyName() + "'";

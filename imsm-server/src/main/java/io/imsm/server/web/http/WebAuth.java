@@ -1,5 +1,7 @@
 package io.imsm.server.web.http;
 
+import io.imsm.protocol.BearerHeader;
+import io.imsm.protocol.ConstantTime;
 import io.imsm.server.ErrorCode;
 import io.imsm.server.ImsmException;
 import io.imsm.server.identity.BearerAuthenticator;
@@ -65,16 +67,17 @@ public final class WebAuth {
                 throw new ImsmException.Forbidden(ErrorCode.FORBIDDEN,
                         "Pages need a browser login. Scripts use the JSON API under /api/v1 with the bearer token.");
             }
-            if (!authz.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            String token = BearerHeader.token(authz);
+            if (token == null) {
                 throw new ImsmException.Unauthenticated(ErrorCode.INVALID_TOKEN, "Use 'Authorization: Bearer <token>'.");
             }
-            caller = bearer.authenticate(authz.substring(7).trim(), WebSupport.clientIp(ctx), ctx.method().name(), ctx.path());
+            caller = bearer.authenticate(token, WebSupport.clientIp(ctx), ctx.method().name(), ctx.path());
         } else {
             caller = identity.authenticate(ctx.cookie(sessionCookie), WebSupport.clientIp(ctx))
                     .orElseThrow(() -> new ImsmException.Unauthenticated(ErrorCode.UNAUTHENTICATED, "Log in first."));
             if (isStateChanging(ctx.method())) {
                 String presented = formPost ? ctx.formParam(CSRF_FIELD) : ctx.header(CSRF_HEADER);
-                if (!Secrets.constantTimeEquals(presented, caller.session().csrfToken())) {
+                if (!ConstantTime.equals(presented, caller.session().csrfToken())) {
                     throw new ImsmException.Forbidden(ErrorCode.CSRF_FAILED,
                             formPost ? "The form expired or came from elsewhere. Reload the page and try again."
                                      : "Missing or wrong " + CSRF_HEADER + " header.");
@@ -111,7 +114,7 @@ public final class WebAuth {
 
     public void checkLoginCsrf(Context ctx) {
         String cookie = ctx.cookie(loginCsrfCookie);
-        if (cookie == null || !Secrets.constantTimeEquals(cookie, ctx.formParam(CSRF_FIELD))) {
+        if (cookie == null || !ConstantTime.equals(cookie, ctx.formParam(CSRF_FIELD))) {
             throw new ImsmException.Forbidden(ErrorCode.CSRF_FAILED, "The login form expired. Reload the page and try again.");
         }
     }

@@ -245,7 +245,7 @@ public final class AdminPages {
                 saved = a.service();
                 outcome = outcome(a.outcome());
             }
-            KeyExchangeCheck.Result test = ServiceDefinition.BINDING_KX.equals(saved.binding()) ? kxCheck.run(c, saved) : null;
+            KeyExchangeCheck.Result test = saved.binding() == io.imsm.server.model.Binding.KX ? kxCheck.run(c, saved) : null;
             renderServiceForm(ctx, c, saved.id(), ServiceForm.of(saved), Map.of(), outcome + ": " + saved.id() + ".", test);
         } catch (ServiceForm.FieldError e) {
             ctx.status(400);

@@ -1,5 +1,6 @@
 package io.imsm.server.web.ui;
 
+import io.imsm.server.model.Binding;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.imsm.server.ImsmException;
@@ -32,7 +33,7 @@ public record ServiceForm(String id, String name, String description, String bas
     public static final List<String> KNOWN_FIELDS = ServiceDefinition.KNOWN_FIELDS.stream().sorted().toList();
 
     public static ServiceForm blank() {
-        return new ServiceForm("", "", "", "", ServiceDefinition.BINDING_KX, "", "", Set.of(), "", "", Set.of(), "", true,
+        return new ServiceForm("", "", "", "", Binding.KX.wire(), "", "", Set.of(), "", "", Set.of(), "", true,
                 "15", "minutes", "1", "hours");
     }
 
@@ -47,7 +48,7 @@ public record ServiceForm(String id, String name, String description, String bas
                 throw new IllegalStateException(e);
             }
         }
-        return new ServiceForm(d.id(), d.name(), orEmpty(d.description()), orEmpty(d.baseUrl()), d.binding(), orEmpty(d.kxUrl()), jwk,
+        return new ServiceForm(d.id(), d.name(), orEmpty(d.description()), orEmpty(d.baseUrl()), d.binding().wire(), orEmpty(d.kxUrl()), jwk,
                 new TreeSet<>(d.roles()), "", String.join(", ", d.scopes()), new TreeSet<>(d.fields()),
                 String.join(", ", d.encryptedClaims()), !Boolean.FALSE.equals(d.allowRequestLimit()), dflt[0], dflt[1], max[0], max[1]);
     }
@@ -75,13 +76,22 @@ public record ServiceForm(String id, String name, String description, String bas
 
     /** The definition this form describes (not yet validated: {@link CatalogService#validate} does that). */
     public ServiceDefinition toDefinition() {
-        boolean kx = !ServiceDefinition.BINDING_JWKS.equals(binding);
+        Binding parsed = parsedBinding();
+        boolean kx = parsed == Binding.KX;
         Set<String> allRoles = new LinkedHashSet<>(roles);
         allRoles.addAll(split(otherRoles));
-        return new ServiceDefinition(id.trim(), name, blankToNull(description), blankToNull(baseUrl), binding,
+        return new ServiceDefinition(id.trim(), name, blankToNull(description), blankToNull(baseUrl), parsed,
                 kx ? blankToNull(kxUrl) : null, kx ? jwk() : null, List.copyOf(allRoles), split(scopes),
                 seconds("default_ttl", defaultTtl, defaultTtlUnit), seconds("max_ttl", maxTtl, maxTtlUnit),
                 List.copyOf(fields), allowRequestLimit, split(encryptedClaims));
+    }
+
+    private Binding parsedBinding() {
+        try {
+            return Binding.parse(binding);
+        } catch (ImsmException.Invalid e) {
+            throw new FieldError("binding", e.getMessage());
+        }
     }
 
     /** The roles to offer as checkboxes: the known ones and any this form holds. */

@@ -31,7 +31,7 @@ class ShellTest {
     /** The whole curl line, with curl replaced by a function that prints its arguments one per line. */
     @Test
     void whenCurlLineBuiltFromHostileValues_thenTheShellSeesExactlyTheIntendedArguments(@TempDir Path dir) throws Exception {
-        var svc = new io.imsm.server.access.ServiceDefinition("x", "X", null, "https://x.example/a'$(touch pwned)'", "jwks", null, null,
+        var svc = new io.imsm.server.access.ServiceDefinition("x", "X", null, "https://x.example/a'$(touch pwned)'", io.imsm.server.model.Binding.JWKS, null, null,
                 List.of("r"), List.of("s"), 60, 60, List.of(), true, List.of());
         var limit = new io.imsm.server.token.TokenService.RequestLimit("get", "/p';touch${IFS}pwned;'", java.util.Map.of("q", "'`x`"));
         String line = TokenPages.curl(svc, limit, "tok.en");

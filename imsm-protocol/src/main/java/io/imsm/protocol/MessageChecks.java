@@ -7,8 +7,8 @@ import java.time.Instant;
 import java.util.Objects;
 
 /** Argument checks shared by the message records. */
-final class Messages {
-    private Messages() {}
+final class MessageChecks {
+    private MessageChecks() {}
 
     static void requireText(String value, String name) {
         if (value == null || value.isBlank()) {

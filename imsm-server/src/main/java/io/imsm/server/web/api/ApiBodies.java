@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.TreeSet;
 
 /** JSON bodies of the API (snake_case on the wire). Secrets in requests are hidden from toString. */
-public final class Dto {
-    private Dto() {}
+public final class ApiBodies {
+    private ApiBodies() {}
 
     public record LoginRequest(String username, String password, String otp) {
         @Override public String toString() { return "LoginRequest[username=" + username + "]"; }
