@@ -152,12 +152,12 @@ class AccessEndsTest {
         assertThat(page.status()).isEqualTo(200);
         assertThat(page.body()).contains("data-sid=\"" + sid + "\"").contains("/admin/users/" + p.id() + "/tokens/" + sid + "/revoke");
         assertThat(a.postForm("/admin/users/" + p.id() + "/tokens/" + sid + "/revoke", Http.form("_csrf", "wrong")).status()).isEqualTo(403);
-        Http.Res revoked = a.postForm("/admin/users/" + p.id() + "/tokens/" + sid + "/revoke", Http.form("_csrf", a.csrf()));
+        Http.Res revoked = a.postForm("/admin/users/" + p.id() + "/tokens/" + sid + "/revoke", Http.form("_csrf", a.csrf(), "confirmed", "yes"));
         assertThat(revoked.status()).isEqualTo(302);
         assertThat(search.callUntilRefused(t.json().path("token").asText()).body()).isEqualTo("revoked");
         assertThat(a.get("/admin/users/" + p.id()).body()).doesNotContain("data-sid=\"" + sid + "\"").contains("data-sid=");
 
-        assertThat(a.postForm("/admin/users/" + p.id() + "/tokens/revoke", Http.form("_csrf", a.csrf())).status()).isEqualTo(302);
+        assertThat(a.postForm("/admin/users/" + p.id() + "/tokens/revoke", Http.form("_csrf", a.csrf(), "confirmed", "yes")).status()).isEqualTo(302);
         assertThat(a.get("/admin/users/" + p.id()).body()).contains("id=\"no-tokens\"");
     }
 }

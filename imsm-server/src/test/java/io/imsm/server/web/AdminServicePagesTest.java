@@ -124,14 +124,14 @@ class AdminServicePagesTest {
     @Test
     void whenAdminDeletes_thenServiceIsGone() {
         assertThat(save(admin, jwks("doomed", "Doomed", "read")).status()).isEqualTo(200);
-        Http.Res del = admin.postForm("/admin/services/doomed/delete", Http.form("_csrf", admin.csrf()));
+        Http.Res del = admin.postForm("/admin/services/doomed/delete", Http.form("_csrf", admin.csrf(), "confirmed", "yes"));
         assertThat(del.status()).as(del.toString()).isEqualTo(302);
         assertThat(del.header("Location")).isEqualTo("/admin/services?done=Service+deleted.");
         Http.Res list = admin.get("/admin/services?done=Service+deleted.");
         assertThat(list.body()).contains("id=\"message\">Service deleted.");
         assertThat(servicesOf(list.body())).doesNotContain("doomed");
         assertThat(admin.get("/admin/services/doomed").status()).isEqualTo(404);
-        assertThat(admin.postForm("/admin/services/doomed/delete", Http.form("_csrf", admin.csrf())).status()).isEqualTo(404);
+        assertThat(admin.postForm("/admin/services/doomed/delete", Http.form("_csrf", admin.csrf(), "confirmed", "yes")).status()).isEqualTo(404);
         assertThat(s.client().get("/api/v1/admin/services/doomed", "Authorization", BEARER).status()).isEqualTo(404);
     }
 

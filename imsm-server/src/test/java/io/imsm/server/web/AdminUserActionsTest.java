@@ -110,7 +110,7 @@ class AdminUserActionsTest {
         Http.Res page = admin.get("/admin/users/" + id);
         assertThat(page.body()).contains("action=\"/admin/users/" + id + "/password-reset\" data-confirm=\"Reset the password of paul?");
 
-        Http.Res r = admin.postForm("/admin/users/" + id + "/password-reset", Http.form("_csrf", admin.csrf()));
+        Http.Res r = admin.postForm("/admin/users/" + id + "/password-reset", Http.form("_csrf", admin.csrf(), "confirmed", "yes"));
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.header("Cache-Control")).isEqualTo("no-store");
         assertThat(r.body()).contains("<h2>One-time password</h2>");
@@ -136,7 +136,7 @@ class AdminUserActionsTest {
         Http.Res page = admin.get("/admin/users/" + id);
         assertThat(page.body()).contains("id=\"status\">invited<").contains("invite link valid until").contains("id=\"resend-invite\"");
 
-        Http.Res resent = admin.postForm("/admin/users/" + id + "/invite", Http.form("_csrf", admin.csrf()));
+        Http.Res resent = admin.postForm("/admin/users/" + id + "/invite", Http.form("_csrf", admin.csrf(), "confirmed", "yes"));
         assertThat(resent.status()).isEqualTo(200);
         Matcher m = SECRET.matcher(resent.body());
         assertThat(m.find()).isTrue();
@@ -166,7 +166,7 @@ class AdminUserActionsTest {
         Http.Res api = s.client().postJson("/api/v1/admin/users/" + id + "/invite", Map.of(), "Authorization", BEARER);
         assertThat(api.status()).isEqualTo(409);
         assertThat(api.json().path("detail").asText()).contains("has no pending invite");
-        Http.Res page = admin.postForm("/admin/users/" + id + "/invite", Http.form("_csrf", admin.csrf()));
+        Http.Res page = admin.postForm("/admin/users/" + id + "/invite", Http.form("_csrf", admin.csrf(), "confirmed", "yes"));
         assertThat(page.status()).isEqualTo(409);
         assertThat(page.body()).contains("id=\"error\">hal has no pending invite");
     }
@@ -222,6 +222,22 @@ class AdminUserActionsTest {
     // ------------------------------------------------------------ status control and confirmations
 
     @Test
+    void whenDestructiveFormPostedWithoutConfirmation_thenConfirmationPageAndNothingChanges() {
+        // Without script the data-confirm dialog never runs: the server asks instead, carrying the form's fields.
+        String id = People.createUser(s, "nojs", "nojs-initial-pass-1", List.of("analyst"));
+        for (String action : List.of("password-reset", "invite", "mfa-reset", "tokens/revoke")) {
+            Http.Res asked = admin.postForm("/admin/users/" + id + "/" + action, Http.form("_csrf", admin.csrf()));
+            assertThat(asked.status()).as(action).isEqualTo(200);
+            assertThat(asked.body()).as(action).contains("id=\"question\"").contains("name=\"confirmed\" value=\"yes\"")
+                    .contains("action=\"/admin/users/" + id + "/" + action + "\"").doesNotContain("id=\"secret\"");
+        }
+        Http.Res asked = admin.postForm("/admin/users/" + id + "/status", Http.form("_csrf", admin.csrf(), "status", "deleted"));
+        assertThat(asked.body()).contains("Delete this person?").contains("name=\"status\" value=\"deleted\"");
+        assertThat(admin.get("/admin/users/" + id).body()).contains("id=\"status\">active<");
+        assertThat(login("nojs", "nojs-initial-pass-1").status()).as("the password was not reset").isEqualTo(200);
+    }
+
+    @Test
     void whenAccountIsArchivedOrDeleted_thenPageShowsThatStatus() {
         String id = People.createUser(s, "arch", "arch-initial-pass-1", List.of("analyst"));
         assertThat(admin.postForm("/admin/users/" + id + "/status", Http.form("_csrf", admin.csrf(), "status", "archived")).status())
@@ -233,7 +249,7 @@ class AdminUserActionsTest {
                 .contains("data-confirm=\"Remove the authenticator of arch, end their sessions and revoke their tokens?\"")
                 .contains("<script src=\"/static/imsm.js\" defer></script>");
 
-        assertThat(admin.postForm("/admin/users/" + id + "/status", Http.form("_csrf", admin.csrf(), "status", "deleted")).status())
+        assertThat(admin.postForm("/admin/users/" + id + "/status", Http.form("_csrf", admin.csrf(), "status", "deleted", "confirmed", "yes")).status())
                 .isEqualTo(302);
         Http.Res deleted = admin.get("/admin/users/" + id);
         assertThat(deleted.body()).contains("id=\"status\">deleted<").contains("id=\"deleted-note\"")

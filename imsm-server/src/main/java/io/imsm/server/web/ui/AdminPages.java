@@ -104,12 +104,20 @@ public final class AdminPages {
 
     public void adminRevokeToken(Context ctx) {
         Caller c = auth.requireForForm(ctx).requireAdmin();
+        if (PageSupport.askFirst(ctx, renderer, c, "Revoke token", "Revoke this token? Anything still using it stops working at once.",
+                "Revoke", userPage(ctx))) {
+            return;
+        }
         tokens.revokeOf(c, ctx.pathParam("id"), ctx.pathParam("sid"));
         ctx.redirect("/admin/users/" + ctx.pathParam("id") + "?done=Token+revoked.#tokens");
     }
 
     public void adminRevokeAllTokens(Context ctx) {
         Caller c = auth.requireForForm(ctx).requireAdmin();
+        if (PageSupport.askFirst(ctx, renderer, c, "Revoke all tokens", "Revoke every live token of this person?", "Revoke all",
+                userPage(ctx))) {
+            return;
+        }
         int n = tokens.revokeAllOf(c, ctx.pathParam("id"));
         ctx.redirect("/admin/users/" + ctx.pathParam("id") + "?done=" + n + (n == 1 ? "+token" : "+tokens") + "+revoked.#tokens");
     }
@@ -119,10 +127,19 @@ public final class AdminPages {
     }
 
     public void adminStatus(Context ctx) {
+        if ("deleted".equals(ctx.formParam("status")) && PageSupport.askFirst(ctx, renderer, auth.requireForForm(ctx).requireAdmin(),
+                "Delete person", "Delete this person? Their sessions and tokens end, and this cannot be undone.", "Delete",
+                userPage(ctx), "status")) {
+            return;
+        }
         adminAction(ctx, c -> admin.setStatus(c, ctx.pathParam("id"), ctx.formParam("status")), "Status+changed.");
     }
 
     public void adminMfaReset(Context ctx) {
+        if (PageSupport.askFirst(ctx, renderer, auth.requireForForm(ctx).requireAdmin(), "Reset second factor",
+                "Remove this person's authenticator, end their sessions and revoke their tokens?", "Reset", userPage(ctx))) {
+            return;
+        }
         adminAction(ctx, c -> admin.resetSecondFactor(c, ctx.pathParam("id")), "Second+factor+reset.");
     }
 
@@ -142,6 +159,10 @@ public final class AdminPages {
 
     public void adminPasswordReset(Context ctx) {
         Caller c = auth.requireForForm(ctx).requireAdmin();
+        if (PageSupport.askFirst(ctx, renderer, c, "Reset password", "Reset this person's password? Their sessions end and they "
+                + "must change the new one-time password at the next login.", "Reset password", userPage(ctx))) {
+            return;
+        }
         try {
             AdminService.PasswordReset r = admin.resetPassword(c, ctx.pathParam("id"));
             renderUser(ctx, c, "Password reset. Give " + r.user().username()
@@ -155,6 +176,10 @@ public final class AdminPages {
 
     public void adminInvite(Context ctx) {
         Caller c = auth.requireForForm(ctx).requireAdmin();
+        if (PageSupport.askFirst(ctx, renderer, c, "New invite link", "Make a new invite link? Earlier links stop working.",
+                "Make new link", userPage(ctx))) {
+            return;
+        }
         try {
             AdminService.Created created = admin.resendInvite(c, ctx.pathParam("id"));
             renderUser(ctx, c, "New invite made; earlier links no longer work. Send this link (valid 72 hours); it is shown only now.",
@@ -163,6 +188,11 @@ public final class AdminPages {
             ctx.status(e.code().status());
             renderUser(ctx, c, null, e.getMessage(), null, null);
         }
+    }
+
+    /** Where "Cancel" on a confirmation page goes back to: the person's admin page. */
+    private static String userPage(Context ctx) {
+        return "/admin/users/" + ctx.pathParam("id");
     }
 
     private void adminAction(Context ctx, java.util.function.Function<Caller, User> action, String done) {
@@ -313,6 +343,10 @@ public final class AdminPages {
 
     public void adminServiceDelete(Context ctx) {
         Caller c = auth.requireForForm(ctx).requireAdmin();
+        if (PageSupport.askFirst(ctx, renderer, c, "Delete service", "Delete this service? People can no longer ask for its tokens.",
+                "Delete", "/admin/services")) {
+            return;
+        }
         catalog.delete(c, ctx.pathParam("id"));
         ctx.redirect("/admin/services?done=Service+deleted.");
     }

@@ -6,6 +6,8 @@ import io.javalin.http.Context;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -65,6 +67,28 @@ public final class PageSupport {
      */
     static boolean confirmed(Context ctx) {
         return "yes".equals(ctx.formParam("confirmed"));
+    }
+
+    /**
+     * For a destructive form posted without {@code confirmed=yes} (no script ran its dialog): renders
+     * the confirmation page, which posts the same form again with the fields named in {@code keep},
+     * and returns true; the handler then does nothing else.
+     */
+    static boolean askFirst(Context ctx, PageRenderer renderer, Caller c, String title, String question, String button,
+                            String cancelHref, String... keep) {
+        if (confirmed(ctx)) {
+            return false;
+        }
+        Map<String, String> fields = new LinkedHashMap<>();
+        for (String k : keep) {
+            String v = ctx.formParam(k);
+            if (v != null) {
+                fields.put(k, v);
+            }
+        }
+        noStore(ctx);
+        ctx.html(renderer.render("confirm.jte", new Views.Confirm(nav(c), title, question, ctx.path(), button, false, cancelHref, fields)));
+        return true;
     }
 
     static String done(Context ctx) {

@@ -15,6 +15,7 @@ import io.imsm.server.web.http.WebSupport;
 import io.javalin.http.Context;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
 
@@ -192,7 +193,7 @@ public final class Pages {
 
     private void confirm(Context ctx, Caller c, String title, String question, String button, boolean askPassword) {
         noStore(ctx);
-        ctx.html(renderer.render("confirm.jte", new Views.Confirm(nav(c), title, question, ctx.path(), button, askPassword, "/settings")));
+        ctx.html(renderer.render("confirm.jte", new Views.Confirm(nav(c), title, question, ctx.path(), button, askPassword, "/settings", Map.of())));
     }
 
     public void recoveryCodes(Context ctx) {

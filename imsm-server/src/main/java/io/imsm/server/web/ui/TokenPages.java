@@ -120,10 +120,8 @@ public final class TokenPages {
 
     public void revokeToken(Context ctx) {
         Caller c = auth.requireForForm(ctx).requireReady();
-        if (!PageSupport.confirmed(ctx)) {
-            noStore(ctx);
-            ctx.html(renderer.render("confirm.jte", new Views.Confirm(nav(c), "Revoke token",
-                    "Revoke this token? Anything still using it stops working at once.", ctx.path(), "Revoke", false, "/#tokens")));
+        if (PageSupport.askFirst(ctx, renderer, c, "Revoke token", "Revoke this token? Anything still using it stops working at once.",
+                "Revoke", "/#tokens")) {
             return;
         }
         tokens.revoke(c, ctx.pathParam("sid"));

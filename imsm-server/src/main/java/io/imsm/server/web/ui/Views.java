@@ -7,6 +7,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /** The data each page template renders. */
 public final class Views {
@@ -50,8 +51,9 @@ public final class Views {
      * The confirmation step of a destructive action when the browser runs no script (with script,
      * imsm.js asks in a dialog instead): the same form again, posted with {@code confirmed=yes}.
      */
+    /** @param keep form fields the confirmed post must carry again (e.g. the status asked for) */
     public record Confirm(Nav nav, String title, String question, String action, String button, boolean askPassword,
-                          String cancelHref) {}
+                          String cancelHref, Map<String, String> keep) {}
 
     public record TotpEnroll(Nav nav, String secret, String qrDataUrl, String error, boolean required) {}
 
