@@ -72,16 +72,8 @@ class BrowserAdminTest {
     }
 
     @AfterAll
-    void stop() throws IOException {
-        try {
-            if (chromium != null) {
-                chromium.close();
-            }
-        } finally {
-            if (s != null) {
-                s.close();
-            }
-        }
+    void stop() throws Exception {
+        HeadlessChromium.closeWith(chromium, s);
     }
 
     @Test

@@ -63,16 +63,8 @@ class BrowserPagesTest {
     }
 
     @AfterAll
-    void stop() throws IOException {
-        try {
-            if (chromium != null) {
-                chromium.close();
-            }
-        } finally {
-            if (s != null) {
-                s.close();
-            }
-        }
+    void stop() throws Exception {
+        HeadlessChromium.closeWith(chromium, s);
     }
 
     @Test

@@ -57,6 +57,19 @@ public final class HeadlessChromium implements AutoCloseable {
         return new HeadlessChromium(new ChromeDriver(service, options), service, profile);
     }
 
+    /** Closes the browser, then the server it tested; either may be null (its start failed). */
+    public static void closeWith(HeadlessChromium chromium, AutoCloseable server) throws Exception {
+        try {
+            if (chromium != null) {
+                chromium.close();
+            }
+        } finally {
+            if (server != null) {
+                server.close();
+            }
+        }
+    }
+
     @Override
     public void close() throws IOException {
         try {
