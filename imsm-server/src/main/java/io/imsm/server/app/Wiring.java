@@ -153,7 +153,9 @@ public final class Wiring {
                 new AdminApi(admin, tokens, auth, baseUrl),
                 new CatalogApi(catalog, kxCheck, auth),
                 new TokenApi(tokens, auth),
-                new RevocationApi(new RevocationLists(ctx.database(), tokenSessionStore, catalog, signingKeys, () -> baseUrl, ctx.clock())),
+                new RevocationApi(new RevocationLists(ctx.database(), tokenSessionStore, catalog, signingKeys, () -> baseUrl, ctx.clock(),
+                        // per process on purpose: a poll should not cost a database row lock
+                        RateLimitBuckets.inMemory(ctx.clock(), Duration.ofMinutes(2), 100_000))),
                 new Pages(identity, account, catalog, tokens, auth, pageSupport, secrets, renderer, absolute),
                 new AdminPages(admin, catalog, tokens, kxCheck, auth, pageSupport, renderer, baseUrl),
                 new TokenPages(catalog, tokens, auth, pageSupport, renderer));

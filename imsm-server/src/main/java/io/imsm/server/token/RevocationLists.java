@@ -1,16 +1,14 @@
 package io.imsm.server.token;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
-import io.github.bucket4j.Bucket;
+import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
-import io.github.bucket4j.TimeMeter;
 import io.imsm.protocol.RevocationList;
 import io.imsm.server.ErrorCode;
 import io.imsm.server.ImsmException;
 import io.imsm.server.access.CatalogService;
 import io.imsm.server.keys.SigningKeys;
 import io.imsm.server.store.Database;
+import io.imsm.server.store.RateLimitBuckets;
 import io.imsm.server.store.TokenSessionStore;
 
 import java.time.Clock;
@@ -35,25 +33,21 @@ public final class RevocationLists {
     private final SigningKeys signingKeys;
     private final Supplier<String> issuer;
     private final Clock clock;
-    private final Cache<String, Bucket> perAddress = Caffeine.newBuilder().maximumSize(100_000)
-            .expireAfterAccess(Duration.ofMinutes(2)).build();
-    private final TimeMeter meter;
+    private static final BucketConfiguration PER_ADDRESS = BucketConfiguration.builder()
+            .addLimit(l -> l.capacity(PER_ADDRESS_PER_MINUTE).refillGreedy(PER_ADDRESS_PER_MINUTE, Duration.ofMinutes(1)))
+            .build();
+    private final RateLimitBuckets buckets;
 
+    /** @param buckets where the per-address limits live (keys {@code revlist:ADDRESS}) */
     public RevocationLists(Database db, TokenSessionStore store, CatalogService catalog, SigningKeys signingKeys,
-                           Supplier<String> issuer, Clock clock) {
+                           Supplier<String> issuer, Clock clock, RateLimitBuckets buckets) {
         this.db = Objects.requireNonNull(db);
         this.store = Objects.requireNonNull(store);
         this.catalog = Objects.requireNonNull(catalog);
         this.signingKeys = Objects.requireNonNull(signingKeys);
         this.issuer = Objects.requireNonNull(issuer);
         this.clock = Objects.requireNonNull(clock);
-        this.meter = new TimeMeter() {
-            @Override public long currentTimeNanos() {
-                return clock.instant().getEpochSecond() * 1_000_000_000L + clock.instant().getNano();
-            }
-
-            @Override public boolean isWallClockBased() { return true; }
-        };
+        this.buckets = Objects.requireNonNull(buckets);
     }
 
     /**
@@ -63,13 +57,11 @@ public final class RevocationLists {
      * @throws ImsmException.NotFound  when no such service is registered
      */
     public String signedList(String serviceId, String clientAddress) {
-        Bucket bucket = perAddress.get(Objects.requireNonNullElse(clientAddress, "unknown"), k -> Bucket.builder()
-                .addLimit(l -> l.capacity(PER_ADDRESS_PER_MINUTE).refillGreedy(PER_ADDRESS_PER_MINUTE, Duration.ofMinutes(1)))
-                .withCustomTimePrecision(meter).build());
-        ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
+        ConsumptionProbe probe = buckets.bucket("revlist:" + Objects.requireNonNullElse(clientAddress, "unknown"), PER_ADDRESS)
+                .tryConsumeAndReturnRemaining(1);
         if (!probe.isConsumed()) {
             throw new ImsmException.Throttled(ErrorCode.RATE_LIMITED, "Too many revocation list requests from this address.",
-                    Duration.ofNanos(probe.getNanosToWaitForRefill()).toSeconds() + 1);
+                    RateLimitBuckets.seconds(probe.getNanosToWaitForRefill()));
         }
         if (serviceId == null || catalog.find(serviceId).isEmpty()) {
             throw new ImsmException.NotFound("No such service.");
