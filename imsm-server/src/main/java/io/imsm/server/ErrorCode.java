@@ -26,7 +26,12 @@ public enum ErrorCode {
     KEY_EXCHANGE_FAILED("key_exchange_failed", 502, "The service did not complete the key exchange"),
     UNAVAILABLE("unavailable", 503, "Temporarily unavailable"),
     SERVER_BUSY("server_busy", 503, "The server is busy"),
-    INTERNAL("internal_error", 500, "Internal error");
+    INTERNAL("internal_error", 500, "Internal error"),
+
+    // identity gateway (docs/gateway.md)
+    HOLDER_NOT_ALLOWED("holder_not_allowed", 403, "The domain controller does not allow this holder this subject"),
+    DOMAIN_CONTROLLER_UNAVAILABLE("domain_controller_unavailable", 503, "The domain controller cannot be asked"),
+    TOKEN_REPLAYED("token_replayed", 401, "The token was used before");
 
     private final String code;
     private final int status;

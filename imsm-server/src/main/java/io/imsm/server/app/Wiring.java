@@ -6,6 +6,11 @@ import io.imsm.server.audit.AuditLog;
 import io.imsm.server.audit.FailureSampler;
 import io.imsm.server.audit.Retention;
 import io.imsm.server.config.Config;
+import io.imsm.server.gateway.AdminNetworks;
+import io.imsm.server.gateway.CredentialLedger;
+import io.imsm.server.gateway.GatewayKey;
+import io.imsm.server.gateway.GatewayService;
+import io.imsm.server.gateway.LdapDirectory;
 import io.imsm.server.identity.AccountService;
 import io.imsm.server.identity.AdminService;
 import io.imsm.server.identity.BearerAuthenticator;
@@ -22,6 +27,7 @@ import io.imsm.server.keys.RecoveryCodeKey;
 import io.imsm.server.keys.SigningKeys;
 import io.imsm.server.kx.KeyExchangeClient;
 import io.imsm.server.store.AuditStore;
+import io.imsm.server.store.GatewayStore;
 import io.imsm.server.store.InviteStore;
 import io.imsm.server.store.RateLimitStore;
 import io.imsm.server.store.KeyStore;
@@ -43,6 +49,7 @@ import io.imsm.server.web.Routes;
 import io.imsm.server.web.api.AccountApi;
 import io.imsm.server.web.api.AdminApi;
 import io.imsm.server.web.api.CatalogApi;
+import io.imsm.server.web.api.GatewayApi;
 import io.imsm.server.web.api.MetricsEndpoint;
 import io.imsm.server.web.api.SystemApi;
 import io.imsm.server.web.api.RevocationApi;
@@ -94,6 +101,8 @@ public final class Wiring {
     private final OutboxWorker outboxWorker;
     private final Routes routes;
     private final ErrorMapper errors;
+    private final GatewayKey gatewayKey;
+    private final GatewayService gateway;
 
     /**
      * @param baseUrl where people and services reach this server ({@code server.public_url}, else the
@@ -141,6 +150,12 @@ public final class Wiring {
         this.bearer = new BearerAuthenticator(ctx.bootstrapToken(), ctx.database(), audit, failureSampler, ctx.metrics());
         this.bootstrap = new Bootstrap(ctx.database(), userStore, sessionStore, settingsStore, audit, hasher, secrets, ctx.clock());
 
+        this.gatewayKey = new GatewayKey(ctx.database(), settingsStore, ctx.kek(), ctx.random());
+        this.gateway = new GatewayService(ctx.database(), new GatewayStore(), gatewayKey, signingKeys,
+                new LdapDirectory(Duration.ofSeconds(cfg.gateway().ldapTimeoutSeconds())), CredentialLedger.named(cfg.gateway().ledger()),
+                new AdminNetworks(cfg.gateway().adminNetworks()), audit, () -> baseUrl, cfg.gateway(), ctx.clock(), ctx.random(),
+                RateLimitBuckets.inMemory(ctx.clock(), Duration.ofMinutes(2), 100_000));
+
         WebAuth auth = new WebAuth(identity, bearer, cfg.secureCookies());
         PageRenderer renderer = new PageRenderer();
         PageSupport pageSupport = new PageSupport(auth, ctx.clock());
@@ -158,7 +173,8 @@ public final class Wiring {
                         RateLimitBuckets.inMemory(ctx.clock(), Duration.ofMinutes(2), 100_000))),
                 new Pages(identity, account, catalog, tokens, auth, pageSupport, secrets, renderer, absolute),
                 new AdminPages(admin, catalog, tokens, kxCheck, auth, pageSupport, renderer, baseUrl),
-                new TokenPages(catalog, tokens, auth, pageSupport, renderer));
+                new TokenPages(catalog, tokens, auth, pageSupport, renderer),
+                new GatewayApi(gateway, auth));
     }
 
     /** Migrations, keys, the initial MFA policy: what must hold before the first request. */
@@ -166,6 +182,7 @@ public final class Wiring {
         ctx.database().migrate();
         signingKeys.loadOrGenerate();
         recoveryCodeKey.loadOrGenerate();
+        gatewayKey.loadOrGenerate();
         Config.Mfa m = ctx.config().mfa();
         ctx.database().inTransaction(h -> {
             mfaPolicies.seed(h, new MfaPolicy(m.requiredForAll(), m.requiredRoles()));
@@ -197,4 +214,5 @@ public final class Wiring {
     public MetricsEndpoint metricsEndpoint() { return metricsEndpoint; }
     public SettingsStore settingsStore() { return settingsStore; }
     public ErrorMapper errors() { return errors; }
+    public GatewayService gateway() { return gateway; }
 }

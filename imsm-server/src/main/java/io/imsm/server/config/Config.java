@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
  */
 public record Config(Server server, String dataDir, Database database, Passwords passwords,
                      Sessions sessions, Login login, Mfa mfa, Bootstrap bootstrap, Kx kx, Issuance issuance, ServiceTargets services,
-                     Log log, Retention retention, Metrics metrics) {
+                     Log log, Retention retention, Metrics metrics,
+                     Gateway gateway) {
 
     /** @param trustedProxies addresses or CIDRs whose X-Forwarded-For / Forwarded headers are believed */
     public record Server(String host, int port, String publicUrl, int maxBodyBytes, List<String> trustedProxies) {}
@@ -59,6 +60,19 @@ public record Config(Server server, String dataDir, Database database, Passwords
 
     /** How long the housekeeping keeps rows that would otherwise grow without bound. */
     public record Retention(int auditDays, int sessionsDays, int invitesDays) {}
+
+    /**
+     * The identity gateway (docs/gateway.md).
+     *
+     * @param adminNetworks           client addresses or CIDRs domain controllers may be registered from (besides the admin role)
+     * @param maxJwtLifetimeSeconds   how far ahead a holder's or controller's JWT may expire (and its exp - iat)
+     * @param credentialTtlSeconds    lifetime of an issued id_token
+     * @param ldapTimeoutSeconds      connect and response deadline for each call to a domain controller
+     * @param requestsPerIpPerMinute  credential requests one client address may make per minute
+     * @param ledger                  where credentials are also presented: none, or log
+     */
+    public record Gateway(List<String> adminNetworks, int maxJwtLifetimeSeconds, int credentialTtlSeconds, int ldapTimeoutSeconds,
+                          int requestsPerIpPerMinute, String ledger) {}
 
     /**
      * An IPv4 or IPv6 literal with an optional prefix length. Only literals: a host name here would make
@@ -109,7 +123,7 @@ public record Config(Server server, String dataDir, Database database, Passwords
     public Config validate() {
         require(server != null && database != null && passwords != null && sessions != null && login != null
                 && mfa != null && bootstrap != null && kx != null && issuance != null && services != null && log != null
-                && retention != null && metrics != null,
+                && retention != null && metrics != null && gateway != null,
                 "config", "a section is missing");
         require(server.host() != null && !server.host().isBlank(), "server.host", "must not be empty");
         require(server.port() >= 0 && server.port() <= 65535, "server.port", "must be between 0 and 65535, got " + server.port());
@@ -161,6 +175,19 @@ public record Config(Server server, String dataDir, Database database, Passwords
         require(retention.sessionsDays() >= 1, "retention.sessions_days", "must be at least 1");
         require(retention.invitesDays() >= 1, "retention.invites_days", "must be at least 1");
         require("text".equals(log.format()) || "json".equals(log.format()), "log.format", "must be text or json");
+        require(gateway.adminNetworks() != null, "gateway.admin_networks", "must be a list");
+        for (String net : gateway.adminNetworks()) {
+            require(net != null && IP_OR_CIDR.matcher(net.trim()).matches(), "gateway.admin_networks",
+                    "must hold IP addresses or CIDRs (like 127.0.0.0/8 or ::1), got '" + net + "'");
+        }
+        require(gateway.maxJwtLifetimeSeconds() >= 10 && gateway.maxJwtLifetimeSeconds() <= 900,
+                "gateway.max_jwt_lifetime_seconds", "must be between 10 and 900");
+        require(gateway.credentialTtlSeconds() >= 60 && gateway.credentialTtlSeconds() <= 86_400,
+                "gateway.credential_ttl_seconds", "must be between 60 and 86400");
+        require(gateway.ldapTimeoutSeconds() >= 1 && gateway.ldapTimeoutSeconds() <= 60, "gateway.ldap_timeout_seconds",
+                "must be between 1 and 60");
+        require(gateway.requestsPerIpPerMinute() >= 1, "gateway.requests_per_ip_per_minute", "must be at least 1");
+        require("none".equals(gateway.ledger()) || "log".equals(gateway.ledger()), "gateway.ledger", "must be none or log");
         return this;
     }
 

@@ -3,6 +3,7 @@ package io.imsm.server.web;
 import io.imsm.server.web.api.AccountApi;
 import io.imsm.server.web.api.AdminApi;
 import io.imsm.server.web.api.CatalogApi;
+import io.imsm.server.web.api.GatewayApi;
 import io.imsm.server.web.api.SystemApi;
 import io.imsm.server.web.api.RevocationApi;
 import io.imsm.server.web.api.TokenApi;
@@ -29,9 +30,11 @@ public final class Routes {
     private final Pages pages;
     private final AdminPages adminPages;
     private final TokenPages tokenPages;
+    private final GatewayApi gatewayApi;
 
     public Routes(SystemApi system, AccountApi accountApi, AdminApi adminApi, CatalogApi catalogApi, TokenApi tokenApi, RevocationApi revocationApi,
-                  Pages pages, AdminPages adminPages, TokenPages tokenPages) {
+                  Pages pages, AdminPages adminPages, TokenPages tokenPages,
+                  GatewayApi gatewayApi) {
         this.system = Objects.requireNonNull(system);
         this.accountApi = Objects.requireNonNull(accountApi);
         this.adminApi = Objects.requireNonNull(adminApi);
@@ -41,6 +44,7 @@ public final class Routes {
         this.pages = Objects.requireNonNull(pages);
         this.adminPages = Objects.requireNonNull(adminPages);
         this.tokenPages = Objects.requireNonNull(tokenPages);
+        this.gatewayApi = Objects.requireNonNull(gatewayApi);
     }
 
     void addTo(RoutesConfig r) {
@@ -97,6 +101,14 @@ public final class Routes {
         r.get("/api/v1/sessions",                            tokenApi::list);
         r.delete("/api/v1/sessions/{sid}",                   tokenApi::revoke);
         r.get("/api/v1/services/{id}/revocations",           revocationApi::list);
+
+        // JSON API: the identity gateway (docs/gateway.md)
+        r.get("/api/v1/gateway",                             gatewayApi::gateway);
+        r.post("/api/v1/gateway/services/domain",            gatewayApi::registerDomainController);
+        r.get("/api/v1/gateway/services/domain/credentials", gatewayApi::credential);
+        r.delete("/api/v1/gateway/services/domain/credentials", gatewayApi::revoke);
+        r.post("/api/v1/gateway/credentials/verify",         gatewayApi::verify);
+        r.get("/api/v1/metadata/controller/ddo/{did}",       gatewayApi::ddo);
 
         // Pages: login, home, own settings, invites
         r.get("/",                                           pages::home);
