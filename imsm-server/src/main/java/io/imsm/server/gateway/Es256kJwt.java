@@ -37,6 +37,8 @@ public final class Es256kJwt {
     private static final Pattern JTI = Pattern.compile("[\\x21-\\x7e]{8,128}");
     /** A member named twice (two {@code alg}s ...) is refused rather than read as the last one. */
     private static final ObjectReader STRICT = Json.mapper().reader().with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    /** 9999-12-31T23:59:59Z. */
+    private static final long MAX_NUMERIC_DATE = 253_402_300_799L;
     /** Clock difference tolerated between the signer and the gateway. */
     static final Duration SKEW = Duration.ofSeconds(30);
 
@@ -74,11 +76,8 @@ public final class Es256kJwt {
         if (jti == null || !JTI.matcher(jti).matches()) {
             throw invalid("jti must be 8-128 visible characters, new for every request.");
         }
-        if (!claims.path("iat").isIntegralNumber() || !claims.path("exp").isIntegralNumber()) {
-            throw invalid("iat and exp must be NumericDate integers.");
-        }
-        Instant iat = Instant.ofEpochSecond(claims.path("iat").asLong());
-        Instant exp = Instant.ofEpochSecond(claims.path("exp").asLong());
+        Instant iat = numericDate(claims.path("iat"));
+        Instant exp = numericDate(claims.path("exp"));
 
         byte[] hash = sha256((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
         BigInteger r = new BigInteger(1, Arrays.copyOfRange(signature, 0, 32));
@@ -111,6 +110,14 @@ public final class Es256kJwt {
             }
         }
         return false;
+    }
+
+    /** An integer NumericDate between 1970 and 9999 (a larger number would overflow Instant). */
+    private static Instant numericDate(JsonNode n) {
+        if (!n.isIntegralNumber() || !n.canConvertToLong() || n.asLong() < 0 || n.asLong() > MAX_NUMERIC_DATE) {
+            throw invalid("iat and exp must be NumericDate integers.");
+        }
+        return Instant.ofEpochSecond(n.asLong());
     }
 
     private static boolean audience(JsonNode aud, EthAddress expected) {

@@ -216,7 +216,12 @@ abstract class GatewayContract {
         Map<String, Object> otherAudience = HolderJwts.claims(ANALYST, "agreement-analysts", HolderJwts.address(OUTSIDER).checksummed(), now);
         Map<String, Object> noJti = HolderJwts.claims(ANALYST, "agreement-analysts", gateway, now);
         noJti.remove("jti");
-        for (Map<String, Object> claims : List.of(expired, tooLong, otherAudience, noJti)) {
+        Map<String, Object> hugeDates = HolderJwts.claims(ANALYST, "agreement-analysts", gateway, now);
+        hugeDates.put("iat", new BigInteger("1" + "0".repeat(30)));
+        hugeDates.put("exp", Long.MAX_VALUE);
+        Map<String, Object> textDates = HolderJwts.claims(ANALYST, "agreement-analysts", gateway, now);
+        textDates.put("exp", "tomorrow");
+        for (Map<String, Object> claims : List.of(expired, tooLong, otherAudience, noJti, hugeDates, textDates)) {
             Http.Res r = askForCredential(HolderJwts.sign(ANALYST, claims));
             assertThat(r.status()).as(claims + " → " + r).isEqualTo(401);
             assertThat(r.code()).isEqualTo("invalid_token");
