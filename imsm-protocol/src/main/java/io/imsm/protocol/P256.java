@@ -73,14 +73,18 @@ public final class P256 {
         if (!Curve.P_256.equals(key.getCurve())) {
             throw new IllegalArgumentException("not a P-256 key");
         }
-        BigInteger x = coordinate(key.getX());
-        BigInteger y = coordinate(key.getY());
+        return point(key.getX() == null ? null : key.getX().decode(), key.getY() == null ? null : key.getY().decode());
+    }
+
+    /** The validated point from raw big-endian coordinates (see {@link #publicPoint}). */
+    static ECPoint point(byte[] xBytes, byte[] yBytes) {
+        BigInteger x = coordinate(xBytes);
+        BigInteger y = coordinate(yBytes);
         // validatePoint refuses (x, y) off the curve; cofactor 1 makes every curve point one of order n.
         return CURVE.validatePoint(x, y);
     }
 
-    private static BigInteger coordinate(Base64URL b64) {
-        byte[] bytes = b64 == null ? null : b64.decode();
+    private static BigInteger coordinate(byte[] bytes) {
         if (bytes == null || bytes.length != SIZE) {
             throw new IllegalArgumentException("a P-256 coordinate must be 32 bytes");
         }
