@@ -23,6 +23,10 @@ rss() { awk '/VmRSS/ {printf "%.1f MB\n", $2/1024}' "/proc/$(pgrep -P "$PROXY" j
 sleep 10
 echo "proxy RSS idle after start: $(rss)"
 UP="$(cat "$DIR/upstream.url")"
+# warm-up (JIT) of both token paths and the upstream, not counted
+for t in session-token jwks-token; do
+  wrk -t2 -c"$CONNECTIONS" -d5s -H "Authorization: Bearer $(cat "$DIR/$t")" "http://127.0.0.1:$PORT/search?q=1" > /dev/null
+done
 echo "== direct"; wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency "$UP/search?q=1" | grep -E "Latency|50%|99%|Requests/sec|Non-2xx"
 echo "== proxy, session token (HS256)"; wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency -H "Authorization: Bearer $(cat "$DIR/session-token")" "http://127.0.0.1:$PORT/search?q=1" | grep -E "Latency|50%|99%|Requests/sec|Non-2xx"
 echo "== proxy, IMS-signed token (ES256)"; wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency -H "Authorization: Bearer $(cat "$DIR/jwks-token")" "http://127.0.0.1:$PORT/search?q=1" | grep -E "Latency|50%|99%|Requests/sec|Non-2xx"
