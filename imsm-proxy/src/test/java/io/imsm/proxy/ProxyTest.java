@@ -287,6 +287,21 @@ class ProxyTest {
     }
 
     @Test
+    void whenTheUpstreamIsDown_then502FromTheProxy() throws Exception {
+        java.net.ServerSocket closed = new java.net.ServerSocket(0);
+        int deadPort = closed.getLocalPort();
+        closed.close();
+        Path other = dir.resolve("dead-upstream.yaml");
+        Files.writeString(other, config("  - {prefix: /open, public: true}\n").replace(upstream.url(), "http://127.0.0.1:" + deadPort));
+        try (ImsmProxy p = ImsmProxy.start(other, clock)) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + p.port() + "/open")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(502);
+            assertThat(json(r)).containsEntry("error", "upstream_unavailable");
+        }
+    }
+
+    @Test
     void whenHealthAndMetricsAsked_thenAnswered() throws Exception {
         assertThat(get("/healthz").statusCode()).isEqualTo(200);
         get("/search");
