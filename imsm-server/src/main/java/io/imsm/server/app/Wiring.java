@@ -13,6 +13,7 @@ import io.imsm.server.store.ScopeMappingStore;
 import io.imsm.server.web.api.ApiTokenApi;
 import io.imsm.server.web.api.IngressApi;
 import io.imsm.server.web.api.ScopeMappingApi;
+import io.imsm.server.web.ui.ApiTokenPages;
 import io.imsm.server.access.ServiceUrls;
 import io.imsm.server.audit.AuditLog;
 import io.imsm.server.audit.FailureSampler;
@@ -177,12 +178,13 @@ public final class Wiring {
                 new RevocationApi(new RevocationLists(ctx.database(), tokenSessionStore, catalog, signingKeys, () -> baseUrl, ctx.clock(),
                         // per process on purpose: a poll should not cost a database row lock
                         RateLimitBuckets.inMemory(ctx.clock(), Duration.ofMinutes(2), 100_000))),
-                new Pages(identity, account, catalog, tokens, auth, pageSupport, secrets, renderer, absolute),
+                new Pages(identity, account, catalog, tokens, auth, pageSupport, secrets, renderer, absolute, scopeMappings),
                 new AdminPages(admin, catalog, tokens, kxCheck, auth, pageSupport, renderer, baseUrl),
                 new TokenPages(catalog, tokens, auth, pageSupport, renderer),
                 new ApiTokenApi(apiTokens, auth),
                 new IngressApi(new IngressAuth(apiTokens, identity, ctx.clock(), baseUrl), auth),
-                new ScopeMappingApi(scopeMappings, auth));
+                new ScopeMappingApi(scopeMappings, auth),
+                new ApiTokenPages(apiTokens, auth, pageSupport, renderer));
     }
 
     private static ScopeMapping scopeMapping(Config cfg) {

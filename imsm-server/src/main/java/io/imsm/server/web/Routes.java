@@ -10,6 +10,7 @@ import io.imsm.server.web.api.SystemApi;
 import io.imsm.server.web.api.RevocationApi;
 import io.imsm.server.web.api.TokenApi;
 import io.imsm.server.web.ui.AdminPages;
+import io.imsm.server.web.ui.ApiTokenPages;
 import io.imsm.server.web.ui.Pages;
 import io.imsm.server.web.ui.TokenPages;
 import io.javalin.config.RoutesConfig;
@@ -35,10 +36,12 @@ public final class Routes {
     private final ApiTokenApi apiTokenApi;
     private final IngressApi ingressApi;
     private final ScopeMappingApi scopeMappingApi;
+    private final ApiTokenPages apiTokenPages;
 
     public Routes(SystemApi system, AccountApi accountApi, AdminApi adminApi, CatalogApi catalogApi, TokenApi tokenApi, RevocationApi revocationApi,
                   Pages pages, AdminPages adminPages, TokenPages tokenPages,
-                  ApiTokenApi apiTokenApi, IngressApi ingressApi, ScopeMappingApi scopeMappingApi) {
+                  ApiTokenApi apiTokenApi, IngressApi ingressApi, ScopeMappingApi scopeMappingApi,
+                  ApiTokenPages apiTokenPages) {
         this.system = Objects.requireNonNull(system);
         this.accountApi = Objects.requireNonNull(accountApi);
         this.adminApi = Objects.requireNonNull(adminApi);
@@ -51,6 +54,7 @@ public final class Routes {
         this.apiTokenApi = Objects.requireNonNull(apiTokenApi);
         this.ingressApi = Objects.requireNonNull(ingressApi);
         this.scopeMappingApi = Objects.requireNonNull(scopeMappingApi);
+        this.apiTokenPages = Objects.requireNonNull(apiTokenPages);
     }
 
     void addTo(RoutesConfig r) {
@@ -173,6 +177,14 @@ public final class Routes {
         r.get("/api/v1/admin/token-history",                 apiTokenApi::search);
         r.get("/api/v1/admin/scope-mapping",                 scopeMappingApi::get);
         r.put("/api/v1/admin/scope-mapping",                 scopeMappingApi::put);
+
+        // Pages: the person's API tokens
+        r.get("/tokens",                                     apiTokenPages::list);
+        r.post("/tokens",                                    apiTokenPages::create);
+        r.get("/tokens/{key}",                               apiTokenPages::token);
+        r.post("/tokens/{key}/name",                         apiTokenPages::rename);
+        r.post("/tokens/{key}/scopes",                       apiTokenPages::scopes);
+        r.post("/tokens/{key}/delete",                       apiTokenPages::delete);
 
         // Forward auth for ingresses (nginx auth_request, Traefik ForwardAuth, Envoy ext_authz: any method, any path below)
         r.get("/ingress/auth",                               ingressApi::check);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.imsm.server.support.Http;
 import io.imsm.server.support.People;
 import io.imsm.server.support.TestDatabases;
+import io.imsm.server.support.TestScopes;
 import io.imsm.server.support.TestServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,14 +20,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** People's API tokens over the real API: scopes from roles, the secret shown once, history, delegation, ending access. */
 class ApiTokensTest {
-    static final String SCOPES = "{\"read:data\": [\"analyst\"], \"write:data\": [\"editor\"], \"user:token\": [\"analyst\"], "
-            + "\"admin:token\": [\"admin\"]}";
     static TestServer s;
     static final String BOOT = "Bearer " + TestServer.BOOTSTRAP_TOKEN;
 
     @BeforeAll
     static void start() {
-        s = TestServer.start(TestDatabases.Kind.H2, Map.of("scopes", SCOPES, "server.trusted_proxies", "127.0.0.1"));
+        s = TestServer.start(TestDatabases.Kind.H2, Map.of("scopes", TestScopes.MAPPING, "server.trusted_proxies", "127.0.0.1"));
     }
 
     @AfterAll

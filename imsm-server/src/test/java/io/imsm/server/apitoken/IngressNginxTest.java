@@ -6,6 +6,7 @@ import io.imsm.server.support.Http;
 import io.imsm.server.support.Nginx;
 import io.imsm.server.support.People;
 import io.imsm.server.support.TestDatabases;
+import io.imsm.server.support.TestScopes;
 import io.imsm.server.support.TestServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,7 +37,7 @@ class IngressNginxTest {
 
     @BeforeAll
     static void start() throws Exception {
-        s = TestServer.start(TestDatabases.Kind.H2, Map.of("scopes", ApiTokensTest.SCOPES, "server.trusted_proxies", "127.0.0.1"));
+        s = TestServer.start(TestDatabases.Kind.H2, Map.of("scopes", TestScopes.MAPPING, "server.trusted_proxies", "127.0.0.1"));
         backend = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         backend.createContext("/", ex -> {
             seen.set(ex.getRequestHeaders());

@@ -3,6 +3,7 @@ package io.imsm.server.apitoken;
 import io.imsm.server.support.Http;
 import io.imsm.server.support.People;
 import io.imsm.server.support.TestDatabases;
+import io.imsm.server.support.TestScopes;
 import io.imsm.server.support.TestServer;
 import org.junit.jupiter.api.Test;
 
@@ -17,7 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class TwoInstancesTest {
     @Test
     void whenTokenIsDeletedOnOneInstance_thenTheOtherRefusesItWithinASecond() throws Exception {
-        Map<String, String> config = Map.of("scopes", ApiTokensTest.SCOPES);
+        Map<String, String> config = Map.of("scopes", TestScopes.MAPPING);
         try (TestServer a = TestServer.start(TestDatabases.Kind.POSTGRES, config);
              TestServer b = TestServer.start(a.db, Files.createTempDirectory("imsm-test-b"), config, a.env)) {
             People.Person p = People.ready(a, "sam", List.of("analyst"));
