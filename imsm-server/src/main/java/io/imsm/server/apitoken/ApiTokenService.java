@@ -102,9 +102,9 @@ public final class ApiTokenService implements ApiTokenCallers, AutoCloseable {
         this.verified = new VerifiedTokens(db, store, cacheTtl, pollInterval);
     }
 
-    /** Looks once at the history so later looks see only what is new. */
+    /** After the migrations: looks once at the history so later looks see only what is new, then keeps looking. */
     public void start() {
-        verified.catchUp();
+        verified.start();
     }
 
     // ---- the person's own tokens, or (admins) anyone's by username ----
@@ -321,22 +321,25 @@ public final class ApiTokenService implements ApiTokenCallers, AutoCloseable {
     }
 
     private VerifiedTokens.Verified load(ApiTokenFormat parts, Instant now) {
-        return db.read(h -> {
+        record Found(ApiToken token, User user) {}
+        Found found = db.read(h -> {
             Optional<ApiToken> row = store.find(h, parts.key());
             if (row.isEmpty() || !ConstantTime.equals(Secrets.sha256Hex(parts.secret()), row.get().secretHash())
                     || !row.get().liveAt(now)) {
                 return null;
             }
             Optional<User> user = users.findById(h, row.get().userId());
-            if (user.isEmpty() || user.get().status() != UserStatus.ACTIVE) {
-                return null;
-            }
-            Set<String> scopes = new TreeSet<>(row.get().scopes());
-            scopes.retainAll(scopesForRoles.apply(user.get().roles()));
-            Set<String> addresses = VerifiedTokens.concurrentSet();
-            long touched = row.get().lastUsedAt() == null ? 0 : row.get().lastUsedAt().toEpochMilli();
-            return new VerifiedTokens.Verified(row.get(), user.get(), Set.copyOf(scopes), addresses, new AtomicLong(touched));
+            return user.isEmpty() || user.get().status() != UserStatus.ACTIVE ? null : new Found(row.get(), user.get());
         });
+        if (found == null) {
+            return null;
+        }
+        // outside the read: the scope mapping may load from the database itself (one connection at a time)
+        Set<String> scopes = new TreeSet<>(found.token().scopes());
+        scopes.retainAll(scopesForRoles.apply(found.user().roles()));
+        long touched = found.token().lastUsedAt() == null ? 0 : found.token().lastUsedAt().toEpochMilli();
+        return new VerifiedTokens.Verified(found.token(), found.user(), Set.copyOf(scopes), VerifiedTokens.concurrentSet(),
+                new AtomicLong(touched));
     }
 
     /** The last-used time at most once a minute; a history entry the first time an address uses the token. */

@@ -49,7 +49,8 @@ final class VerifiedTokens implements AutoCloseable {
     private final Set<Long> recentIds = new HashSet<>();
     private final ArrayDeque<Long> recentOrder = new ArrayDeque<>();
     private long lastId = -1;
-    private final ScheduledExecutorService poller;
+    private final Optional<Duration> pollInterval;
+    private ScheduledExecutorService poller;
 
     VerifiedTokens(Database db, ApiTokenStore store, Duration ttl, Optional<Duration> pollInterval) {
         this.db = Objects.requireNonNull(db);
@@ -57,15 +58,21 @@ final class VerifiedTokens implements AutoCloseable {
         this.byDigest = Caffeine.newBuilder().expireAfterWrite(ttl).maximumSize(100_000).build();
         // refusals are cached too, so a stranger repeating a bad token does not reach the database each time
         this.refused = Caffeine.newBuilder().expireAfterWrite(Duration.ofSeconds(5)).maximumSize(100_000).build();
-        this.poller = pollInterval.map(every -> {
-            ScheduledExecutorService s = Executors.newSingleThreadScheduledExecutor(r -> {
+        this.pollInterval = pollInterval;
+    }
+
+    /** Notes where the history stands, then (several instances) starts looking for what others revoke. */
+    synchronized void start() {
+        catchUp();
+        if (poller == null && pollInterval.isPresent()) {
+            long every = pollInterval.get().toMillis();
+            poller = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "imsm-token-revocation-watch");
                 t.setDaemon(true);
                 return t;
             });
-            s.scheduleWithFixedDelay(this::catchUpQuietly, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
-            return s;
-        }).orElse(null);
+            poller.scheduleWithFixedDelay(this::catchUpQuietly, every, every, TimeUnit.MILLISECONDS);
+        }
     }
 
     Verified cached(String digest) {
@@ -125,7 +132,7 @@ final class VerifiedTokens implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         if (poller != null) {
             poller.shutdownNow();
         }

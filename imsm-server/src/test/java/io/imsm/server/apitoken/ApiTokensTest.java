@@ -220,4 +220,45 @@ class ApiTokensTest {
         assertThat(bad.status()).isEqualTo(400);
         assertThat(c.get("/api/v1/admin/scope-mapping").status()).isEqualTo(403);
     }
+
+    @Test
+    void whenIngressAsksInEachProxysDialect_thenTheSameRulesAnswer() {
+        People.Person p = People.ready(s, "ivy", List.of("analyst"));
+        Http c = loggedIn(p);
+        String token = create(c, "ingress", List.of("read:data")).path("token").asText();
+        Http ingress = s.client();
+        // Traefik: the original request in X-Forwarded-*; no credential gives the login address to send people to
+        Http.Res traefik = ingress.get("/ingress/auth?scope=read:data", "X-Forwarded-Proto", "https", "X-Forwarded-Host", "app.example.org",
+                "X-Forwarded-Uri", "/reports?q=1", "X-Forwarded-Method", "GET");
+        assertThat(traefik.status()).isEqualTo(401);
+        assertThat(traefik.header("X-Auth-Request-Redirect")).isEqualTo(s.baseUrl() + "/login?rd=https%3A%2F%2Fapp.example.org%2Freports%3Fq%3D1");
+        // Envoy: the original method and path after /ingress/auth, the parameters in X-Imsm-Auth-Query
+        Http.Res envoy = ingress.postRaw("/ingress/auth/reports/run", "text/plain", "", "Authorization", "Bearer " + token,
+                "X-Imsm-Auth-Query", "scope=write:data");
+        assertThat(envoy.status()).isEqualTo(403);
+        assertThat(envoy.header("WWW-Authenticate")).contains("scope=\"write:data\"");
+        assertThat(ingress.get("/ingress/auth/reports", "Authorization", "Bearer " + token, "X-Imsm-Auth-Query", "scope=read:data").status())
+                .isEqualTo(200);
+        // satisfy=any and HTTP Basic with its own challenge
+        assertThat(ingress.get("/ingress/auth?scope=write:data&scope=read:data&satisfy=any", "Authorization", "Bearer " + token).status())
+                .isEqualTo(200);
+        Http.Res basic = ingress.get("/ingress/auth?auth_type=basic");
+        assertThat(basic.status()).isEqualTo(401);
+        assertThat(basic.header("WWW-Authenticate")).isEqualTo("Basic realm=\"imsm\"");
+        // the browser cookie counts as the person, with the scopes of their roles
+        Http.Res cookie = c.get("/ingress/auth?scope=read:data");
+        assertThat(cookie.status()).isEqualTo(200);
+        assertThat(cookie.header("X-Auth-Request-User")).isEqualTo("ivy");
+        // a token that expires too soon for the service is refused
+        Http.Res shortLived = c.postJson("/api/v1/tokens", Map.of("name", "short", "scopes", List.of("read:data"),
+                "expires_at", s.clock.instant().plus(Duration.ofMinutes(2)).toString()));
+        String soon = shortLived.json().path("token").asText();
+        assertThat(ingress.get("/ingress/auth?minimum_lifetime=60", "Authorization", "Bearer " + soon).status()).isEqualTo(200);
+        assertThat(ingress.get("/ingress/auth?minimum_lifetime=600", "Authorization", "Bearer " + soon).status()).isEqualTo(401);
+        // a bad parameter is a 403 carrying the real status and problem
+        Http.Res bad = ingress.get("/ingress/auth?minimum_lifetime=soon", "Authorization", "Bearer " + token);
+        assertThat(bad.status()).isEqualTo(403);
+        assertThat(bad.header("X-Error-Status")).isEqualTo("400");
+        assertThat(bad.header("X-Error-Body")).contains("minimum_lifetime");
+    }
 }
