@@ -9,6 +9,7 @@ import io.imsm.server.support.TestServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -18,34 +19,37 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** People's API tokens over the real API: scopes from roles, the secret shown once, history, delegation, ending access. */
-class ApiTokensTest {
-    static TestServer s;
+/** People's API tokens over the real API (on H2 and PostgreSQL): scopes from roles, the secret shown once, history, delegation, ending access. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class ApiTokensContract {
+    abstract TestDatabases.Kind kind();
+
+    TestServer s;
     static final String BOOT = "Bearer " + TestServer.BOOTSTRAP_TOKEN;
 
     @BeforeAll
-    static void start() {
-        s = TestServer.start(TestDatabases.Kind.H2, Map.of("scopes", TestScopes.MAPPING, "server.trusted_proxies", "127.0.0.1"));
+    void start() {
+        s = TestServer.start(kind(), Map.of("scopes", TestScopes.MAPPING, "server.trusted_proxies", "127.0.0.1"));
     }
 
     @AfterAll
-    static void stop() {
+    void stop() {
         s.close();
     }
 
-    static Http loggedIn(People.Person p) {
+    Http loggedIn(People.Person p) {
         Http c = s.client();
         assertThat(People.login(s, c, p).status()).isEqualTo(200);
         return c;
     }
 
-    static JsonNode create(Http c, String name, List<String> scopes) {
+    JsonNode create(Http c, String name, List<String> scopes) {
         Http.Res r = c.postJson("/api/v1/tokens", Map.of("name", name, "scopes", scopes));
         assertThat(r.status()).as(r.toString()).isEqualTo(201);
         return r.json();
     }
 
-    static List<String> events(Http c, String key, String... headers) {
+    List<String> events(Http c, String key, String... headers) {
         Http.Res r = c.get("/api/v1/tokens/" + key + "/history", headers);
         assertThat(r.status()).as(r.toString()).isEqualTo(200);
         List<String> out = new ArrayList<>();
@@ -185,6 +189,19 @@ class ApiTokensTest {
         assertThat(svc.get("/api/v1/me", "Authorization", "Bearer " + b).status()).isEqualTo(401);
         Http.Res disabled = s.client().get("/api/v1/admin/token-history?username=fay&event=disabled", "Authorization", BOOT);
         assertThat(disabled.json().path("events").size()).isEqualTo(2);
+    }
+
+    @Test
+    void whenAdminUsesAToken_thenAdminCallsNeedTheAdminTokenScope() {
+        People.Person p = People.ready(s, "ada", List.of("admin", "analyst"));
+        Http c = loggedIn(p);
+        String plain = create(c, "plain", List.of("read:data")).path("token").asText();
+        String admin = create(c, "admin", List.of("admin:token")).path("token").asText();
+        Http script = s.client();
+        assertThat(script.get("/api/v1/admin/users", "Authorization", "Bearer " + plain).status()).isEqualTo(403);
+        assertThat(script.get("/api/v1/admin/users", "Authorization", "Bearer " + admin).status()).isEqualTo(200);
+        // managing tokens with a token needs user:token
+        assertThat(script.get("/api/v1/tokens", "Authorization", "Bearer " + plain).status()).isEqualTo(403);
     }
 
     @Test
