@@ -4,6 +4,16 @@ import io.imsm.server.ErrorCode;
 import io.imsm.server.ImsmException;
 import io.imsm.server.access.CatalogService;
 import io.imsm.server.access.ScopeMapping;
+import io.imsm.server.access.ScopeMappings;
+import io.imsm.server.apitoken.ApiTokenService;
+import io.imsm.server.apitoken.IngressAuth;
+import io.imsm.server.apitoken.RevokerWithApiTokens;
+import io.imsm.server.store.ApiTokenStore;
+import io.imsm.server.store.ScopeMappingStore;
+import io.imsm.server.web.api.ApiTokenApi;
+import io.imsm.server.web.api.IngressApi;
+import io.imsm.server.web.api.ScopeMappingApi;
+import io.imsm.server.web.ui.ApiTokenPages;
 import io.imsm.server.access.ServiceUrls;
 import io.imsm.server.audit.AuditLog;
 import io.imsm.server.audit.FailureSampler;
@@ -97,6 +107,8 @@ public final class Wiring {
     private final BearerAuthenticator bearer;
     private final CatalogService catalog;
     private final ScopeMapping scopeMapping;
+    private final ScopeMappings scopeMappings;
+    private final ApiTokenService apiTokens;
     private final KeyExchangeClient kx;
     private final TokenService tokens;
     private final KeyExchangeCheck kxCheck;
@@ -144,15 +156,20 @@ public final class Wiring {
         this.outbox = new Outbox(ctx.database(), tokenSessionStore, catalog, kx, ctx.clock());
         this.outboxWorker = new OutboxWorker(outbox);
         TokenRevocations revocations = new TokenRevocations(tokenSessionStore, catalog, ctx.clock(), outboxWorker::deliverSoon);
+        this.scopeMappings = new ScopeMappings(ctx.database(), new ScopeMappingStore(), audit, ctx.clock());
+        // several instances share a PostgreSQL database: each looks for tokens revoked elsewhere four times a second
+        this.apiTokens = new ApiTokenService(ctx.database(), new ApiTokenStore(), userStore, audit, secrets, ctx.clock(),
+                scopeMappings::scopesFor, Duration.ofSeconds(10),
+                ctx.database().isPostgres() ? java.util.Optional.of(Duration.ofMillis(250)) : java.util.Optional.empty());
         this.admin = new AdminService(ctx.database(), userStore, sessionStore, inviteStore, audit, hasher, passwordPolicy,
-                mfaPolicies, secrets, revocations, throttle, ctx.clock());
+                mfaPolicies, secrets, new RevokerWithApiTokens(revocations, apiTokens), throttle, ctx.clock());
         RateLimitBuckets issuanceBuckets = ctx.database().isPostgres()
                 ? RateLimitBuckets.shared(ctx.database().dataSource(), ctx.clock())
                 : RateLimitBuckets.inMemory(ctx.clock(), Duration.ofMinutes(2), 100_000);
         this.tokens = new TokenService(ctx.database(), tokenSessionStore, userStore, revocations,
                 new IssuanceLimits(cfg.issuance(), issuanceBuckets), catalog, kx, signingKeys, audit, () -> baseUrl,
                 ctx.clock(), ctx.random(), outboxWorker::deliverSoon);
-        this.bearer = new BearerAuthenticator(ctx.bootstrapToken(), ctx.database(), audit, failureSampler, ctx.metrics());
+        this.bearer = new BearerAuthenticator(ctx.bootstrapToken(), apiTokens, ctx.database(), audit, failureSampler, ctx.metrics());
         this.bootstrap = new Bootstrap(ctx.database(), userStore, sessionStore, settingsStore, audit, hasher, secrets, ctx.clock());
 
         this.gatewayKey = new GatewayKey(ctx.database(), settingsStore, ctx.kek(), ctx.random());
@@ -169,17 +186,22 @@ public final class Wiring {
         this.metricsEndpoint = new MetricsEndpoint(ctx.metrics(), ctx.metricsToken());
         this.routes = new Routes(
                 new SystemApi(ctx.database(), signingKeys, metricsEndpoint, ctx.health()),
-                new AccountApi(identity, account, auth, scopeMapping, absolute),
+                new AccountApi(identity, account, auth, scopeMappings, absolute),
                 new AdminApi(admin, tokens, auth, baseUrl),
                 new CatalogApi(catalog, kxCheck, auth),
                 new TokenApi(tokens, auth),
                 new RevocationApi(new RevocationLists(ctx.database(), tokenSessionStore, catalog, signingKeys, () -> baseUrl, ctx.clock(),
                         // per process on purpose: a poll should not cost a database row lock
                         RateLimitBuckets.inMemory(ctx.clock(), Duration.ofMinutes(2), 100_000))),
-                new Pages(identity, account, catalog, tokens, auth, pageSupport, secrets, renderer, absolute),
+                new Pages(identity, account, catalog, tokens, auth, pageSupport, secrets, renderer, absolute, scopeMappings),
                 new AdminPages(admin, catalog, tokens, kxCheck, auth, pageSupport, renderer, baseUrl),
                 new TokenPages(catalog, tokens, auth, pageSupport, renderer),
-                new GatewayApi(gateway, auth));
+                new GatewayApi(gateway, auth),
+
+                new ApiTokenApi(apiTokens, auth),
+                new IngressApi(new IngressAuth(apiTokens, identity, ctx.clock(), baseUrl), auth),
+                new ScopeMappingApi(scopeMappings, auth),
+                new ApiTokenPages(apiTokens, auth, pageSupport, renderer));
     }
 
     private static ScopeMapping scopeMapping(Config cfg) {
@@ -194,6 +216,8 @@ public final class Wiring {
     public void prepare() {
         ctx.database().migrate();
         signingKeys.loadOrGenerate();
+        scopeMappings.seed(scopeMapping);
+        apiTokens.start();
         recoveryCodeKey.loadOrGenerate();
         gatewayKey.loadOrGenerate();
         Config.Mfa m = ctx.config().mfa();
@@ -219,6 +243,8 @@ public final class Wiring {
     public Bootstrap bootstrap() { return bootstrap; }
     public CatalogService catalog() { return catalog; }
     public ScopeMapping scopeMapping() { return scopeMapping; }
+    public ScopeMappings scopeMappings() { return scopeMappings; }
+    public ApiTokenService apiTokens() { return apiTokens; }
     public KeyExchangeClient kx() { return kx; }
     public TokenService tokens() { return tokens; }
     public Outbox outbox() { return outbox; }
