@@ -5,6 +5,7 @@ import io.imsm.server.access.ServiceUrls;
 import io.imsm.server.audit.AuditLog;
 import io.imsm.server.audit.FailureSampler;
 import io.imsm.server.audit.Retention;
+import io.imsm.server.audit.review.AuditService;
 import io.imsm.server.config.Config;
 import io.imsm.server.identity.AccountService;
 import io.imsm.server.identity.AdminService;
@@ -42,6 +43,7 @@ import io.imsm.server.web.ErrorMapper;
 import io.imsm.server.web.Routes;
 import io.imsm.server.web.api.AccountApi;
 import io.imsm.server.web.api.AdminApi;
+import io.imsm.server.web.api.AuditApi;
 import io.imsm.server.web.api.CatalogApi;
 import io.imsm.server.web.api.MetricsEndpoint;
 import io.imsm.server.web.api.SystemApi;
@@ -49,6 +51,7 @@ import io.imsm.server.web.api.RevocationApi;
 import io.imsm.server.web.api.TokenApi;
 import io.imsm.server.web.http.WebAuth;
 import io.imsm.server.web.ui.AdminPages;
+import io.imsm.server.web.ui.AuditPages;
 import io.imsm.server.web.ui.PageRenderer;
 import io.imsm.server.web.ui.PageSupport;
 import io.imsm.server.web.ui.Pages;
@@ -94,6 +97,7 @@ public final class Wiring {
     private final OutboxWorker outboxWorker;
     private final Routes routes;
     private final ErrorMapper errors;
+    private final AuditService auditService;
 
     /**
      * @param baseUrl where people and services reach this server ({@code server.public_url}, else the
@@ -104,7 +108,7 @@ public final class Wiring {
         this.baseUrl = Objects.requireNonNull(baseUrl);
         Config cfg = ctx.config();
         this.secrets = new Secrets(ctx.random());
-        this.audit = new AuditLog(auditStore, ctx.clock());
+        this.audit = new AuditLog(ctx.database(), auditStore, ctx.clock());
         this.hasher = new PasswordHasher(cfg.passwords(), ctx.random());
         PasswordPolicy passwordPolicy = new PasswordPolicy(cfg.passwords().minLength(), cfg.passwords().minStrength());
         LoginThrottle throttle = ctx.database().isPostgres()
@@ -141,6 +145,7 @@ public final class Wiring {
         this.bearer = new BearerAuthenticator(ctx.bootstrapToken(), ctx.database(), audit, failureSampler, ctx.metrics());
         this.bootstrap = new Bootstrap(ctx.database(), userStore, sessionStore, settingsStore, audit, hasher, secrets, ctx.clock());
 
+        this.auditService = new AuditService(ctx.database(), auditStore);
         WebAuth auth = new WebAuth(identity, bearer, cfg.secureCookies());
         PageRenderer renderer = new PageRenderer();
         PageSupport pageSupport = new PageSupport(auth, ctx.clock());
@@ -158,7 +163,9 @@ public final class Wiring {
                         RateLimitBuckets.inMemory(ctx.clock(), Duration.ofMinutes(2), 100_000))),
                 new Pages(identity, account, catalog, tokens, auth, pageSupport, secrets, renderer, absolute),
                 new AdminPages(admin, catalog, tokens, kxCheck, auth, pageSupport, renderer, baseUrl),
-                new TokenPages(catalog, tokens, auth, pageSupport, renderer));
+                new TokenPages(catalog, tokens, auth, pageSupport, renderer),
+                new AuditApi(auditService, auth),
+                new AuditPages(auditService, pageSupport, renderer));
     }
 
     /** Migrations, keys, the initial MFA policy: what must hold before the first request. */
@@ -197,4 +204,5 @@ public final class Wiring {
     public MetricsEndpoint metricsEndpoint() { return metricsEndpoint; }
     public SettingsStore settingsStore() { return settingsStore; }
     public ErrorMapper errors() { return errors; }
+    public AuditService auditService() { return auditService; }
 }

@@ -9,6 +9,8 @@ import io.imsm.server.web.api.TokenApi;
 import io.imsm.server.web.ui.AdminPages;
 import io.imsm.server.web.ui.Pages;
 import io.imsm.server.web.ui.TokenPages;
+import io.imsm.server.web.api.AuditApi;
+import io.imsm.server.web.ui.AuditPages;
 import io.javalin.config.RoutesConfig;
 
 import java.util.Objects;
@@ -29,9 +31,12 @@ public final class Routes {
     private final Pages pages;
     private final AdminPages adminPages;
     private final TokenPages tokenPages;
+    private final AuditApi auditApi;
+    private final AuditPages auditPages;
 
     public Routes(SystemApi system, AccountApi accountApi, AdminApi adminApi, CatalogApi catalogApi, TokenApi tokenApi, RevocationApi revocationApi,
-                  Pages pages, AdminPages adminPages, TokenPages tokenPages) {
+                  Pages pages, AdminPages adminPages, TokenPages tokenPages,
+                  AuditApi auditApi, AuditPages auditPages) {
         this.system = Objects.requireNonNull(system);
         this.accountApi = Objects.requireNonNull(accountApi);
         this.adminApi = Objects.requireNonNull(adminApi);
@@ -41,6 +46,8 @@ public final class Routes {
         this.pages = Objects.requireNonNull(pages);
         this.adminPages = Objects.requireNonNull(adminPages);
         this.tokenPages = Objects.requireNonNull(tokenPages);
+        this.auditApi = Objects.requireNonNull(auditApi);
+        this.auditPages = Objects.requireNonNull(auditPages);
     }
 
     void addTo(RoutesConfig r) {
@@ -145,5 +152,9 @@ public final class Routes {
         r.get("/services/{id}",                              tokenPages::serviceForm);
         r.post("/services/{id}",                             tokenPages::serviceSubmit);
         r.post("/sessions/{sid}/revoke",                     tokenPages::revokeToken);
+
+        // The audit log (admins)
+        r.get("/api/v1/admin/audit",                         auditApi::list);
+        r.get("/admin/audit",                                auditPages::adminAudit);
     }
 }

@@ -105,4 +105,27 @@ public final class Views {
 
     /** {@code error} is about the password field. */
     public record Invite(String token, String username, int minLength, String error, boolean done) {}
+
+    /** The audit log page: the filter as typed, one page of entries, the link to the next (older) page. */
+    public record AdminAudit(Nav nav, io.imsm.server.audit.review.AuditService.Query query, io.imsm.server.audit.review.AuditService.Page page,
+                             Instant now) {
+        public String value(String s) { return s == null ? "" : s; }
+        public String time(Instant t) { return t == null ? "" : t.toString(); }
+        /** The query string of the next page: the same filter, older entries. */
+        public String nextQuery() {
+            StringBuilder b = new StringBuilder("before=").append(page.next());
+            param(b, "actor", query.actor());
+            param(b, "action", query.action());
+            param(b, "target", query.target());
+            param(b, "outcome", query.outcome());
+            param(b, "from", query.from() == null ? null : query.from().toString());
+            param(b, "to", query.to() == null ? null : query.to().toString());
+            return b.toString();
+        }
+        private static void param(StringBuilder b, String name, String v) {
+            if (v != null && !v.isBlank()) {
+                b.append('&').append(name).append('=').append(URLEncoder.encode(v, StandardCharsets.UTF_8));
+            }
+        }
+    }
 }
