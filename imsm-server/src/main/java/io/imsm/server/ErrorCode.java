@@ -26,7 +26,18 @@ public enum ErrorCode {
     KEY_EXCHANGE_FAILED("key_exchange_failed", 502, "The service did not complete the key exchange"),
     UNAVAILABLE("unavailable", 503, "Temporarily unavailable"),
     SERVER_BUSY("server_busy", 503, "The server is busy"),
-    INTERNAL("internal_error", 500, "Internal error");
+    INTERNAL("internal_error", 500, "Internal error"),
+
+    // access requests, approvals and embedded policy rules (docs/approvals.md)
+    DENIED_BY_POLICY("denied_by_policy", 403, "Refused by policy"),
+    APPROVAL_REQUIRED("approval_required", 409, "This service needs an approval first"),
+    SELF_APPROVAL("self_approval", 403, "Nobody approves their own request"),
+    NOT_AN_APPROVER("not_an_approver", 403, "Not an approver of this request"),
+    REQUEST_EXPIRED("request_expired", 409, "The access request expired"),
+    REQUEST_NOT_PENDING("request_not_pending", 409, "The access request was already decided"),
+    REQUEST_NOT_APPROVED("request_not_approved", 409, "The access request is not approved"),
+    ALREADY_APPROVED("already_approved", 409, "This approver already approved"),
+    REQUEST_PICKED_UP("request_picked_up", 409, "The token of this request was already picked up");
 
     private final String code;
     private final int status;

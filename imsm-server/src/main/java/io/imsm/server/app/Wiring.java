@@ -1,6 +1,7 @@
 package io.imsm.server.app;
 
 import io.imsm.server.access.CatalogService;
+import io.imsm.server.access.PolicyRules;
 import io.imsm.server.access.ServiceUrls;
 import io.imsm.server.audit.AuditLog;
 import io.imsm.server.audit.FailureSampler;
@@ -127,7 +128,8 @@ public final class Wiring {
         this.account = new AccountService(ctx.database(), userStore, sessionStore, inviteStore, audit, hasher, passwordPolicy,
                 throttle, ctx.kek(), recoveryCodeKey, secrets, ctx.clock(), cfg.sessions(), issuerName);
         ServiceUrls serviceUrls = ServiceUrls.system(cfg.services().allowLinkLocal());
-        this.catalog = new CatalogService(ctx.database(), serviceStore, audit, serviceUrls, ctx.clock());
+        PolicyRules policyRules = new PolicyRules();
+        this.catalog = new CatalogService(ctx.database(), serviceStore, audit, serviceUrls, ctx.clock(), policyRules);
         this.kx = new KeyExchangeClient(signingKeys, () -> baseUrl, ctx.clock(), ctx.random(), serviceUrls,
                 Duration.ofSeconds(cfg.kx().timeoutSeconds()));
         this.kxCheck = new KeyExchangeCheck(ctx.database(), catalog, kx, audit, ctx.clock());
