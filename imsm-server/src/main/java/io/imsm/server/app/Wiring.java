@@ -3,6 +3,7 @@ package io.imsm.server.app;
 import io.imsm.server.access.CatalogService;
 import io.imsm.server.access.PolicyRules;
 import io.imsm.server.access.ServiceUrls;
+import io.imsm.server.approval.AccessRequests;
 import io.imsm.server.audit.AuditLog;
 import io.imsm.server.audit.FailureSampler;
 import io.imsm.server.audit.Retention;
@@ -23,6 +24,7 @@ import io.imsm.server.identity.Secrets;
 import io.imsm.server.keys.RecoveryCodeKey;
 import io.imsm.server.keys.SigningKeys;
 import io.imsm.server.kx.KeyExchangeClient;
+import io.imsm.server.store.AccessRequestStore;
 import io.imsm.server.store.AuditStore;
 import io.imsm.server.store.InviteStore;
 import io.imsm.server.store.RateLimitStore;
@@ -45,6 +47,7 @@ import io.imsm.server.web.Routes;
 import io.imsm.server.web.api.AccountApi;
 import io.imsm.server.web.api.AdminApi;
 import io.imsm.server.web.api.AuditApi;
+import io.imsm.server.web.api.RequestsApi;
 import io.imsm.server.web.api.CatalogApi;
 import io.imsm.server.web.api.MetricsEndpoint;
 import io.imsm.server.web.api.SystemApi;
@@ -53,6 +56,7 @@ import io.imsm.server.web.api.TokenApi;
 import io.imsm.server.web.http.WebAuth;
 import io.imsm.server.web.ui.AdminPages;
 import io.imsm.server.web.ui.AuditPages;
+import io.imsm.server.web.ui.RequestPages;
 import io.imsm.server.web.ui.PageRenderer;
 import io.imsm.server.web.ui.PageSupport;
 import io.imsm.server.web.ui.Pages;
@@ -99,6 +103,7 @@ public final class Wiring {
     private final Routes routes;
     private final ErrorMapper errors;
     private final AuditService auditService;
+    private final AccessRequests accessRequests;
 
     /**
      * @param baseUrl where people and services reach this server ({@code server.public_url}, else the
@@ -148,6 +153,8 @@ public final class Wiring {
         this.bootstrap = new Bootstrap(ctx.database(), userStore, sessionStore, settingsStore, audit, hasher, secrets, ctx.clock());
 
         this.auditService = new AuditService(ctx.database(), auditStore);
+        this.accessRequests = new AccessRequests(ctx.database(), new AccessRequestStore(), userStore, catalog, tokens, audit, ctx.kek(),
+                ctx.clock(), ctx.random());
         WebAuth auth = new WebAuth(identity, bearer, cfg.secureCookies());
         PageRenderer renderer = new PageRenderer();
         PageSupport pageSupport = new PageSupport(auth, ctx.clock());
@@ -159,15 +166,17 @@ public final class Wiring {
                 new AccountApi(identity, account, auth, absolute),
                 new AdminApi(admin, tokens, auth, baseUrl),
                 new CatalogApi(catalog, kxCheck, auth),
-                new TokenApi(tokens, auth),
+                new TokenApi(tokens, auth, accessRequests),
                 new RevocationApi(new RevocationLists(ctx.database(), tokenSessionStore, catalog, signingKeys, () -> baseUrl, ctx.clock(),
                         // per process on purpose: a poll should not cost a database row lock
                         RateLimitBuckets.inMemory(ctx.clock(), Duration.ofMinutes(2), 100_000))),
-                new Pages(identity, account, catalog, tokens, auth, pageSupport, secrets, renderer, absolute),
+                new Pages(identity, account, catalog, tokens, auth, pageSupport, secrets, renderer, absolute, accessRequests),
                 new AdminPages(admin, catalog, tokens, kxCheck, auth, pageSupport, renderer, baseUrl),
-                new TokenPages(catalog, tokens, auth, pageSupport, renderer),
+                new TokenPages(catalog, tokens, auth, pageSupport, renderer, accessRequests),
                 new AuditApi(auditService, auth),
-                new AuditPages(auditService, pageSupport, renderer));
+                new AuditPages(auditService, pageSupport, renderer),
+                new RequestsApi(accessRequests, auth),
+                new RequestPages(accessRequests, auth, pageSupport, renderer));
     }
 
     /** Migrations, keys, the initial MFA policy: what must hold before the first request. */
@@ -207,4 +216,5 @@ public final class Wiring {
     public SettingsStore settingsStore() { return settingsStore; }
     public ErrorMapper errors() { return errors; }
     public AuditService auditService() { return auditService; }
+    public AccessRequests accessRequests() { return accessRequests; }
 }

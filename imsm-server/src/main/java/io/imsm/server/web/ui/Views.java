@@ -29,7 +29,7 @@ public final class Views {
     /** {@code now} is the server's clock, for "in 14 min"; {@code message} confirms the last action. */
     public record Home(Nav nav, String displayName, List<String> roles, List<io.imsm.server.access.ServiceDefinition> services,
                        boolean mfaEnrolled, int recoveryCodesLeft, List<io.imsm.server.token.TokenService.SessionView> tokens,
-                       Instant now, String message) {
+                       Instant now, String message, List<io.imsm.server.approval.AccessRequests.RequestView> requests) {
         /** A token's request limit as one line, e.g. {@code GET /search?account=12345}, or null when unlimited. */
         public static String limit(io.imsm.server.token.TokenService.SessionView t) {
             return TokenPages.describe(t.authorizationDetails());
@@ -127,5 +127,25 @@ public final class Views {
                 b.append('&').append(name).append('=').append(URLEncoder.encode(v, StandardCharsets.UTF_8));
             }
         }
+    }
+
+    /** The approvers' queue (pending requests the caller may decide) and the caller's own requests. */
+    public record Requests(Nav nav, List<io.imsm.server.approval.AccessRequests.RequestView> queue,
+                           List<io.imsm.server.approval.AccessRequests.RequestView> mine, Instant now, String message) {
+        /** A form field of a request as approvers see it, or a dash. */
+        public static String field(io.imsm.server.approval.AccessRequests.RequestView r, String name) {
+            return r.asked().get("fields") instanceof Map<?, ?> f && f.get(name) != null ? String.valueOf(f.get(name)) : "—";
+        }
+    }
+
+    /** One access request; {@code mine}: the caller asked; {@code canDecide}: the caller holds an approver role and did not ask. */
+    public record Request(Nav nav, io.imsm.server.approval.AccessRequests.RequestView r, boolean mine, boolean canDecide, Instant now,
+                          String message, String error) {
+        public boolean pending() { return r.status().equals("pending"); }
+        public boolean canPickUp() {
+            return mine && r.status().equals("approved") && r.pickedUpAt() == null && r.pickupUntil() != null && now.isBefore(r.pickupUntil());
+        }
+        public boolean canCancel() { return mine && (pending() || (r.status().equals("approved") && r.pickedUpAt() == null)); }
+        public String asked(String key) { Object v = r.asked().get(key); return v == null ? "" : String.valueOf(v); }
     }
 }
