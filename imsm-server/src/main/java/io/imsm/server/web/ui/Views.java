@@ -110,6 +110,8 @@ public final class Views {
     public record AdminAudit(Nav nav, io.imsm.server.audit.review.AuditService.Query query, io.imsm.server.audit.review.AuditService.Page page,
                              Instant now) {
         public String value(String s) { return s == null ? "" : s; }
+        /** The first 40 characters of a user agent (the whole one is the cell's title). */
+        public static String shortAgent(String ua) { return ua.length() <= 40 ? ua : ua.substring(0, 39) + "…"; }
         public String time(Instant t) { return t == null ? "" : t.toString(); }
         /** The query string of the next page: the same filter, older entries. */
         public String nextQuery() {
@@ -132,6 +134,10 @@ public final class Views {
     /** The approvers' queue (pending requests the caller may decide) and the caller's own requests. */
     public record Requests(Nav nav, List<io.imsm.server.approval.AccessRequests.RequestView> queue,
                            List<io.imsm.server.approval.AccessRequests.RequestView> mine, Instant now, String message) {
+        public static String scopes(io.imsm.server.approval.AccessRequests.RequestView r) {
+            return r.asked().get("scopes") instanceof List<?> l ? String.join(" ", l.stream().map(String::valueOf).toList()) : "";
+        }
+
         /** A form field of a request as approvers see it, or a dash. */
         public static String field(io.imsm.server.approval.AccessRequests.RequestView r, String name) {
             return r.asked().get("fields") instanceof Map<?, ?> f && f.get(name) != null ? String.valueOf(f.get(name)) : "—";
@@ -146,6 +152,15 @@ public final class Views {
             return mine && r.status().equals("approved") && r.pickedUpAt() == null && r.pickupUntil() != null && now.isBefore(r.pickupUntil());
         }
         public boolean canCancel() { return mine && (pending() || (r.status().equals("approved") && r.pickedUpAt() == null)); }
-        public String asked(String key) { Object v = r.asked().get(key); return v == null ? "" : String.valueOf(v); }
+        public String asked(String key) {
+            Object v = r.asked().get(key);
+            if (v instanceof List<?> l) {
+                return String.join(" ", l.stream().map(String::valueOf).toList());
+            }
+            if (v instanceof Map<?, ?> m) {
+                return String.join("; ", m.entrySet().stream().map(e -> String.valueOf(e.getKey()).replace('_', ' ') + ": " + e.getValue()).toList());
+            }
+            return v == null ? "" : String.valueOf(v);
+        }
     }
 }
