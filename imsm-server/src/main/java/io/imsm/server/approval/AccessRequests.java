@@ -359,7 +359,7 @@ public final class AccessRequests {
     }
 
     private static String context(String id) {
-        return "access_requests.request_enc:" + id;
+        return AccessRequestStore.requestContext(id);
     }
 
     private byte[] bytes(int n) {

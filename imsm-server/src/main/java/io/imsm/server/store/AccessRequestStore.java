@@ -6,7 +6,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import static io.imsm.server.store.UserStore.instant;
@@ -25,6 +27,23 @@ public final class AccessRequestStore {
 
     /** One change of a request. */
     public record Event(int seq, Instant at, String actor, String action, String comment) {}
+
+    /** Where an encrypted request is bound (the KEK's context), so a value copied to another row does not decrypt. */
+    public static String requestContext(String id) {
+        return "access_requests.request_enc:" + id;
+    }
+
+    /** Encrypted requests not yet picked up (id → request_enc), for a key-encryption key rotation. */
+    public Map<String, String> encryptedRequests(Handle h) {
+        Map<String, String> out = new LinkedHashMap<>();
+        h.createQuery("SELECT id, request_enc FROM access_requests WHERE request_enc <> ''")
+                .map((rs, c) -> Map.entry(rs.getString("id"), rs.getString("request_enc"))).forEach(e -> out.put(e.getKey(), e.getValue()));
+        return out;
+    }
+
+    public void replaceRequestEnc(Handle h, String id, String requestEnc) {
+        h.createUpdate("UPDATE access_requests SET request_enc = :v WHERE id = :id").bind("id", id).bind("v", requestEnc).execute();
+    }
 
     public void insert(Handle h, Row r) {
         h.createUpdate("INSERT INTO access_requests (" + COLUMNS + ") VALUES (:id, :userId, :username, :serviceId, :requestEnc, :shown, "
@@ -86,9 +105,9 @@ public final class AccessRequestStore {
         h.createUpdate("UPDATE access_requests SET picked_up_at = NULL WHERE id = :id AND sid IS NULL").bind("id", id).execute();
     }
 
-    /** Records the token session a pick-up made. */
+    /** Records the token session a pick-up made, and forgets the encrypted request: it is no longer needed. */
     public void pickedUp(Handle h, String id, String sid) {
-        h.createUpdate("UPDATE access_requests SET sid = :sid WHERE id = :id").bind("id", id).bind("sid", sid).execute();
+        h.createUpdate("UPDATE access_requests SET sid = :sid, request_enc = '' WHERE id = :id").bind("id", id).bind("sid", sid).execute();
     }
 
     /** A person's requests, newest first. */
