@@ -1,7 +1,10 @@
 package io.imsm.server.app;
 
+import io.imsm.server.ErrorCode;
+import io.imsm.server.ImsmException;
 import io.imsm.server.access.CatalogService;
 import io.imsm.server.access.PolicyRules;
+import io.imsm.server.access.ScopeMapping;
 import io.imsm.server.access.ServiceUrls;
 import io.imsm.server.approval.AccessRequests;
 import io.imsm.server.audit.AuditLog;
@@ -94,6 +97,7 @@ public final class Wiring {
     private final Bootstrap bootstrap;
     private final BearerAuthenticator bearer;
     private final CatalogService catalog;
+    private final ScopeMapping scopeMapping;
     private final KeyExchangeClient kx;
     private final TokenService tokens;
     private final KeyExchangeCheck kxCheck;
@@ -132,6 +136,7 @@ public final class Wiring {
                 ctx.kek(), recoveryCodeKey, secrets, ctx.clock(), cfg.sessions(), new LoginNames(ctx.kek()), failureSampler);
         this.account = new AccountService(ctx.database(), userStore, sessionStore, inviteStore, audit, hasher, passwordPolicy,
                 throttle, ctx.kek(), recoveryCodeKey, secrets, ctx.clock(), cfg.sessions(), issuerName);
+        this.scopeMapping = scopeMapping(cfg);
         ServiceUrls serviceUrls = ServiceUrls.system(cfg.services().allowLinkLocal());
         PolicyRules policyRules = new PolicyRules();
         this.catalog = new CatalogService(ctx.database(), serviceStore, audit, serviceUrls, ctx.clock(), policyRules);
@@ -163,7 +168,7 @@ public final class Wiring {
         this.metricsEndpoint = new MetricsEndpoint(ctx.metrics(), ctx.metricsToken());
         this.routes = new Routes(
                 new SystemApi(ctx.database(), signingKeys, metricsEndpoint, ctx.health()),
-                new AccountApi(identity, account, auth, absolute),
+                new AccountApi(identity, account, auth, scopeMapping, absolute),
                 new AdminApi(admin, tokens, auth, baseUrl),
                 new CatalogApi(catalog, kxCheck, auth),
                 new TokenApi(tokens, auth, accessRequests),
@@ -177,6 +182,14 @@ public final class Wiring {
                 new AuditPages(auditService, pageSupport, renderer),
                 new RequestsApi(accessRequests, auth),
                 new RequestPages(accessRequests, auth, pageSupport, renderer));
+    }
+
+    private static ScopeMapping scopeMapping(Config cfg) {
+        try {
+            return new ScopeMapping(cfg.scopes());
+        } catch (ImsmException.Invalid e) {
+            throw new ImsmException.Invalid(ErrorCode.INVALID_CONFIG, "configuration key 'scopes': " + e.getMessage());
+        }
     }
 
     /** Migrations, keys, the initial MFA policy: what must hold before the first request. */
@@ -206,6 +219,7 @@ public final class Wiring {
     public AdminService admin() { return admin; }
     public Bootstrap bootstrap() { return bootstrap; }
     public CatalogService catalog() { return catalog; }
+    public ScopeMapping scopeMapping() { return scopeMapping; }
     public KeyExchangeClient kx() { return kx; }
     public TokenService tokens() { return tokens; }
     public Outbox outbox() { return outbox; }
