@@ -31,7 +31,17 @@ public enum ErrorCode {
     // identity gateway (docs/gateway.md)
     HOLDER_NOT_ALLOWED("holder_not_allowed", 403, "The domain controller does not allow this holder this subject"),
     DOMAIN_CONTROLLER_UNAVAILABLE("domain_controller_unavailable", 503, "The domain controller cannot be asked"),
-    TOKEN_REPLAYED("token_replayed", 401, "The token was used before");
+    TOKEN_REPLAYED("token_replayed", 401, "The token was used before"),
+    // access requests, approvals and embedded policy rules (docs/approvals.md)
+    DENIED_BY_POLICY("denied_by_policy", 403, "Refused by policy"),
+    APPROVAL_REQUIRED("approval_required", 409, "This service needs an approval first"),
+    SELF_APPROVAL("self_approval", 403, "Nobody approves their own request"),
+    NOT_AN_APPROVER("not_an_approver", 403, "Not an approver of this request"),
+    REQUEST_EXPIRED("request_expired", 409, "The access request expired"),
+    REQUEST_NOT_PENDING("request_not_pending", 409, "The access request was already decided"),
+    REQUEST_NOT_APPROVED("request_not_approved", 409, "The access request is not approved"),
+    ALREADY_APPROVED("already_approved", 409, "This approver already approved"),
+    REQUEST_PICKED_UP("request_picked_up", 409, "The token of this request was already picked up");
 
     private final String code;
     private final int status;

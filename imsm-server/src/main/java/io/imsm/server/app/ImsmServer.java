@@ -41,6 +41,7 @@ public final class ImsmServer implements AutoCloseable {
             return t;
         });
         housekeeping.scheduleWithFixedDelay(this::purge, 1, 60, TimeUnit.MINUTES);
+        housekeeping.scheduleWithFixedDelay(this::expireAccessRequests, 1, 1, TimeUnit.MINUTES);
         wiring.outboxWorker().start();
     }
 
@@ -57,6 +58,16 @@ public final class ImsmServer implements AutoCloseable {
             // a periodic task that throws is never run again, so catch everything; an Error is fatal
             ctx.health().observe(e);
             LOG.atWarn().setCause(e).log("session purge failed; will retry");
+        }
+    }
+
+    /** Records the expiry of pending access requests past their time (docs/approvals.md). */
+    private void expireAccessRequests() {
+        try {
+            wiring.accessRequests().expireDue();
+        } catch (Throwable e) {
+            ctx.health().observe(e);
+            LOG.atWarn().setCause(e).log("access request expiry failed; will retry");
         }
     }
 

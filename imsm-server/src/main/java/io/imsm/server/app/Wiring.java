@@ -3,6 +3,7 @@ package io.imsm.server.app;
 import io.imsm.server.ErrorCode;
 import io.imsm.server.ImsmException;
 import io.imsm.server.access.CatalogService;
+import io.imsm.server.access.PolicyRules;
 import io.imsm.server.access.ScopeMapping;
 import io.imsm.server.access.ScopeMappings;
 import io.imsm.server.apitoken.ApiTokenService;
@@ -15,9 +16,11 @@ import io.imsm.server.web.api.IngressApi;
 import io.imsm.server.web.api.ScopeMappingApi;
 import io.imsm.server.web.ui.ApiTokenPages;
 import io.imsm.server.access.ServiceUrls;
+import io.imsm.server.approval.AccessRequests;
 import io.imsm.server.audit.AuditLog;
 import io.imsm.server.audit.FailureSampler;
 import io.imsm.server.audit.Retention;
+import io.imsm.server.audit.review.AuditService;
 import io.imsm.server.config.Config;
 import io.imsm.server.gateway.AdminNetworks;
 import io.imsm.server.gateway.CredentialLedger;
@@ -39,6 +42,7 @@ import io.imsm.server.identity.Secrets;
 import io.imsm.server.keys.RecoveryCodeKey;
 import io.imsm.server.keys.SigningKeys;
 import io.imsm.server.kx.KeyExchangeClient;
+import io.imsm.server.store.AccessRequestStore;
 import io.imsm.server.store.AuditStore;
 import io.imsm.server.store.GatewayStore;
 import io.imsm.server.store.InviteStore;
@@ -61,6 +65,8 @@ import io.imsm.server.web.ErrorMapper;
 import io.imsm.server.web.Routes;
 import io.imsm.server.web.api.AccountApi;
 import io.imsm.server.web.api.AdminApi;
+import io.imsm.server.web.api.AuditApi;
+import io.imsm.server.web.api.RequestsApi;
 import io.imsm.server.web.api.CatalogApi;
 import io.imsm.server.web.api.GatewayApi;
 import io.imsm.server.web.api.MetricsEndpoint;
@@ -69,6 +75,8 @@ import io.imsm.server.web.api.RevocationApi;
 import io.imsm.server.web.api.TokenApi;
 import io.imsm.server.web.http.WebAuth;
 import io.imsm.server.web.ui.AdminPages;
+import io.imsm.server.web.ui.AuditPages;
+import io.imsm.server.web.ui.RequestPages;
 import io.imsm.server.web.ui.PageRenderer;
 import io.imsm.server.web.ui.PageSupport;
 import io.imsm.server.web.ui.Pages;
@@ -119,6 +127,8 @@ public final class Wiring {
     private final ErrorMapper errors;
     private final GatewayKey gatewayKey;
     private final GatewayService gateway;
+    private final AuditService auditService;
+    private final AccessRequests accessRequests;
 
     /**
      * @param baseUrl where people and services reach this server ({@code server.public_url}, else the
@@ -129,7 +139,7 @@ public final class Wiring {
         this.baseUrl = Objects.requireNonNull(baseUrl);
         Config cfg = ctx.config();
         this.secrets = new Secrets(ctx.random());
-        this.audit = new AuditLog(auditStore, ctx.clock());
+        this.audit = new AuditLog(ctx.database(), auditStore, ctx.clock());
         this.hasher = new PasswordHasher(cfg.passwords(), ctx.random());
         PasswordPolicy passwordPolicy = new PasswordPolicy(cfg.passwords().minLength(), cfg.passwords().minStrength());
         LoginThrottle throttle = ctx.database().isPostgres()
@@ -149,7 +159,8 @@ public final class Wiring {
                 throttle, ctx.kek(), recoveryCodeKey, secrets, ctx.clock(), cfg.sessions(), issuerName);
         this.scopeMapping = scopeMapping(cfg);
         ServiceUrls serviceUrls = ServiceUrls.system(cfg.services().allowLinkLocal());
-        this.catalog = new CatalogService(ctx.database(), serviceStore, audit, serviceUrls, ctx.clock());
+        PolicyRules policyRules = new PolicyRules();
+        this.catalog = new CatalogService(ctx.database(), serviceStore, audit, serviceUrls, ctx.clock(), policyRules);
         this.kx = new KeyExchangeClient(signingKeys, () -> baseUrl, ctx.clock(), ctx.random(), serviceUrls,
                 Duration.ofSeconds(cfg.kx().timeoutSeconds()));
         this.kxCheck = new KeyExchangeCheck(ctx.database(), catalog, kx, audit, ctx.clock());
@@ -178,6 +189,9 @@ public final class Wiring {
                 new AdminNetworks(cfg.gateway().adminNetworks()), audit, () -> baseUrl, cfg.gateway(), ctx.clock(), ctx.random(),
                 RateLimitBuckets.inMemory(ctx.clock(), Duration.ofMinutes(2), 100_000));
 
+        this.auditService = new AuditService(ctx.database(), auditStore);
+        this.accessRequests = new AccessRequests(ctx.database(), new AccessRequestStore(), userStore, catalog, tokens, audit, ctx.kek(),
+                ctx.clock(), ctx.random());
         WebAuth auth = new WebAuth(identity, bearer, cfg.secureCookies());
         PageRenderer renderer = new PageRenderer();
         PageSupport pageSupport = new PageSupport(auth, ctx.clock());
@@ -189,19 +203,24 @@ public final class Wiring {
                 new AccountApi(identity, account, auth, scopeMappings, absolute),
                 new AdminApi(admin, tokens, auth, baseUrl),
                 new CatalogApi(catalog, kxCheck, auth),
-                new TokenApi(tokens, auth),
+                new TokenApi(tokens, auth, accessRequests),
                 new RevocationApi(new RevocationLists(ctx.database(), tokenSessionStore, catalog, signingKeys, () -> baseUrl, ctx.clock(),
                         // per process on purpose: a poll should not cost a database row lock
                         RateLimitBuckets.inMemory(ctx.clock(), Duration.ofMinutes(2), 100_000))),
-                new Pages(identity, account, catalog, tokens, auth, pageSupport, secrets, renderer, absolute, scopeMappings),
+                new Pages(identity, account, catalog, tokens, auth, pageSupport, secrets, renderer, absolute, scopeMappings, accessRequests),
                 new AdminPages(admin, catalog, tokens, kxCheck, auth, pageSupport, renderer, baseUrl),
-                new TokenPages(catalog, tokens, auth, pageSupport, renderer),
+                new TokenPages(catalog, tokens, auth, pageSupport, renderer, accessRequests),
                 new GatewayApi(gateway, auth),
 
                 new ApiTokenApi(apiTokens, auth),
                 new IngressApi(new IngressAuth(apiTokens, identity, ctx.clock(), baseUrl), auth),
                 new ScopeMappingApi(scopeMappings, auth),
-                new ApiTokenPages(apiTokens, auth, pageSupport, renderer));
+                new ApiTokenPages(apiTokens, auth, pageSupport, renderer),
+
+                new AuditApi(auditService, auth),
+                new AuditPages(auditService, pageSupport, renderer),
+                new RequestsApi(accessRequests, auth),
+                new RequestPages(accessRequests, auth, pageSupport, renderer));
     }
 
     private static ScopeMapping scopeMapping(Config cfg) {
@@ -255,4 +274,6 @@ public final class Wiring {
     public SettingsStore settingsStore() { return settingsStore; }
     public ErrorMapper errors() { return errors; }
     public GatewayService gateway() { return gateway; }
+    public AuditService auditService() { return auditService; }
+    public AccessRequests accessRequests() { return accessRequests; }
 }

@@ -1,5 +1,6 @@
 package io.imsm.server.keys;
 
+import io.imsm.server.store.AccessRequestStore;
 import io.imsm.server.store.Database;
 import io.imsm.server.store.KeyStore;
 import io.imsm.server.store.SettingsStore;
@@ -30,8 +31,10 @@ public final class KekRotation {
     private final KeyStore keys;
     private final UserStore users;
     private final SettingsStore settings;
+    private final AccessRequestStore accessRequests;
 
-    public KekRotation(Database db, KeyStore keys, UserStore users, SettingsStore settings) {
+    public KekRotation(Database db, KeyStore keys, UserStore users, SettingsStore settings, AccessRequestStore accessRequests) {
+        this.accessRequests = Objects.requireNonNull(accessRequests);
         this.db = Objects.requireNonNull(db);
         this.keys = Objects.requireNonNull(keys);
         this.users = Objects.requireNonNull(users);
@@ -60,6 +63,11 @@ public final class KekRotation {
                 unbound += KeyEncryptionKey.isUnbound(e.getValue()) ? 1 : 0;
                 users.replaceTotpSecretEnc(h, e.getKey(), to.encrypt(from.decrypt(e.getValue(), ctx), ctx));
                 totp++;
+            }
+            for (Map.Entry<String, String> e : accessRequests.encryptedRequests(h).entrySet()) {
+                String ctx = AccessRequestStore.requestContext(e.getKey());
+                accessRequests.replaceRequestEnc(h, e.getKey(), to.encrypt(from.decrypt(e.getValue(), ctx), ctx));
+                other++;
             }
             for (String name : SECRET_SETTINGS) {
                 var secret = settings.get(h, name);

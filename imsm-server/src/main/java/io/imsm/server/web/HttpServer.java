@@ -2,6 +2,7 @@ package io.imsm.server.web;
 
 import io.imsm.server.Health;
 import io.imsm.server.ImsmException;
+import io.imsm.server.audit.RequestOrigin;
 import io.imsm.server.config.Config;
 import io.imsm.server.json.Json;
 import io.imsm.server.web.api.MetricsEndpoint;
@@ -58,6 +59,7 @@ public final class HttpServer {
             c.routes.before(x -> {
                 requests.increment();
                 WebSupport.resolveClientIp(x, clientAddress);
+                RequestOrigin.set(x.header("User-Agent"));
                 x.header("Content-Security-Policy", CSP);
                 x.header("X-Content-Type-Options", "nosniff");
                 x.header("X-Frame-Options", "DENY");
@@ -71,6 +73,7 @@ public final class HttpServer {
                     x.header("Cache-Control", "no-store");
                 }
             });
+            c.routes.after(x -> RequestOrigin.clear());
             routes.addTo(c.routes);
             c.routes.exception(ImsmException.class, errors::handle);
             c.routes.exception(HttpResponseException.class, errors::handleHttp);

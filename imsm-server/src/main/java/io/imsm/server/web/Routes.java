@@ -14,6 +14,10 @@ import io.imsm.server.web.ui.AdminPages;
 import io.imsm.server.web.ui.ApiTokenPages;
 import io.imsm.server.web.ui.Pages;
 import io.imsm.server.web.ui.TokenPages;
+import io.imsm.server.web.api.AuditApi;
+import io.imsm.server.web.ui.AuditPages;
+import io.imsm.server.web.ui.RequestPages;
+import io.imsm.server.web.api.RequestsApi;
 import io.javalin.config.RoutesConfig;
 
 import java.util.Objects;
@@ -39,12 +43,17 @@ public final class Routes {
     private final IngressApi ingressApi;
     private final ScopeMappingApi scopeMappingApi;
     private final ApiTokenPages apiTokenPages;
+    private final AuditApi auditApi;
+    private final AuditPages auditPages;
+    private final RequestsApi requestsApi;
+    private final RequestPages requestPages;
 
     public Routes(SystemApi system, AccountApi accountApi, AdminApi adminApi, CatalogApi catalogApi, TokenApi tokenApi, RevocationApi revocationApi,
                   Pages pages, AdminPages adminPages, TokenPages tokenPages,
                   GatewayApi gatewayApi,
                   ApiTokenApi apiTokenApi, IngressApi ingressApi, ScopeMappingApi scopeMappingApi,
-                  ApiTokenPages apiTokenPages) {
+                  ApiTokenPages apiTokenPages,
+                  AuditApi auditApi, AuditPages auditPages, RequestsApi requestsApi, RequestPages requestPages) {
         this.system = Objects.requireNonNull(system);
         this.accountApi = Objects.requireNonNull(accountApi);
         this.adminApi = Objects.requireNonNull(adminApi);
@@ -59,6 +68,10 @@ public final class Routes {
         this.ingressApi = Objects.requireNonNull(ingressApi);
         this.scopeMappingApi = Objects.requireNonNull(scopeMappingApi);
         this.apiTokenPages = Objects.requireNonNull(apiTokenPages);
+        this.auditApi = Objects.requireNonNull(auditApi);
+        this.auditPages = Objects.requireNonNull(auditPages);
+        this.requestsApi = Objects.requireNonNull(requestsApi);
+        this.requestPages = Objects.requireNonNull(requestPages);
     }
 
     void addTo(RoutesConfig r) {
@@ -206,5 +219,23 @@ public final class Routes {
         r.put("/ingress/auth/<path>",                        ingressApi::check);
         r.patch("/ingress/auth/<path>",                      ingressApi::check);
         r.delete("/ingress/auth/<path>",                     ingressApi::check);
+
+        // The audit log (admins)
+        r.get("/api/v1/admin/audit",                         auditApi::list);
+        r.get("/admin/audit",                                auditPages::adminAudit);
+
+        // Access requests and approvals
+        r.get("/api/v1/requests",                            requestsApi::list);
+        r.get("/api/v1/requests/{id}",                       requestsApi::get);
+        r.post("/api/v1/requests/{id}/approve",              requestsApi::approve);
+        r.post("/api/v1/requests/{id}/deny",                 requestsApi::deny);
+        r.post("/api/v1/requests/{id}/cancel",               requestsApi::cancel);
+        r.post("/api/v1/requests/{id}/token",                requestsApi::token);
+        r.get("/requests",                                   requestPages::queue);
+        r.get("/requests/{id}",                              requestPages::request);
+        r.post("/requests/{id}/approve",                     requestPages::approve);
+        r.post("/requests/{id}/deny",                        requestPages::deny);
+        r.post("/requests/{id}/cancel",                      requestPages::cancel);
+        r.post("/requests/{id}/token",                       requestPages::pickUp);
     }
 }

@@ -2,6 +2,7 @@ package io.imsm.server.web.ui;
 
 import io.imsm.server.ErrorCode;
 import io.imsm.server.access.CatalogService;
+import io.imsm.server.approval.AccessRequests;
 import io.imsm.server.identity.AccountService;
 import io.imsm.server.identity.IdentityService;
 import io.imsm.server.identity.QrCodes;
@@ -39,11 +40,13 @@ public final class Pages {
     private final int absoluteTimeoutSeconds;
 
     private final io.imsm.server.access.ScopeMappings scopeMappings;
+    private final AccessRequests accessRequests;
 
     public Pages(IdentityService identity, AccountService account, CatalogService catalog, TokenService tokens, WebAuth auth,
                  PageSupport support, Secrets secrets, PageRenderer renderer, int absoluteTimeoutSeconds,
-                 io.imsm.server.access.ScopeMappings scopeMappings) {
+                 io.imsm.server.access.ScopeMappings scopeMappings, AccessRequests accessRequests) {
         this.scopeMappings = Objects.requireNonNull(scopeMappings);
+        this.accessRequests = Objects.requireNonNull(accessRequests);
         this.identity = Objects.requireNonNull(identity);
         this.account = Objects.requireNonNull(account);
         this.catalog = Objects.requireNonNull(catalog);
@@ -137,7 +140,9 @@ public final class Pages {
         User u = c.user();
         noStore(ctx);
         ctx.html(renderer.render("home.jte", new Views.Home(nav(c), u.displayName(), sorted(u.roles()), catalog.menu(c),
-                u.hasTotp(), account.unusedRecoveryCodes(c), tokens.live(c), support.now(), done(ctx))));
+                u.hasTotp(), account.unusedRecoveryCodes(c), tokens.live(c), support.now(), done(ctx),
+                accessRequests.list(c, "requester").stream().filter(r -> !r.status().equals("cancelled") && r.pickedUpAt() == null)
+                        .limit(20).toList())));
     }
 
     public void settings(Context ctx) {
