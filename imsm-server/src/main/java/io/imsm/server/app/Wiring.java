@@ -38,6 +38,25 @@ import io.imsm.server.token.RevocationLists;
 import io.imsm.server.token.KeyExchangeCheck;
 import io.imsm.server.token.TokenRevocations;
 import io.imsm.server.token.TokenService;
+import io.imsm.server.oauth.AccessTokens;
+import io.imsm.server.oauth.Authorization;
+import io.imsm.server.oauth.AuthorizationCodeGrant;
+import io.imsm.server.oauth.ClientAuthenticator;
+import io.imsm.server.oauth.ClientCredentialsGrant;
+import io.imsm.server.oauth.ClientRegistry;
+import io.imsm.server.oauth.ClientSecretAuth;
+import io.imsm.server.oauth.DeviceCodeGrant;
+import io.imsm.server.oauth.OAuthTokens;
+import io.imsm.server.oauth.PersonTokens;
+import io.imsm.server.oauth.PrivateKeyJwtAuth;
+import io.imsm.server.oauth.RefreshTokenGrant;
+import io.imsm.server.oauth.TokenEndpoint;
+import io.imsm.server.oauth.TokenExchangeGrant;
+import io.imsm.server.store.OAuthClientStore;
+import io.imsm.server.store.OAuthTokenStore;
+import io.imsm.server.web.api.OAuthAdminApi;
+import io.imsm.server.web.api.OAuthApi;
+import io.imsm.server.web.ui.OAuthPages;
 import io.imsm.server.web.ErrorMapper;
 import io.imsm.server.web.Routes;
 import io.imsm.server.web.api.AccountApi;
@@ -55,6 +74,7 @@ import io.imsm.server.web.ui.Pages;
 import io.imsm.server.web.ui.TokenPages;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -73,6 +93,7 @@ public final class Wiring {
     private final KeyStore keyStore = new KeyStore();
     private final ServiceStore serviceStore = new ServiceStore();
     private final TokenSessionStore tokenSessionStore = new TokenSessionStore();
+    private final OAuthTokenStore oauthTokenStore = new OAuthTokenStore();
     private final Secrets secrets;
     private final AuditLog audit;
     private final PasswordHasher hasher;
@@ -92,6 +113,8 @@ public final class Wiring {
     private final Outbox outbox;
     private final Retention retention;
     private final OutboxWorker outboxWorker;
+    private final ClientRegistry clients;
+    private final TokenEndpoint tokenEndpoint;
     private final Routes routes;
     private final ErrorMapper errors;
 
@@ -111,7 +134,11 @@ public final class Wiring {
                 ? LoginThrottle.shared(ctx.database().dataSource(), cfg.login(), ctx.clock())
                 : LoginThrottle.inMemory(cfg.login(), ctx.clock());
         this.mfaPolicies = new MfaPolicies(ctx.database(), settingsStore, ctx.clock());
-        this.signingKeys = new SigningKeys(ctx.database(), keyStore, ctx.kek(), ctx.clock(), ctx.random());
+        // a retired key stays published as long as the longest-lived token it may have signed: a catalog
+        // service token or an OAuth access / ID token
+        this.signingKeys = new SigningKeys(ctx.database(), keyStore, ctx.kek(), audit, ctx.clock(), ctx.random(),
+                new SigningKeys.Rotation(Duration.ofDays(cfg.oauth().keyRotationDays()), Duration.ofSeconds(cfg.oauth().keyPublishAheadSeconds()),
+                        Duration.ofSeconds(Math.max(io.imsm.server.access.CatalogService.MAX_TTL, cfg.oauth().maxAccessTokenTtlSeconds()))));
         this.recoveryCodeKey = new RecoveryCodeKey(ctx.database(), settingsStore, ctx.kek(), ctx.random());
         String issuerName = "IMSM " + cfg.publicUri().getHost();
         // at most one audit row per address (or account name) and minute for failures strangers cause
@@ -141,6 +168,25 @@ public final class Wiring {
         this.bearer = new BearerAuthenticator(ctx.bootstrapToken(), ctx.database(), audit, failureSampler, ctx.metrics());
         this.bootstrap = new Bootstrap(ctx.database(), userStore, sessionStore, settingsStore, audit, hasher, secrets, ctx.clock());
 
+        // The OAuth 2 / OpenID Connect provider (docs/oauth.md): client authentication methods and
+        // grant handlers are lists, so another method or grant is one more entry here.
+        this.clients = new ClientRegistry(ctx.database(), new OAuthClientStore(), audit, secrets, ctx.clock(), cfg.oauth());
+        AccessTokens accessTokens = new AccessTokens(signingKeys, () -> baseUrl, secrets, ctx.clock());
+        PersonTokens personTokens = new PersonTokens(ctx.database(), oauthTokenStore, userStore, sessionStore, accessTokens, clients,
+                roles -> java.util.Set.of(), secrets, audit, ctx.clock());
+        ClientAuthenticator clientAuth = new ClientAuthenticator(List.of(ClientSecretAuth.basic(clients), ClientSecretAuth.post(clients),
+                new PrivateKeyJwtAuth(clients, ctx.database(), oauthTokenStore, () -> baseUrl, ctx.clock()), ClientSecretAuth.none(clients)));
+        OAuthTokens oauthTokens = new OAuthTokens(ctx.database(), oauthTokenStore, userStore, accessTokens, personTokens, clientAuth, audit,
+                ctx.clock());
+        this.tokenEndpoint = new TokenEndpoint(clientAuth, List.of(
+                new AuthorizationCodeGrant(ctx.database(), oauthTokenStore, personTokens, audit, ctx.clock()),
+                new RefreshTokenGrant(personTokens),
+                new ClientCredentialsGrant(accessTokens, clients),
+                new DeviceCodeGrant(ctx.database(), oauthTokenStore, personTokens, ctx.clock()),
+                new TokenExchangeGrant(accessTokens, clients, List.of(oauthTokens.accessTokenSubjects()))));
+        Authorization authorization = new Authorization(ctx.database(), oauthTokenStore, clients, personTokens, clientAuth, accessTokens,
+                secrets, audit, ctx.clock(), () -> baseUrl, cfg.oauth().codeTtlSeconds(), cfg.oauth().deviceCodeTtlSeconds());
+
         WebAuth auth = new WebAuth(identity, bearer, cfg.secureCookies());
         PageRenderer renderer = new PageRenderer();
         PageSupport pageSupport = new PageSupport(auth, ctx.clock());
@@ -158,7 +204,10 @@ public final class Wiring {
                         RateLimitBuckets.inMemory(ctx.clock(), Duration.ofMinutes(2), 100_000))),
                 new Pages(identity, account, catalog, tokens, auth, pageSupport, secrets, renderer, absolute),
                 new AdminPages(admin, catalog, tokens, kxCheck, auth, pageSupport, renderer, baseUrl),
-                new TokenPages(catalog, tokens, auth, pageSupport, renderer));
+                new TokenPages(catalog, tokens, auth, pageSupport, renderer),
+                new OAuthApi(tokenEndpoint, oauthTokens, authorization, accessTokens),
+                new OAuthAdminApi(clients, signingKeys, auth),
+                new OAuthPages(authorization, identity, auth, renderer, baseUrl));
     }
 
     /** Migrations, keys, the initial MFA policy: what must hold before the first request. */
@@ -197,4 +246,7 @@ public final class Wiring {
     public MetricsEndpoint metricsEndpoint() { return metricsEndpoint; }
     public SettingsStore settingsStore() { return settingsStore; }
     public ErrorMapper errors() { return errors; }
+    public ClientRegistry clients() { return clients; }
+    public TokenEndpoint tokenEndpoint() { return tokenEndpoint; }
+    public OAuthTokenStore oauthTokenStore() { return oauthTokenStore; }
 }

@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
  */
 public record Config(Server server, String dataDir, Database database, Passwords passwords,
                      Sessions sessions, Login login, Mfa mfa, Bootstrap bootstrap, Kx kx, Issuance issuance, ServiceTargets services,
-                     Log log, Retention retention, Metrics metrics) {
+                     Log log, Retention retention, Metrics metrics,
+                     OAuth oauth) {
 
     /** @param trustedProxies addresses or CIDRs whose X-Forwarded-For / Forwarded headers are believed */
     public record Server(String host, int port, String publicUrl, int maxBodyBytes, List<String> trustedProxies) {}
@@ -59,6 +60,16 @@ public record Config(Server server, String dataDir, Database database, Passwords
 
     /** How long the housekeeping keeps rows that would otherwise grow without bound. */
     public record Retention(int auditDays, int sessionsDays, int invitesDays) {}
+
+    /**
+     * The OAuth 2 / OpenID Connect provider (docs/oauth.md).
+     *
+     * @param keyRotationDays     the active signing key is replaced after this many days
+     * @param keyPublishAheadSeconds a new key is in the JWKS at least this long before it signs (a JWKS cache interval)
+     * @param maxAccessTokenTtlSeconds the upper bound of any client's access_token_ttl_seconds
+     */
+    public record OAuth(int keyRotationDays, long keyPublishAheadSeconds, int accessTokenTtlSeconds, int maxAccessTokenTtlSeconds,
+                        long refreshTokenTtlSeconds, int codeTtlSeconds, int deviceCodeTtlSeconds) {}
 
     /**
      * An IPv4 or IPv6 literal with an optional prefix length. Only literals: a host name here would make
@@ -109,7 +120,7 @@ public record Config(Server server, String dataDir, Database database, Passwords
     public Config validate() {
         require(server != null && database != null && passwords != null && sessions != null && login != null
                 && mfa != null && bootstrap != null && kx != null && issuance != null && services != null && log != null
-                && retention != null && metrics != null,
+                && retention != null && metrics != null && oauth != null,
                 "config", "a section is missing");
         require(server.host() != null && !server.host().isBlank(), "server.host", "must not be empty");
         require(server.port() >= 0 && server.port() <= 65535, "server.port", "must be between 0 and 65535, got " + server.port());
@@ -160,6 +171,16 @@ public record Config(Server server, String dataDir, Database database, Passwords
         require(retention.auditDays() >= 1, "retention.audit_days", "must be at least 1");
         require(retention.sessionsDays() >= 1, "retention.sessions_days", "must be at least 1");
         require(retention.invitesDays() >= 1, "retention.invites_days", "must be at least 1");
+        require(oauth.keyRotationDays() >= 1, "oauth.key_rotation_days", "must be at least 1");
+        require(oauth.keyPublishAheadSeconds() >= 0, "oauth.key_publish_ahead_seconds", "must be 0 or more");
+        require(oauth.maxAccessTokenTtlSeconds() >= 60 && oauth.maxAccessTokenTtlSeconds() <= 86_400,
+                "oauth.max_access_token_ttl_seconds", "must be between 60 and 86400");
+        require(oauth.accessTokenTtlSeconds() >= 60 && oauth.accessTokenTtlSeconds() <= oauth.maxAccessTokenTtlSeconds(),
+                "oauth.access_token_ttl_seconds", "must be between 60 and oauth.max_access_token_ttl_seconds");
+        require(oauth.refreshTokenTtlSeconds() >= 60, "oauth.refresh_token_ttl_seconds", "must be at least 60");
+        require(oauth.codeTtlSeconds() >= 10 && oauth.codeTtlSeconds() <= 600, "oauth.code_ttl_seconds", "must be between 10 and 600");
+        require(oauth.deviceCodeTtlSeconds() >= 60 && oauth.deviceCodeTtlSeconds() <= 3600,
+                "oauth.device_code_ttl_seconds", "must be between 60 and 3600");
         require("text".equals(log.format()) || "json".equals(log.format()), "log.format", "must be text or json");
         return this;
     }

@@ -9,6 +9,9 @@ import io.imsm.server.web.api.TokenApi;
 import io.imsm.server.web.ui.AdminPages;
 import io.imsm.server.web.ui.Pages;
 import io.imsm.server.web.ui.TokenPages;
+import io.imsm.server.web.api.OAuthAdminApi;
+import io.imsm.server.web.api.OAuthApi;
+import io.imsm.server.web.ui.OAuthPages;
 import io.javalin.config.RoutesConfig;
 
 import java.util.Objects;
@@ -29,9 +32,13 @@ public final class Routes {
     private final Pages pages;
     private final AdminPages adminPages;
     private final TokenPages tokenPages;
+    private final OAuthApi oauthApi;
+    private final OAuthAdminApi oauthAdminApi;
+    private final OAuthPages oauthPages;
 
     public Routes(SystemApi system, AccountApi accountApi, AdminApi adminApi, CatalogApi catalogApi, TokenApi tokenApi, RevocationApi revocationApi,
-                  Pages pages, AdminPages adminPages, TokenPages tokenPages) {
+                  Pages pages, AdminPages adminPages, TokenPages tokenPages,
+                  OAuthApi oauthApi, OAuthAdminApi oauthAdminApi, OAuthPages oauthPages) {
         this.system = Objects.requireNonNull(system);
         this.accountApi = Objects.requireNonNull(accountApi);
         this.adminApi = Objects.requireNonNull(adminApi);
@@ -41,6 +48,9 @@ public final class Routes {
         this.pages = Objects.requireNonNull(pages);
         this.adminPages = Objects.requireNonNull(adminPages);
         this.tokenPages = Objects.requireNonNull(tokenPages);
+        this.oauthApi = Objects.requireNonNull(oauthApi);
+        this.oauthAdminApi = Objects.requireNonNull(oauthAdminApi);
+        this.oauthPages = Objects.requireNonNull(oauthPages);
     }
 
     void addTo(RoutesConfig r) {
@@ -145,5 +155,27 @@ public final class Routes {
         r.get("/services/{id}",                              tokenPages::serviceForm);
         r.post("/services/{id}",                             tokenPages::serviceSubmit);
         r.post("/sessions/{sid}/revoke",                     tokenPages::revokeToken);
+
+        // OAuth 2 / OpenID Connect provider (docs/oauth.md)
+        r.get("/.well-known/openid-configuration",           oauthApi::discovery);
+        r.get("/.well-known/oauth-authorization-server",     oauthApi::discovery);
+        r.post("/oauth2/token",                              oauthApi::token);
+        r.post("/oauth2/introspect",                         oauthApi::introspect);
+        r.post("/oauth2/revoke",                             oauthApi::revoke);
+        r.post("/oauth2/device_authorization",               oauthApi::deviceAuthorization);
+        r.get("/oauth2/userinfo",                            oauthApi::userinfo);
+        r.post("/oauth2/userinfo",                           oauthApi::userinfo);
+        r.get("/oauth2/authorize",                           oauthPages::authorize);
+        r.post("/oauth2/authorize",                          oauthPages::consent);
+        r.get("/oauth2/logout",                              oauthPages::endSession);
+        r.get("/device",                                     oauthPages::devicePage);
+        r.post("/device",                                    oauthPages::deviceDecision);
+        r.get("/api/v1/admin/clients",                       oauthAdminApi::list);
+        r.post("/api/v1/admin/clients",                      oauthAdminApi::create);
+        r.get("/api/v1/admin/clients/{id}",                  oauthAdminApi::get);
+        r.put("/api/v1/admin/clients/{id}",                  oauthAdminApi::put);
+        r.delete("/api/v1/admin/clients/{id}",               oauthAdminApi::delete);
+        r.post("/api/v1/admin/clients/{id}/secret",          oauthAdminApi::rotateSecret);
+        r.post("/api/v1/admin/keys/rotate",                  oauthAdminApi::rotateKeys);
     }
 }
