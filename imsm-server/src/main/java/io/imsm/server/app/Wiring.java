@@ -1,6 +1,9 @@
 package io.imsm.server.app;
 
+import io.imsm.server.ErrorCode;
+import io.imsm.server.ImsmException;
 import io.imsm.server.access.CatalogService;
+import io.imsm.server.access.ScopeMapping;
 import io.imsm.server.access.ServiceUrls;
 import io.imsm.server.audit.AuditLog;
 import io.imsm.server.audit.FailureSampler;
@@ -107,6 +110,7 @@ public final class Wiring {
     private final Bootstrap bootstrap;
     private final BearerAuthenticator bearer;
     private final CatalogService catalog;
+    private final ScopeMapping scopeMapping;
     private final KeyExchangeClient kx;
     private final TokenService tokens;
     private final KeyExchangeCheck kxCheck;
@@ -149,6 +153,7 @@ public final class Wiring {
                 ctx.kek(), recoveryCodeKey, secrets, ctx.clock(), cfg.sessions(), new LoginNames(ctx.kek()), failureSampler);
         this.account = new AccountService(ctx.database(), userStore, sessionStore, inviteStore, audit, hasher, passwordPolicy,
                 throttle, ctx.kek(), recoveryCodeKey, secrets, ctx.clock(), cfg.sessions(), issuerName);
+        this.scopeMapping = scopeMapping(cfg);
         ServiceUrls serviceUrls = ServiceUrls.system(cfg.services().allowLinkLocal());
         this.catalog = new CatalogService(ctx.database(), serviceStore, audit, serviceUrls, ctx.clock());
         this.kx = new KeyExchangeClient(signingKeys, () -> baseUrl, ctx.clock(), ctx.random(), serviceUrls,
@@ -173,7 +178,7 @@ public final class Wiring {
         this.clients = new ClientRegistry(ctx.database(), new OAuthClientStore(), audit, secrets, ctx.clock(), cfg.oauth());
         AccessTokens accessTokens = new AccessTokens(signingKeys, () -> baseUrl, secrets, ctx.clock());
         PersonTokens personTokens = new PersonTokens(ctx.database(), oauthTokenStore, userStore, sessionStore, accessTokens, clients,
-                roles -> java.util.Set.of(), secrets, audit, ctx.clock());
+                scopeMapping::scopesFor, secrets, audit, ctx.clock());
         ClientAuthenticator clientAuth = new ClientAuthenticator(List.of(ClientSecretAuth.basic(clients), ClientSecretAuth.post(clients),
                 new PrivateKeyJwtAuth(clients, ctx.database(), oauthTokenStore, () -> baseUrl, ctx.clock()), ClientSecretAuth.none(clients)));
         OAuthTokens oauthTokens = new OAuthTokens(ctx.database(), oauthTokenStore, userStore, accessTokens, personTokens, clientAuth, audit,
@@ -195,7 +200,7 @@ public final class Wiring {
         this.metricsEndpoint = new MetricsEndpoint(ctx.metrics(), ctx.metricsToken());
         this.routes = new Routes(
                 new SystemApi(ctx.database(), signingKeys, metricsEndpoint, ctx.health()),
-                new AccountApi(identity, account, auth, absolute),
+                new AccountApi(identity, account, auth, scopeMapping, absolute),
                 new AdminApi(admin, tokens, auth, baseUrl),
                 new CatalogApi(catalog, kxCheck, auth),
                 new TokenApi(tokens, auth),
@@ -208,6 +213,14 @@ public final class Wiring {
                 new OAuthApi(tokenEndpoint, oauthTokens, authorization, accessTokens),
                 new OAuthAdminApi(clients, signingKeys, auth),
                 new OAuthPages(authorization, identity, auth, renderer, baseUrl));
+    }
+
+    private static ScopeMapping scopeMapping(Config cfg) {
+        try {
+            return new ScopeMapping(cfg.scopes());
+        } catch (ImsmException.Invalid e) {
+            throw new ImsmException.Invalid(ErrorCode.INVALID_CONFIG, "configuration key 'scopes': " + e.getMessage());
+        }
     }
 
     /** Migrations, keys, the initial MFA policy: what must hold before the first request. */
@@ -237,6 +250,7 @@ public final class Wiring {
     public AdminService admin() { return admin; }
     public Bootstrap bootstrap() { return bootstrap; }
     public CatalogService catalog() { return catalog; }
+    public ScopeMapping scopeMapping() { return scopeMapping; }
     public KeyExchangeClient kx() { return kx; }
     public TokenService tokens() { return tokens; }
     public Outbox outbox() { return outbox; }
