@@ -75,6 +75,56 @@ public final class ClientRegistry {
         return new Registered(c, secret);
     }
 
+    /** One client's outcome of {@link #apply}: created (with its secret, once), updated or unchanged. */
+    public record Applied(String clientId, String outcome, String clientSecret) {}
+
+    /**
+     * {@code imsm apply}: registers or updates every client of a file, all or nothing; applying the
+     * same file twice changes nothing. Each needs its client_id; secrets of existing clients stay.
+     */
+    public List<Applied> apply(Caller caller, List<OAuthClient> requested) {
+        caller.requireAdmin();
+        if (requested == null || requested.size() > 200) {
+            throw ImsmException.Invalid.inField("clients", "clients is a list of at most 200 registrations.");
+        }
+        List<OAuthClient> valid = new ArrayList<>();
+        for (OAuthClient c : requested) {
+            if (c == null || c.clientId() == null) {
+                throw ImsmException.Invalid.inField("client_id", "Every client in an applied file needs its client_id.");
+            }
+            OAuthClient v = validate(c);
+            if (valid.stream().anyMatch(x -> x.clientId().equals(v.clientId()))) {
+                throw ImsmException.Invalid.inField("client_id", "client_id " + v.clientId() + " appears twice.");
+            }
+            valid.add(v);
+        }
+        Instant now = clock.instant();
+        return db.inTransaction(h -> {
+            List<Applied> out = new ArrayList<>();
+            for (OAuthClient c : valid) {
+                String doc = write(c);
+                Optional<OAuthClientStore.Row> old = store.find(h, c.clientId());
+                if (old.isEmpty()) {
+                    String secret = needsSecret(c) ? secrets.token(32) : null;
+                    store.insert(h, new OAuthClientStore.Row(c.clientId(), doc, secret == null ? null : Secrets.sha256Hex(secret), null, null, now, now));
+                    audit.record(h, caller.actor(), "oauth.client.create", c.clientId(), caller.ip(), "ok", "apply type=" + c.type());
+                    out.add(new Applied(c.clientId(), "created", secret));
+                } else if (read(old.get().document()).equals(c)) {
+                    out.add(new Applied(c.clientId(), "unchanged", null));
+                } else {
+                    if (needsSecret(c) && old.get().secretHash() == null) {
+                        throw ImsmException.Invalid.inField("token_endpoint_auth_method", "Client " + c.clientId()
+                                + " has no secret; register a new client to use a client secret.");
+                    }
+                    store.updateDocument(h, c.clientId(), doc, now);
+                    audit.record(h, caller.actor(), "oauth.client.update", c.clientId(), caller.ip(), "ok", "apply type=" + c.type());
+                    out.add(new Applied(c.clientId(), "updated", null));
+                }
+            }
+            return out;
+        });
+    }
+
     public OAuthClient get(Caller caller, String clientId) {
         caller.requireAdmin();
         return find(clientId).orElseThrow(() -> new ImsmException.NotFound("No client " + clientId + "."));

@@ -172,6 +172,7 @@ public final class Routes {
         r.post("/device",                                    oauthPages::deviceDecision);
         r.get("/api/v1/admin/clients",                       oauthAdminApi::list);
         r.post("/api/v1/admin/clients",                      oauthAdminApi::create);
+        r.post("/api/v1/admin/clients/apply",                oauthAdminApi::apply);
         r.get("/api/v1/admin/clients/{id}",                  oauthAdminApi::get);
         r.put("/api/v1/admin/clients/{id}",                  oauthAdminApi::put);
         r.delete("/api/v1/admin/clients/{id}",               oauthAdminApi::delete);

@@ -37,4 +37,19 @@ public final class MainTestAccess {
         int code = cli.execute("-f", file.toString(), "--url", url);
         return out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8) + "exit=" + code;
     }
+
+    /** Runs {@code imsm keys rotate --url URL} in-process with the token; returns its output and exit code. */
+    public static String keysRotate(String url, String token) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        picocli.CommandLine cli = new picocli.CommandLine(new KeysCommand.Rotate(Map.of("IMSM_TOKEN", token),
+                new PrintStream(out, true, StandardCharsets.UTF_8)));
+        cli.setErr(new java.io.PrintWriter(err, true));
+        cli.setExecutionExceptionHandler((e, c, p) -> {
+            c.getErr().println("imsm: " + e.getMessage());
+            return 2;
+        });
+        int code = cli.execute("--url", url);
+        return out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8) + "exit=" + code;
+    }
 }

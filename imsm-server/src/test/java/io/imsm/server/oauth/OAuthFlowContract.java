@@ -264,6 +264,31 @@ abstract class OAuthFlowContract {
         assertThat(TokenResponse.parse(send(new TokenRequest(meta.getTokenEndpointURI(), next.basic(), new ClientCredentialsGrant()))).indicatesSuccess()).isTrue();
     }
 
+    @Test
+    void whenClientsAreApplied_thenTheyAreRegisteredOnceAndTheSecondApplyChangesNothing() throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("clients", ".yaml");
+        java.nio.file.Files.writeString(file, """
+                clients:
+                  - client_id: applied-1
+                    name: Argo CD
+                    grant_types: [authorization_code, refresh_token]
+                    redirect_uris: ["https://argocd.example/auth/callback"]
+                    scopes: [openid, profile, email]
+                  - client_id: applied-spa
+                    name: The SPA
+                    type: public
+                    grant_types: [authorization_code]
+                    redirect_uris: ["https://spa.example/cb"]
+                """);
+        String first = io.imsm.server.app.MainTestAccess.apply(file, s.baseUrl(), TestServer.BOOTSTRAP_TOKEN);
+        assertThat(first).contains("exit=0").contains("client applied-1: created (client_secret: ").contains("client applied-spa: created\n");
+        String again = io.imsm.server.app.MainTestAccess.apply(file, s.baseUrl(), TestServer.BOOTSTRAP_TOKEN);
+        assertThat(again).contains("client applied-1: unchanged").contains("client applied-spa: unchanged").doesNotContain("client_secret");
+        String secret = first.replaceAll("(?s).*client_secret: (\\S+).*", "$1");
+        assertThat(TokenResponse.parse(send(new TokenRequest(meta.getTokenEndpointURI(), new ClientSecretBasic(new ClientID("applied-1"), new Secret(secret)),
+                new RefreshTokenGrant(new RefreshToken("unknown"))))).toErrorResponse().getErrorObject().getCode()).isEqualTo("invalid_grant");
+    }
+
     // ------------------------------------------------------------------ client credentials
 
     @Test

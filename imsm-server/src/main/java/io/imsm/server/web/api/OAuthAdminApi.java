@@ -36,6 +36,23 @@ public final class OAuthAdminApi {
         ctx.json(registered(r));
     }
 
+    /** Body of {@code POST /api/v1/admin/clients/apply}. */
+    public record ClientsFile(java.util.List<OAuthClient> clients) {}
+
+    public void apply(Context ctx) {
+        Caller c = auth.requireForApi(ctx);
+        var results = clients.apply(c, WebSupport.body(ctx, ClientsFile.class).clients()).stream().map(a -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("client_id", a.clientId());
+            m.put("outcome", a.outcome());
+            if (a.clientSecret() != null) {
+                m.put("client_secret", a.clientSecret());
+            }
+            return m;
+        }).toList();
+        ctx.header("Cache-Control", "no-store").json(Map.of("results", results));
+    }
+
     public void get(Context ctx) {
         Caller c = auth.requireForApi(ctx);
         ctx.json(clients.get(c, ctx.pathParam("id")));
