@@ -161,7 +161,8 @@ public final class Wiring {
         this.kxCheck = new KeyExchangeCheck(ctx.database(), catalog, kx, audit, ctx.clock());
         this.outbox = new Outbox(ctx.database(), tokenSessionStore, catalog, kx, ctx.clock());
         this.outboxWorker = new OutboxWorker(outbox);
-        TokenRevocations revocations = new TokenRevocations(tokenSessionStore, catalog, ctx.clock(), outboxWorker::deliverSoon);
+        TokenRevocations revocations = new TokenRevocations(tokenSessionStore, catalog, ctx.clock(), outboxWorker::deliverSoon,
+                oauthTokenStore);
         this.admin = new AdminService(ctx.database(), userStore, sessionStore, inviteStore, audit, hasher, passwordPolicy,
                 mfaPolicies, secrets, revocations, throttle, ctx.clock());
         RateLimitBuckets issuanceBuckets = ctx.database().isPostgres()

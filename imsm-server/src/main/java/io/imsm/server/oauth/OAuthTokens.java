@@ -100,11 +100,15 @@ public final class OAuthTokens {
                 return false;
             }
         }
-        Object clientId = c.getClaim("client_id");
-        if (!c.getSubject().equals(clientId)) {
+        if (isPersons(c)) {
             return users.findById(h, c.getSubject()).filter(u -> u.status() == UserStatus.ACTIVE).isPresent();
         }
         return true;
+    }
+
+    /** A person's token carries auth_time (AccessTokens); a service's (client credentials, or exchanged from one) does not. */
+    private static boolean isPersons(JWTClaimsSet c) {
+        return c.getClaim("auth_time") != null;
     }
 
     private Map<String, Object> refreshToken(Handle h, String token) {
@@ -193,7 +197,7 @@ public final class OAuthTokens {
                 return tokens.verify(token, AccessTokens.AT_JWT).filter(c -> db.read(h -> live(h, c))).map(c -> {
                     Object scope = c.getClaim("scope");
                     Object authTime = c.getClaim("auth_time");
-                    boolean person = !c.getSubject().equals(c.getClaim("client_id"));
+                    boolean person = isPersons(c);
                     return new TokenExchangeGrant.Subject(c.getSubject(), person ? c.getSubject() : null,
                             scope instanceof String s ? Scopes.parse(s) : java.util.Set.of(), (String) c.getClaim("sid"),
                             authTime instanceof Number n ? Instant.ofEpochSecond(n.longValue()) : null);

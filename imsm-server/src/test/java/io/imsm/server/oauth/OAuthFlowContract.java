@@ -460,6 +460,17 @@ abstract class OAuthFlowContract {
     }
 
     @Test
+    void whenAnAdminRevokesAllOfAPersonsTokens_thenTheirOAuthGrantsEndToo() throws Exception {
+        Client c = confidential("rp-6", List.of("authorization_code", "refresh_token"), List.of("openid"), Map.of());
+        CodeFlow flow = codeFlow(c, loggedIn(alice), "openid");
+        Http.Res r = s.client().delete("/api/v1/admin/users/" + alice.id() + "/tokens", "Authorization", BEARER);
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        assertThat(error(send(new TokenRequest(meta.getTokenEndpointURI(), c.basic(),
+                new RefreshTokenGrant(flow.tokens().getOIDCTokens().getRefreshToken())))).getCode()).isEqualTo("invalid_grant");
+        assertThat(active(c, flow.tokens().getOIDCTokens().getAccessToken())).isFalse();
+    }
+
+    @Test
     void whenTheClientRevokesAnAccessToken_thenIntrospectionSaysInactive() throws Exception {
         Client c = confidential("svc-rev", List.of("client_credentials"), List.of(), Map.of());
         AccessToken at = TokenResponse.parse(send(new TokenRequest(meta.getTokenEndpointURI(), c.basic(), new ClientCredentialsGrant())))
@@ -525,6 +536,7 @@ abstract class OAuthFlowContract {
         assertThat(claims.getAudience()).containsExactly("https://downstream.example");
         assertThat(claims.getStringClaim("scope")).isEqualTo("read:tx");
         assertThat(claims.getJSONObjectClaim("act")).containsEntry("sub", "gw-1");
+        assertThat(active(gw, t.toSuccessResponse().getTokens().getAccessToken())).isTrue();
         // more scope than the subject token had
         assertThat(error(send(new TokenRequest(meta.getTokenEndpointURI(), gw.basic(), grant, new Scope("write:tx"),
                 List.of(URI.create("https://downstream.example")), null))).getCode()).isEqualTo("invalid_scope");
