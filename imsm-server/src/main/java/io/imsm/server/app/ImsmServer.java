@@ -42,13 +42,26 @@ public final class ImsmServer implements AutoCloseable {
         });
         housekeeping.scheduleWithFixedDelay(this::purge, 1, 60, TimeUnit.MINUTES);
         housekeeping.scheduleWithFixedDelay(this::expireAccessRequests, 1, 1, TimeUnit.MINUTES);
+        housekeeping.scheduleWithFixedDelay(this::keys, 1, 1, TimeUnit.MINUTES);
         wiring.outboxWorker().start();
+    }
+
+    /** Scheduled signing-key rotation, retired keys dropped, and keys another instance rotated picked up. */
+    private void keys() {
+        try {
+            wiring.signingKeys().rotateIfDue().ifPresent(r -> LOG.atInfo().addKeyValue("active_kid", r.activeKid())
+                    .addKeyValue("next_kid", r.nextKid()).log("signing keys rotated on schedule"));
+        } catch (Throwable e) {
+            ctx.health().observe(e);
+            LOG.atWarn().setCause(e).log("signing-key rotation check failed; will retry");
+        }
     }
 
     private void purge() {
         try {
             var retained = wiring.retention().purge();
-            int n = retained.total() + wiring.tokens().purgeExpired();
+            int n = retained.total() + wiring.tokens().purgeExpired()
+                    + ctx.database().inTransaction(h -> wiring.oauthTokenStore().purge(h, ctx.clock().instant()));
             if (n > 0) {
                 LOG.atInfo().addKeyValue("count", n).addKeyValue("audit_rows", retained.auditRows())
                         .addKeyValue("sessions", retained.sessions()).addKeyValue("invites", retained.invites())

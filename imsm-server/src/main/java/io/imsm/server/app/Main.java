@@ -20,7 +20,7 @@ import java.util.concurrent.CountDownLatch;
 /** The {@code imsm} command line. */
 @Command(name = "imsm", mixinStandardHelpOptions = true, version = "IMSM 0.1.0",
         description = "IMSM, the Identity Manager for Service Meshes.",
-        subcommands = {Main.Serve.class, Main.Migrate.class, ApplyCommand.class, KekCommand.class, Main.Admin.class,
+        subcommands = {Main.Serve.class, Main.Migrate.class, ApplyCommand.class, KekCommand.class, KeysCommand.class, Main.Admin.class,
                 Main.Demo.class, AuditCommand.class})
 public final class Main implements Runnable {
 

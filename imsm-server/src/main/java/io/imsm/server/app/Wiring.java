@@ -61,6 +61,25 @@ import io.imsm.server.token.RevocationLists;
 import io.imsm.server.token.KeyExchangeCheck;
 import io.imsm.server.token.TokenRevocations;
 import io.imsm.server.token.TokenService;
+import io.imsm.server.oauth.AccessTokens;
+import io.imsm.server.oauth.Authorization;
+import io.imsm.server.oauth.AuthorizationCodeGrant;
+import io.imsm.server.oauth.ClientAuthenticator;
+import io.imsm.server.oauth.ClientCredentialsGrant;
+import io.imsm.server.oauth.ClientRegistry;
+import io.imsm.server.oauth.ClientSecretAuth;
+import io.imsm.server.oauth.DeviceCodeGrant;
+import io.imsm.server.oauth.OAuthTokens;
+import io.imsm.server.oauth.PersonTokens;
+import io.imsm.server.oauth.PrivateKeyJwtAuth;
+import io.imsm.server.oauth.RefreshTokenGrant;
+import io.imsm.server.oauth.TokenEndpoint;
+import io.imsm.server.oauth.TokenExchangeGrant;
+import io.imsm.server.store.OAuthClientStore;
+import io.imsm.server.store.OAuthTokenStore;
+import io.imsm.server.web.api.OAuthAdminApi;
+import io.imsm.server.web.api.OAuthApi;
+import io.imsm.server.web.ui.OAuthPages;
 import io.imsm.server.web.ErrorMapper;
 import io.imsm.server.web.Routes;
 import io.imsm.server.web.api.AccountApi;
@@ -83,6 +102,7 @@ import io.imsm.server.web.ui.Pages;
 import io.imsm.server.web.ui.TokenPages;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -101,6 +121,7 @@ public final class Wiring {
     private final KeyStore keyStore = new KeyStore();
     private final ServiceStore serviceStore = new ServiceStore();
     private final TokenSessionStore tokenSessionStore = new TokenSessionStore();
+    private final OAuthTokenStore oauthTokenStore = new OAuthTokenStore();
     private final Secrets secrets;
     private final AuditLog audit;
     private final PasswordHasher hasher;
@@ -123,6 +144,8 @@ public final class Wiring {
     private final Outbox outbox;
     private final Retention retention;
     private final OutboxWorker outboxWorker;
+    private final ClientRegistry clients;
+    private final TokenEndpoint tokenEndpoint;
     private final Routes routes;
     private final ErrorMapper errors;
     private final GatewayKey gatewayKey;
@@ -146,7 +169,11 @@ public final class Wiring {
                 ? LoginThrottle.shared(ctx.database().dataSource(), cfg.login(), ctx.clock())
                 : LoginThrottle.inMemory(cfg.login(), ctx.clock());
         this.mfaPolicies = new MfaPolicies(ctx.database(), settingsStore, ctx.clock());
-        this.signingKeys = new SigningKeys(ctx.database(), keyStore, ctx.kek(), ctx.clock(), ctx.random());
+        // a retired key stays published as long as the longest-lived token it may have signed: a catalog
+        // service token or an OAuth access / ID token
+        this.signingKeys = new SigningKeys(ctx.database(), keyStore, ctx.kek(), audit, ctx.clock(), ctx.random(),
+                new SigningKeys.Rotation(Duration.ofDays(cfg.oauth().keyRotationDays()), Duration.ofSeconds(cfg.oauth().keyPublishAheadSeconds()),
+                        Duration.ofSeconds(Math.max(io.imsm.server.access.CatalogService.MAX_TTL, cfg.oauth().maxAccessTokenTtlSeconds()))));
         this.recoveryCodeKey = new RecoveryCodeKey(ctx.database(), settingsStore, ctx.kek(), ctx.random());
         String issuerName = "IMSM " + cfg.publicUri().getHost();
         // at most one audit row per address (or account name) and minute for failures strangers cause
@@ -166,7 +193,8 @@ public final class Wiring {
         this.kxCheck = new KeyExchangeCheck(ctx.database(), catalog, kx, audit, ctx.clock());
         this.outbox = new Outbox(ctx.database(), tokenSessionStore, catalog, kx, ctx.clock());
         this.outboxWorker = new OutboxWorker(outbox);
-        TokenRevocations revocations = new TokenRevocations(tokenSessionStore, catalog, ctx.clock(), outboxWorker::deliverSoon);
+        TokenRevocations revocations = new TokenRevocations(tokenSessionStore, catalog, ctx.clock(), outboxWorker::deliverSoon,
+                oauthTokenStore);
         this.scopeMappings = new ScopeMappings(ctx.database(), new ScopeMappingStore(), audit, ctx.clock());
         // several instances share a PostgreSQL database: each looks for tokens revoked elsewhere four times a second
         this.apiTokens = new ApiTokenService(ctx.database(), new ApiTokenStore(), userStore, audit, secrets, ctx.clock(),
@@ -192,6 +220,26 @@ public final class Wiring {
         this.auditService = new AuditService(ctx.database(), auditStore);
         this.accessRequests = new AccessRequests(ctx.database(), new AccessRequestStore(), userStore, catalog, tokens, audit, ctx.kek(),
                 ctx.clock(), ctx.random());
+
+        // The OAuth 2 / OpenID Connect provider (docs/oauth.md): client authentication methods and
+        // grant handlers are lists, so another method or grant is one more entry here.
+        this.clients = new ClientRegistry(ctx.database(), new OAuthClientStore(), audit, secrets, ctx.clock(), cfg.oauth());
+        AccessTokens accessTokens = new AccessTokens(signingKeys, () -> baseUrl, secrets, ctx.clock());
+        PersonTokens personTokens = new PersonTokens(ctx.database(), oauthTokenStore, userStore, sessionStore, accessTokens, clients,
+                scopeMappings::scopesFor, secrets, audit, ctx.clock());
+        ClientAuthenticator clientAuth = new ClientAuthenticator(List.of(ClientSecretAuth.basic(clients), ClientSecretAuth.post(clients),
+                new PrivateKeyJwtAuth(clients, ctx.database(), oauthTokenStore, () -> baseUrl, ctx.clock()), ClientSecretAuth.none(clients)));
+        OAuthTokens oauthTokens = new OAuthTokens(ctx.database(), oauthTokenStore, userStore, accessTokens, personTokens, clientAuth, audit,
+                ctx.clock());
+        this.tokenEndpoint = new TokenEndpoint(clientAuth, List.of(
+                new AuthorizationCodeGrant(ctx.database(), oauthTokenStore, personTokens, audit, ctx.clock()),
+                new RefreshTokenGrant(personTokens),
+                new ClientCredentialsGrant(accessTokens, clients),
+                new DeviceCodeGrant(ctx.database(), oauthTokenStore, personTokens, ctx.clock()),
+                new TokenExchangeGrant(accessTokens, clients, List.of(oauthTokens.accessTokenSubjects()))));
+        Authorization authorization = new Authorization(ctx.database(), oauthTokenStore, clients, personTokens, clientAuth, accessTokens,
+                secrets, audit, ctx.clock(), () -> baseUrl, cfg.oauth().codeTtlSeconds(), cfg.oauth().deviceCodeTtlSeconds());
+
         WebAuth auth = new WebAuth(identity, bearer, cfg.secureCookies());
         PageRenderer renderer = new PageRenderer();
         PageSupport pageSupport = new PageSupport(auth, ctx.clock());
@@ -220,7 +268,12 @@ public final class Wiring {
                 new AuditApi(auditService, auth),
                 new AuditPages(auditService, pageSupport, renderer),
                 new RequestsApi(accessRequests, auth),
-                new RequestPages(accessRequests, auth, pageSupport, renderer));
+                new RequestPages(accessRequests, auth, pageSupport, renderer),
+
+
+                new OAuthApi(tokenEndpoint, oauthTokens, authorization, accessTokens),
+                new OAuthAdminApi(clients, signingKeys, auth),
+                new OAuthPages(authorization, identity, auth, renderer, baseUrl));
     }
 
     private static ScopeMapping scopeMapping(Config cfg) {
@@ -276,4 +329,7 @@ public final class Wiring {
     public GatewayService gateway() { return gateway; }
     public AuditService auditService() { return auditService; }
     public AccessRequests accessRequests() { return accessRequests; }
+    public ClientRegistry clients() { return clients; }
+    public TokenEndpoint tokenEndpoint() { return tokenEndpoint; }
+    public OAuthTokenStore oauthTokenStore() { return oauthTokenStore; }
 }

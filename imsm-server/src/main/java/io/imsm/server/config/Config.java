@@ -19,7 +19,8 @@ public record Config(Server server, String dataDir, Database database, Passwords
                      Sessions sessions, Login login, Mfa mfa, Bootstrap bootstrap, Kx kx, Issuance issuance, ServiceTargets services,
                      Log log, Retention retention, Metrics metrics,
                      Map<String, List<String>> scopes,
-                     Gateway gateway) {
+                     Gateway gateway,
+                     OAuth oauth) {
 
     /** @param trustedProxies addresses or CIDRs whose X-Forwarded-For / Forwarded headers are believed */
     public record Server(String host, int port, String publicUrl, int maxBodyBytes, List<String> trustedProxies) {}
@@ -77,6 +78,16 @@ public record Config(Server server, String dataDir, Database database, Passwords
                           int requestsPerIpPerMinute, String ledger) {}
 
     /**
+     * The OAuth 2 / OpenID Connect provider (docs/oauth.md).
+     *
+     * @param keyRotationDays     the active signing key is replaced after this many days
+     * @param keyPublishAheadSeconds a new key is in the JWKS at least this long before it signs (a JWKS cache interval)
+     * @param maxAccessTokenTtlSeconds the upper bound of any client's access_token_ttl_seconds
+     */
+    public record OAuth(int keyRotationDays, long keyPublishAheadSeconds, int accessTokenTtlSeconds, int maxAccessTokenTtlSeconds,
+                        long refreshTokenTtlSeconds, int codeTtlSeconds, int deviceCodeTtlSeconds) {}
+
+    /**
      * An IPv4 or IPv6 literal with an optional prefix length. Only literals: a host name here would make
      * every start (and the address check) depend on DNS.
      */
@@ -125,7 +136,7 @@ public record Config(Server server, String dataDir, Database database, Passwords
     public Config validate() {
         require(server != null && database != null && passwords != null && sessions != null && login != null
                 && mfa != null && bootstrap != null && kx != null && issuance != null && services != null && log != null
-                && retention != null && metrics != null && scopes != null && gateway != null,
+                && retention != null && metrics != null && scopes != null && gateway != null && oauth != null,
                 "config", "a section is missing");
         require(server.host() != null && !server.host().isBlank(), "server.host", "must not be empty");
         require(server.port() >= 0 && server.port() <= 65535, "server.port", "must be between 0 and 65535, got " + server.port());
@@ -176,6 +187,16 @@ public record Config(Server server, String dataDir, Database database, Passwords
         require(retention.auditDays() >= 1, "retention.audit_days", "must be at least 1");
         require(retention.sessionsDays() >= 1, "retention.sessions_days", "must be at least 1");
         require(retention.invitesDays() >= 1, "retention.invites_days", "must be at least 1");
+        require(oauth.keyRotationDays() >= 1, "oauth.key_rotation_days", "must be at least 1");
+        require(oauth.keyPublishAheadSeconds() >= 0, "oauth.key_publish_ahead_seconds", "must be 0 or more");
+        require(oauth.maxAccessTokenTtlSeconds() >= 60 && oauth.maxAccessTokenTtlSeconds() <= 86_400,
+                "oauth.max_access_token_ttl_seconds", "must be between 60 and 86400");
+        require(oauth.accessTokenTtlSeconds() >= 60 && oauth.accessTokenTtlSeconds() <= oauth.maxAccessTokenTtlSeconds(),
+                "oauth.access_token_ttl_seconds", "must be between 60 and oauth.max_access_token_ttl_seconds");
+        require(oauth.refreshTokenTtlSeconds() >= 60, "oauth.refresh_token_ttl_seconds", "must be at least 60");
+        require(oauth.codeTtlSeconds() >= 10 && oauth.codeTtlSeconds() <= 600, "oauth.code_ttl_seconds", "must be between 10 and 600");
+        require(oauth.deviceCodeTtlSeconds() >= 60 && oauth.deviceCodeTtlSeconds() <= 3600,
+                "oauth.device_code_ttl_seconds", "must be between 60 and 3600");
         require("text".equals(log.format()) || "json".equals(log.format()), "log.format", "must be text or json");
         require(gateway.adminNetworks() != null, "gateway.admin_networks", "must be a list");
         for (String net : gateway.adminNetworks()) {

@@ -18,6 +18,9 @@ import io.imsm.server.web.api.AuditApi;
 import io.imsm.server.web.ui.AuditPages;
 import io.imsm.server.web.ui.RequestPages;
 import io.imsm.server.web.api.RequestsApi;
+import io.imsm.server.web.api.OAuthAdminApi;
+import io.imsm.server.web.api.OAuthApi;
+import io.imsm.server.web.ui.OAuthPages;
 import io.javalin.config.RoutesConfig;
 
 import java.util.Objects;
@@ -47,13 +50,17 @@ public final class Routes {
     private final AuditPages auditPages;
     private final RequestsApi requestsApi;
     private final RequestPages requestPages;
+    private final OAuthApi oauthApi;
+    private final OAuthAdminApi oauthAdminApi;
+    private final OAuthPages oauthPages;
 
     public Routes(SystemApi system, AccountApi accountApi, AdminApi adminApi, CatalogApi catalogApi, TokenApi tokenApi, RevocationApi revocationApi,
                   Pages pages, AdminPages adminPages, TokenPages tokenPages,
                   GatewayApi gatewayApi,
                   ApiTokenApi apiTokenApi, IngressApi ingressApi, ScopeMappingApi scopeMappingApi,
                   ApiTokenPages apiTokenPages,
-                  AuditApi auditApi, AuditPages auditPages, RequestsApi requestsApi, RequestPages requestPages) {
+                  AuditApi auditApi, AuditPages auditPages, RequestsApi requestsApi, RequestPages requestPages,
+                  OAuthApi oauthApi, OAuthAdminApi oauthAdminApi, OAuthPages oauthPages) {
         this.system = Objects.requireNonNull(system);
         this.accountApi = Objects.requireNonNull(accountApi);
         this.adminApi = Objects.requireNonNull(adminApi);
@@ -72,6 +79,9 @@ public final class Routes {
         this.auditPages = Objects.requireNonNull(auditPages);
         this.requestsApi = Objects.requireNonNull(requestsApi);
         this.requestPages = Objects.requireNonNull(requestPages);
+        this.oauthApi = Objects.requireNonNull(oauthApi);
+        this.oauthAdminApi = Objects.requireNonNull(oauthAdminApi);
+        this.oauthPages = Objects.requireNonNull(oauthPages);
     }
 
     void addTo(RoutesConfig r) {
@@ -237,5 +247,28 @@ public final class Routes {
         r.post("/requests/{id}/deny",                        requestPages::deny);
         r.post("/requests/{id}/cancel",                      requestPages::cancel);
         r.post("/requests/{id}/token",                       requestPages::pickUp);
+
+        // OAuth 2 / OpenID Connect provider (docs/oauth.md)
+        r.get("/.well-known/openid-configuration",           oauthApi::discovery);
+        r.get("/.well-known/oauth-authorization-server",     oauthApi::discovery);
+        r.post("/oauth2/token",                              oauthApi::token);
+        r.post("/oauth2/introspect",                         oauthApi::introspect);
+        r.post("/oauth2/revoke",                             oauthApi::revoke);
+        r.post("/oauth2/device_authorization",               oauthApi::deviceAuthorization);
+        r.get("/oauth2/userinfo",                            oauthApi::userinfo);
+        r.post("/oauth2/userinfo",                           oauthApi::userinfo);
+        r.get("/oauth2/authorize",                           oauthPages::authorize);
+        r.post("/oauth2/authorize",                          oauthPages::consent);
+        r.get("/oauth2/logout",                              oauthPages::endSession);
+        r.get("/device",                                     oauthPages::devicePage);
+        r.post("/device",                                    oauthPages::deviceDecision);
+        r.get("/api/v1/admin/clients",                       oauthAdminApi::list);
+        r.post("/api/v1/admin/clients",                      oauthAdminApi::create);
+        r.post("/api/v1/admin/clients/apply",                oauthAdminApi::apply);
+        r.get("/api/v1/admin/clients/{id}",                  oauthAdminApi::get);
+        r.put("/api/v1/admin/clients/{id}",                  oauthAdminApi::put);
+        r.delete("/api/v1/admin/clients/{id}",               oauthAdminApi::delete);
+        r.post("/api/v1/admin/clients/{id}/secret",          oauthAdminApi::rotateSecret);
+        r.post("/api/v1/admin/keys/rotate",                  oauthAdminApi::rotateKeys);
     }
 }

@@ -61,4 +61,11 @@ public final class MainTestAccess {
         int code = cli.execute(args);
         return out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8) + "exit=" + code;
     }
+
+    /** Runs {@code imsm keys rotate --url URL} in-process with the token; returns its output and exit code. */
+    public static String keysRotate(String url, String token) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        return run(new KeysCommand.Rotate(Map.of("IMSM_TOKEN", token), new PrintStream(out, true, StandardCharsets.UTF_8)), out,
+                "--url", url);
+    }
 }

@@ -74,7 +74,11 @@ public final class Pages {
             IdentityService.LoginResult res = identity.passwordStep(username, ctx.formParam("password"),
                     WebSupport.clientIp(ctx), ctx.userAgent());
             auth.setSession(ctx, res.cookie(), absoluteTimeoutSeconds);
-            ctx.redirect(res.stage().equals("full") ? "/" : "/login/otp");
+            if (res.stage().equals("full")) {
+                afterLogin(ctx);
+            } else {
+                ctx.redirect("/login/otp");
+            }
         } catch (ImsmException.Unauthenticated | ImsmException.Throttled e) {
             ctx.status(e.code().status());
             retryAfter(ctx, e);
@@ -102,7 +106,7 @@ public final class Pages {
             IdentityService.LoginResult res = identity.completeSecondFactor(auth.sessionCookieValue(ctx),
                     ctx.formParam("otp"), WebSupport.clientIp(ctx), ctx.userAgent());
             auth.setSession(ctx, res.cookie(), absoluteTimeoutSeconds);
-            ctx.redirect("/");
+            afterLogin(ctx);
         } catch (ImsmException.Unauthenticated | ImsmException.Throttled e) {
             if (e.code() == ErrorCode.UNAUTHENTICATED) {
                 ctx.redirect("/login");
@@ -114,6 +118,20 @@ public final class Pages {
             String message = e.code() == ErrorCode.LOGIN_FAILED
                     ? "Wrong code. Enter the current code from your authenticator app, or a recovery code." : e.getMessage();
             ctx.html(renderer.render("login_otp.jte", new Views.LoginOtp(message)));
+        }
+    }
+
+    /**
+     * Home, or back to the protocol page that sent the person here (an OAuth authorization request).
+     * That way goes through a page rather than a redirect: browsers hold the redirects after a form
+     * post to the login page's CSP form-action, which would stop the final redirect to the client.
+     */
+    private void afterLogin(Context ctx) {
+        var back = auth.takeReturn(ctx);
+        if (back.isPresent()) {
+            ctx.html(renderer.render("continue.jte", new Views.Continue(back.get())));
+        } else {
+            ctx.redirect("/");
         }
     }
 

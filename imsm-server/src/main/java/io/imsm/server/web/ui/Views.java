@@ -163,4 +163,12 @@ public final class Views {
             return v == null ? "" : String.valueOf(v);
         }
     }
+    /** A page that moves the browser on to {@code location} (a meta refresh, with a link for when it does not). */
+    public record Continue(String location) {}
+
+    /** The consent page of a client registered with require_consent; {@code params} go back with the decision. */
+    public record OAuthConsent(Nav nav, String clientName, List<String> scopes, Map<String, String> params) {}
+
+    /** The device page (RFC 8628): enter or confirm a user code. */
+    public record Device(Nav nav, String userCode, String clientName, String message, String error) {}
 }
