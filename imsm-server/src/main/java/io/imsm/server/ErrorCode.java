@@ -26,7 +26,15 @@ public enum ErrorCode {
     KEY_EXCHANGE_FAILED("key_exchange_failed", 502, "The service did not complete the key exchange"),
     UNAVAILABLE("unavailable", 503, "Temporarily unavailable"),
     SERVER_BUSY("server_busy", 503, "The server is busy"),
-    INTERNAL("internal_error", 500, "Internal error");
+    INTERNAL("internal_error", 500, "Internal error"),
+
+    // Service identity: join tokens, enrollment, client certificates (docs/pki.md)
+    INVALID_JOIN_TOKEN("invalid_join_token", 401, "The join token is unknown, used or expired"),
+    INVALID_CSR("invalid_csr", 400, "The certificate signing request is not acceptable"),
+    CLIENT_CERTIFICATE_REQUIRED("client_certificate_required", 401, "A client certificate is required"),
+    CLIENT_CERTIFICATE_INVALID("client_certificate_invalid", 401, "The client certificate was not issued by this CA"),
+    CLIENT_CERTIFICATE_EXPIRED("client_certificate_expired", 401, "The client certificate has expired"),
+    CLIENT_CERTIFICATE_REVOKED("client_certificate_revoked", 401, "The client certificate was revoked");
 
     private final String code;
     private final int status;

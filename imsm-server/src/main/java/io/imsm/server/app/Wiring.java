@@ -53,6 +53,16 @@ import io.imsm.server.web.ui.PageRenderer;
 import io.imsm.server.web.ui.PageSupport;
 import io.imsm.server.web.ui.Pages;
 import io.imsm.server.web.ui.TokenPages;
+import io.imsm.server.pki.CertificateAuthority;
+import io.imsm.server.pki.ServiceCertificates;
+import io.imsm.server.pki.ServiceIdentities;
+import io.imsm.server.pki.ServiceTokens;
+import io.imsm.server.store.CaStore;
+import io.imsm.server.store.JoinTokenStore;
+import io.imsm.server.store.ServiceCertificateStore;
+import io.imsm.server.store.ServiceIdentityStore;
+import io.imsm.server.web.api.PkiApi;
+import io.imsm.server.web.api.ServiceTokenApi;
 
 import java.time.Duration;
 import java.util.Objects;
@@ -94,6 +104,9 @@ public final class Wiring {
     private final OutboxWorker outboxWorker;
     private final Routes routes;
     private final ErrorMapper errors;
+    private final CertificateAuthority ca;
+    private final ServiceCertificates serviceCertificates;
+    private final ServiceTokens serviceTokens;
 
     /**
      * @param baseUrl where people and services reach this server ({@code server.public_url}, else the
@@ -147,6 +160,14 @@ public final class Wiring {
         int absolute = (int) Math.min(Integer.MAX_VALUE, cfg.sessions().absoluteTimeoutSeconds());
         this.errors = new ErrorMapper(renderer, pageSupport);
         this.metricsEndpoint = new MetricsEndpoint(ctx.metrics(), ctx.metricsToken());
+        // Service identity: the CA, enrollment and renewal, certificate-bound service tokens (docs/pki.md)
+        this.ca = new CertificateAuthority(ctx.database(), new CaStore(), ctx.kek(), cfg.pki(), ctx.clock(), ctx.random());
+        this.serviceCertificates = new ServiceCertificates(ctx.database(), new JoinTokenStore(), new ServiceCertificateStore(), ca, catalog,
+                audit, secrets, cfg.pki(), ctx.clock());
+        ServiceIdentities serviceIdentities = new ServiceIdentities(ctx.database(), new ServiceIdentityStore(), catalog, audit, cfg.pki(),
+                ctx.clock());
+        this.serviceTokens = new ServiceTokens(ctx.database(), serviceCertificates, serviceIdentities, catalog, signingKeys, audit, secrets,
+                () -> baseUrl, ctx.clock());
         this.routes = new Routes(
                 new SystemApi(ctx.database(), signingKeys, metricsEndpoint, ctx.health()),
                 new AccountApi(identity, account, auth, absolute),
@@ -158,7 +179,9 @@ public final class Wiring {
                         RateLimitBuckets.inMemory(ctx.clock(), Duration.ofMinutes(2), 100_000))),
                 new Pages(identity, account, catalog, tokens, auth, pageSupport, secrets, renderer, absolute),
                 new AdminPages(admin, catalog, tokens, kxCheck, auth, pageSupport, renderer, baseUrl),
-                new TokenPages(catalog, tokens, auth, pageSupport, renderer));
+                new TokenPages(catalog, tokens, auth, pageSupport, renderer),
+                new PkiApi(ca, serviceCertificates, serviceIdentities, auth),
+                new ServiceTokenApi(serviceTokens));
     }
 
     /** Migrations, keys, the initial MFA policy: what must hold before the first request. */
@@ -166,6 +189,7 @@ public final class Wiring {
         ctx.database().migrate();
         signingKeys.loadOrGenerate();
         recoveryCodeKey.loadOrGenerate();
+        ca.loadOrGenerate();
         Config.Mfa m = ctx.config().mfa();
         ctx.database().inTransaction(h -> {
             mfaPolicies.seed(h, new MfaPolicy(m.requiredForAll(), m.requiredRoles()));
@@ -197,4 +221,7 @@ public final class Wiring {
     public MetricsEndpoint metricsEndpoint() { return metricsEndpoint; }
     public SettingsStore settingsStore() { return settingsStore; }
     public ErrorMapper errors() { return errors; }
+    public CertificateAuthority ca() { return ca; }
+    public ServiceCertificates serviceCertificates() { return serviceCertificates; }
+    public ServiceTokens serviceTokens() { return serviceTokens; }
 }

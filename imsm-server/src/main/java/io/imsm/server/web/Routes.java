@@ -6,6 +6,8 @@ import io.imsm.server.web.api.CatalogApi;
 import io.imsm.server.web.api.SystemApi;
 import io.imsm.server.web.api.RevocationApi;
 import io.imsm.server.web.api.TokenApi;
+import io.imsm.server.web.api.PkiApi;
+import io.imsm.server.web.api.ServiceTokenApi;
 import io.imsm.server.web.ui.AdminPages;
 import io.imsm.server.web.ui.Pages;
 import io.imsm.server.web.ui.TokenPages;
@@ -29,9 +31,12 @@ public final class Routes {
     private final Pages pages;
     private final AdminPages adminPages;
     private final TokenPages tokenPages;
+    private final PkiApi pkiApi;
+    private final ServiceTokenApi serviceTokenApi;
 
     public Routes(SystemApi system, AccountApi accountApi, AdminApi adminApi, CatalogApi catalogApi, TokenApi tokenApi, RevocationApi revocationApi,
-                  Pages pages, AdminPages adminPages, TokenPages tokenPages) {
+                  Pages pages, AdminPages adminPages, TokenPages tokenPages,
+                  PkiApi pkiApi, ServiceTokenApi serviceTokenApi) {
         this.system = Objects.requireNonNull(system);
         this.accountApi = Objects.requireNonNull(accountApi);
         this.adminApi = Objects.requireNonNull(adminApi);
@@ -41,6 +46,8 @@ public final class Routes {
         this.pages = Objects.requireNonNull(pages);
         this.adminPages = Objects.requireNonNull(adminPages);
         this.tokenPages = Objects.requireNonNull(tokenPages);
+        this.pkiApi = Objects.requireNonNull(pkiApi);
+        this.serviceTokenApi = Objects.requireNonNull(serviceTokenApi);
     }
 
     void addTo(RoutesConfig r) {
@@ -97,6 +104,20 @@ public final class Routes {
         r.get("/api/v1/sessions",                            tokenApi::list);
         r.delete("/api/v1/sessions/{sid}",                   tokenApi::revoke);
         r.get("/api/v1/services/{id}/revocations",           revocationApi::list);
+
+        // Service identity: CA, join tokens, enrollment and renewal (mTLS), certificates, key registry
+        r.get("/api/v1/ca",                                  pkiApi::ca);
+        r.get("/api/v1/ca/crl",                              pkiApi::crl);
+        r.post("/api/v1/admin/services/{id}/join-tokens",    pkiApi::createJoinToken);
+        r.get("/api/v1/admin/services/{id}/identity",        pkiApi::getIdentity);
+        r.put("/api/v1/admin/services/{id}/identity",        pkiApi::putIdentity);
+        r.post("/api/v1/enroll",                             pkiApi::enroll);
+        r.post("/api/v1/renew",                              pkiApi::renew);
+        r.get("/api/v1/admin/certificates",                  pkiApi::listCertificates);
+        r.post("/api/v1/admin/certificates/{serial}/revoke", pkiApi::revokeCertificate);
+        r.get("/api/v1/services/keys",                       pkiApi::serviceKeys);
+        // Certificate → JWT for services (RFC 8705 tls_client_auth)
+        r.post("/oauth2/token",                              serviceTokenApi::token);
 
         // Pages: login, home, own settings, invites
         r.get("/",                                           pages::home);
