@@ -37,4 +37,17 @@ public final class MainTestAccess {
         int code = cli.execute("-f", file.toString(), "--url", url);
         return out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8) + "exit=" + code;
     }
+
+    /** Runs {@code imsm svc ARGS} in-process; returns its error output and exit code. */
+    public static String svc(String... args) {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        picocli.CommandLine cli = new picocli.CommandLine(new SvcCommand());
+        cli.setErr(new java.io.PrintWriter(err, true));
+        cli.setExecutionExceptionHandler((e, c, p) -> {
+            c.getErr().println("imsm: " + e.getMessage());
+            return 2;
+        });
+        int code = cli.execute(args);
+        return err.toString(StandardCharsets.UTF_8) + "exit=" + code;
+    }
 }
