@@ -1,5 +1,7 @@
 package io.imsm.server.pki;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.imsm.server.ErrorCode;
 import io.imsm.server.ImsmException;
 import io.imsm.server.access.CatalogService;
@@ -52,6 +54,13 @@ public final class ServiceCertificates {
     private final Config.Pki cfg;
     private final Clock clock;
     private volatile SignedCrl crl;
+    /**
+     * Certificates (by SHA-256 of their DER) whose CA signature already verified: the same bytes verify
+     * the same way, so a service asking again costs no second ECDSA verification. Time and revocation
+     * are still checked on every request.
+     */
+    private final Cache<String, Boolean> signedByCa = Caffeine.newBuilder().maximumSize(10_000)
+            .expireAfterWrite(Duration.ofHours(1)).build();
 
     private record SignedCrl(byte[] der, Instant signedAt) {}
 
@@ -144,8 +153,12 @@ public final class ServiceCertificates {
             throw new ImsmException.Unauthenticated(ErrorCode.CLIENT_CERTIFICATE_REQUIRED,
                     "Present the service's client certificate (mTLS on the HTTPS port).");
         }
-        if (!ca.signed(cert)) {
-            throw new ImsmException.Unauthenticated(ErrorCode.CLIENT_CERTIFICATE_INVALID, "The client certificate was not issued by this CA.");
+        String x5t = Pem.x5tS256(cert);
+        if (signedByCa.getIfPresent(x5t) == null) {
+            if (!ca.signed(cert)) {
+                throw new ImsmException.Unauthenticated(ErrorCode.CLIENT_CERTIFICATE_INVALID, "The client certificate was not issued by this CA.");
+            }
+            signedByCa.put(x5t, Boolean.TRUE);
         }
         Instant now = clock.instant();
         if (now.isAfter(cert.getNotAfter().toInstant()) || now.isBefore(cert.getNotBefore().toInstant())) {
@@ -158,7 +171,6 @@ public final class ServiceCertificates {
         if (row.revoked()) {
             throw new ImsmException.Unauthenticated(ErrorCode.CLIENT_CERTIFICATE_REVOKED, "The client certificate was revoked.");
         }
-        String x5t = Pem.x5tS256(cert);
         if (!row.x5tS256().equals(x5t) || !ca.spiffeId(row.serviceId()).equals(spiffeUri(cert))) {
             throw new ImsmException.Unauthenticated(ErrorCode.CLIENT_CERTIFICATE_INVALID, "The client certificate is not one this CA issued.");
         }

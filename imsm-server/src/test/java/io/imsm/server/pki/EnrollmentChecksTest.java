@@ -117,6 +117,18 @@ class EnrollmentChecksTest {
         String body = "grant_type=client_credentials&client_id=payments";
         assertThat(s.client().postRaw("/oauth2/token", "application/x-www-form-urlencoded", body, "Client-Cert", rfc9440).status()).isEqualTo(200);
         assertThat(s.client().postRaw("/oauth2/token", "application/x-www-form-urlencoded", body, "X-Client-Cert", nginx).status()).isEqualTo(200);
+        // a look-alike the CA never signed: same subject, same SPIFFE name, self-signed
+        X500Name subject = new X500Name("CN=payments");
+        X509Certificate forged = new JcaX509CertificateConverter().getCertificate(new JcaX509v3CertificateBuilder(
+                X500Name.getInstance(cert.getIssuerX500Principal().getEncoded()), cert.getSerialNumber(), cert.getNotBefore(), cert.getNotAfter(), subject,
+                key.getPublic())
+                .addExtension(Extension.subjectAlternativeName, false, new org.bouncycastle.asn1.x509.GeneralNames(
+                        new org.bouncycastle.asn1.x509.GeneralName(6, "spiffe://imsm.local/service/payments")))
+                .build(new JcaContentSignerBuilder("SHA256withECDSA").build(key.getPrivate())));
+        Http.Res refused = s.client().postRaw("/oauth2/token", "application/x-www-form-urlencoded", body,
+                "Client-Cert", ":" + Base64.getEncoder().encodeToString(forged.getEncoded()) + ":");
+        assertThat(refused.status()).isEqualTo(401);
+        assertThat(refused.json().path("code").asText()).isEqualTo("client_certificate_invalid");
         s.close();
         s = null;
         start(Map.of("tls.port", "-1"));
