@@ -41,7 +41,14 @@ public enum ErrorCode {
     REQUEST_NOT_PENDING("request_not_pending", 409, "The access request was already decided"),
     REQUEST_NOT_APPROVED("request_not_approved", 409, "The access request is not approved"),
     ALREADY_APPROVED("already_approved", 409, "This approver already approved"),
-    REQUEST_PICKED_UP("request_picked_up", 409, "The token of this request was already picked up");
+    REQUEST_PICKED_UP("request_picked_up", 409, "The token of this request was already picked up"),
+    // Service identity: join tokens, enrollment, client certificates (docs/pki.md)
+    INVALID_JOIN_TOKEN("invalid_join_token", 401, "The join token is unknown, used or expired"),
+    INVALID_CSR("invalid_csr", 400, "The certificate signing request is not acceptable"),
+    CLIENT_CERTIFICATE_REQUIRED("client_certificate_required", 401, "A client certificate is required"),
+    CLIENT_CERTIFICATE_INVALID("client_certificate_invalid", 401, "The client certificate was not issued by this CA"),
+    CLIENT_CERTIFICATE_EXPIRED("client_certificate_expired", 401, "The client certificate has expired"),
+    CLIENT_CERTIFICATE_REVOKED("client_certificate_revoked", 401, "The client certificate was revoked");
 
     private final String code;
     private final int status;

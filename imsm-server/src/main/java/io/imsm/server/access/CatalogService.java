@@ -179,7 +179,8 @@ public final class CatalogService {
         return store.find(h, id).map(this::read);
     }
 
-    private List<ServiceDefinition> all() {
+    /** Every service, for other services' own reads (no caller check: they check their callers). */
+    public List<ServiceDefinition> all() {
         return db.read(store::list).stream().map(r -> read(r.spec())).toList();
     }
 

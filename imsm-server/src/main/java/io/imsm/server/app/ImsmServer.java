@@ -2,6 +2,7 @@ package io.imsm.server.app;
 
 import io.imsm.server.config.Config;
 import io.imsm.server.identity.Bootstrap;
+import io.imsm.server.pki.ServerTls;
 import io.imsm.server.web.HttpServer;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -24,13 +25,15 @@ public final class ImsmServer implements AutoCloseable {
     private final Wiring wiring;
     private final HttpServer http;
     private final Optional<HttpServer> management;
+    private final HttpServer.Tls tls;
     private final Optional<Bootstrap.BootstrapAdmin> bootstrapAdmin;
     /** Purges only: deliveries run on the outbox worker's own thread, so neither waits for the other. */
     private final ScheduledExecutorService housekeeping;
 
-    private ImsmServer(ProcessContext ctx, Wiring wiring, HttpServer http, Optional<HttpServer> management,
+    private ImsmServer(ProcessContext ctx, Wiring wiring, HttpServer http, HttpServer.Tls tls, Optional<HttpServer> management,
                        Optional<Bootstrap.BootstrapAdmin> admin) {
         this.ctx = ctx;
+        this.tls = tls;
         this.wiring = wiring;
         this.http = http;
         this.management = management;
@@ -93,7 +96,11 @@ public final class ImsmServer implements AutoCloseable {
             new JvmMemoryMetrics().bindTo(ctx.metrics());
             new JvmThreadMetrics().bindTo(ctx.metrics());
             new ProcessorMetrics().bindTo(ctx.metrics());
-            HttpServer http = HttpServer.start(config, port, wiring.routes(), wiring.errors(), ctx.metrics(), ctx.health());
+            HttpServer.Tls tls = config.tls().enabled()
+                    ? new HttpServer.Tls(ListenPort.resolve(config.server().host(), config.tls().port()),
+                            ServerTls.context(config, wiring.ca(), ctx.random()))
+                    : null;
+            HttpServer http = HttpServer.start(config, port, tls, wiring.routes(), wiring.errors(), ctx.metrics(), ctx.health());
             Optional<HttpServer> management;
             try {
                 management = config.metrics().port() > 0
@@ -113,7 +120,7 @@ public final class ImsmServer implements AutoCloseable {
                 http.stop();
                 throw e;
             }
-            ImsmServer server = new ImsmServer(ctx, wiring, http, management, admin);
+            ImsmServer server = new ImsmServer(ctx, wiring, http, tls, management, admin);
             admin.ifPresent(a -> {
                 // Printed to the console on purpose (never to the log): the operator needs it exactly once.
                 console.println();
@@ -157,6 +164,9 @@ public final class ImsmServer implements AutoCloseable {
     }
 
     public int port() { return http.port(); }
+
+    /** The HTTPS port ({@code tls.port}), or -1 when there is no HTTPS listener. */
+    public int tlsPort() { return tls == null ? -1 : tls.port(); }
 
     /** The registered HTTP routes, {@code "METHOD /path"} (see {@link HttpServer#routes()}). */
     public List<String> routes() { return http.routes(); }

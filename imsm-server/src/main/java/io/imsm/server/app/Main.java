@@ -21,7 +21,7 @@ import java.util.concurrent.CountDownLatch;
 @Command(name = "imsm", mixinStandardHelpOptions = true, version = "IMSM 0.1.0",
         description = "IMSM, the Identity Manager for Service Meshes.",
         subcommands = {Main.Serve.class, Main.Migrate.class, ApplyCommand.class, KekCommand.class, KeysCommand.class, Main.Admin.class,
-                Main.Demo.class, AuditCommand.class})
+                Main.Demo.class, AuditCommand.class, SvcCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

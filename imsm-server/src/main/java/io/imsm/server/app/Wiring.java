@@ -100,6 +100,16 @@ import io.imsm.server.web.ui.PageRenderer;
 import io.imsm.server.web.ui.PageSupport;
 import io.imsm.server.web.ui.Pages;
 import io.imsm.server.web.ui.TokenPages;
+import io.imsm.server.pki.CertificateAuthority;
+import io.imsm.server.pki.ServiceCertificates;
+import io.imsm.server.pki.ServiceIdentities;
+import io.imsm.server.pki.ServiceTokens;
+import io.imsm.server.store.CaStore;
+import io.imsm.server.store.JoinTokenStore;
+import io.imsm.server.store.ServiceCertificateStore;
+import io.imsm.server.store.ServiceIdentityStore;
+import io.imsm.server.web.api.PkiApi;
+import io.imsm.server.web.api.ServiceTokenApi;
 
 import java.time.Duration;
 import java.util.List;
@@ -152,6 +162,9 @@ public final class Wiring {
     private final GatewayService gateway;
     private final AuditService auditService;
     private final AccessRequests accessRequests;
+    private final CertificateAuthority ca;
+    private final ServiceCertificates serviceCertificates;
+    private final ServiceTokens serviceTokens;
 
     /**
      * @param baseUrl where people and services reach this server ({@code server.public_url}, else the
@@ -246,6 +259,14 @@ public final class Wiring {
         int absolute = (int) Math.min(Integer.MAX_VALUE, cfg.sessions().absoluteTimeoutSeconds());
         this.errors = new ErrorMapper(renderer, pageSupport);
         this.metricsEndpoint = new MetricsEndpoint(ctx.metrics(), ctx.metricsToken());
+        // Service identity: the CA, enrollment and renewal, certificate-bound service tokens (docs/pki.md)
+        this.ca = new CertificateAuthority(ctx.database(), new CaStore(), ctx.kek(), cfg.pki(), ctx.clock(), ctx.random());
+        this.serviceCertificates = new ServiceCertificates(ctx.database(), new JoinTokenStore(), new ServiceCertificateStore(), ca, catalog,
+                audit, secrets, cfg.pki(), ctx.clock());
+        ServiceIdentities serviceIdentities = new ServiceIdentities(ctx.database(), new ServiceIdentityStore(), catalog, audit, cfg.pki(),
+                ctx.clock());
+        this.serviceTokens = new ServiceTokens(ctx.database(), serviceCertificates, serviceIdentities, catalog, signingKeys, audit, secrets,
+                () -> baseUrl, ctx.clock());
         this.routes = new Routes(
                 new SystemApi(ctx.database(), signingKeys, metricsEndpoint, ctx.health()),
                 new AccountApi(identity, account, auth, scopeMappings, absolute),
@@ -271,9 +292,10 @@ public final class Wiring {
                 new RequestPages(accessRequests, auth, pageSupport, renderer),
 
 
-                new OAuthApi(tokenEndpoint, oauthTokens, authorization, accessTokens),
+                new OAuthApi(tokenEndpoint, oauthTokens, authorization, accessTokens, new ServiceTokenApi(serviceTokens)),
                 new OAuthAdminApi(clients, signingKeys, auth),
-                new OAuthPages(authorization, identity, auth, renderer, baseUrl));
+                new OAuthPages(authorization, identity, auth, renderer, baseUrl),
+                new PkiApi(ca, serviceCertificates, serviceIdentities, auth));
     }
 
     private static ScopeMapping scopeMapping(Config cfg) {
@@ -292,6 +314,7 @@ public final class Wiring {
         apiTokens.start();
         recoveryCodeKey.loadOrGenerate();
         gatewayKey.loadOrGenerate();
+        ca.loadOrGenerate();
         Config.Mfa m = ctx.config().mfa();
         ctx.database().inTransaction(h -> {
             mfaPolicies.seed(h, new MfaPolicy(m.requiredForAll(), m.requiredRoles()));
@@ -332,4 +355,7 @@ public final class Wiring {
     public ClientRegistry clients() { return clients; }
     public TokenEndpoint tokenEndpoint() { return tokenEndpoint; }
     public OAuthTokenStore oauthTokenStore() { return oauthTokenStore; }
+    public CertificateAuthority ca() { return ca; }
+    public ServiceCertificates serviceCertificates() { return serviceCertificates; }
+    public ServiceTokens serviceTokens() { return serviceTokens; }
 }

@@ -1,6 +1,7 @@
 package io.imsm.server.keys;
 
 import io.imsm.server.store.AccessRequestStore;
+import io.imsm.server.store.CaStore;
 import io.imsm.server.store.Database;
 import io.imsm.server.store.KeyStore;
 import io.imsm.server.store.SettingsStore;
@@ -11,7 +12,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Re-encrypts every value stored under the key-encryption key (signing keys, TOTP secrets, the
+ * Re-encrypts every value stored under the key-encryption key (signing keys, TOTP secrets, the CA key, the
  * recovery-code key) from one KEK to another in one transaction: either all values move or none.
  * Values from before row binding are bound on the way. Meant to run with IMSM stopped
  * ({@code imsm kek rotate}); a server still running on the old key would fail to read new values.
@@ -32,6 +33,7 @@ public final class KekRotation {
     private final UserStore users;
     private final SettingsStore settings;
     private final AccessRequestStore accessRequests;
+    private final CaStore caKeys = new CaStore();
 
     public KekRotation(Database db, KeyStore keys, UserStore users, SettingsStore settings, AccessRequestStore accessRequests) {
         this.accessRequests = Objects.requireNonNull(accessRequests);
@@ -76,6 +78,11 @@ public final class KekRotation {
                     settings.put(h, name, to.encrypt(from.decrypt(secret.get(), ctx), ctx));
                     other++;
                 }
+            }
+            for (CaStore.StoredCa ca : caKeys.list(h)) {
+                String ctx = CaStore.privateKeyContext(ca.id());
+                caKeys.replacePrivateEnc(h, ca.id(), to.encrypt(from.decrypt(ca.privateKeyEnc(), ctx), ctx));
+                other++;
             }
             return new Result(signing, totp, other, unbound);
         });

@@ -10,6 +10,7 @@ import io.imsm.server.web.api.GatewayApi;
 import io.imsm.server.web.api.SystemApi;
 import io.imsm.server.web.api.RevocationApi;
 import io.imsm.server.web.api.TokenApi;
+import io.imsm.server.web.api.PkiApi;
 import io.imsm.server.web.ui.AdminPages;
 import io.imsm.server.web.ui.ApiTokenPages;
 import io.imsm.server.web.ui.Pages;
@@ -53,6 +54,7 @@ public final class Routes {
     private final OAuthApi oauthApi;
     private final OAuthAdminApi oauthAdminApi;
     private final OAuthPages oauthPages;
+    private final PkiApi pkiApi;
 
     public Routes(SystemApi system, AccountApi accountApi, AdminApi adminApi, CatalogApi catalogApi, TokenApi tokenApi, RevocationApi revocationApi,
                   Pages pages, AdminPages adminPages, TokenPages tokenPages,
@@ -60,7 +62,8 @@ public final class Routes {
                   ApiTokenApi apiTokenApi, IngressApi ingressApi, ScopeMappingApi scopeMappingApi,
                   ApiTokenPages apiTokenPages,
                   AuditApi auditApi, AuditPages auditPages, RequestsApi requestsApi, RequestPages requestPages,
-                  OAuthApi oauthApi, OAuthAdminApi oauthAdminApi, OAuthPages oauthPages) {
+                  OAuthApi oauthApi, OAuthAdminApi oauthAdminApi, OAuthPages oauthPages,
+                  PkiApi pkiApi) {
         this.system = Objects.requireNonNull(system);
         this.accountApi = Objects.requireNonNull(accountApi);
         this.adminApi = Objects.requireNonNull(adminApi);
@@ -82,6 +85,7 @@ public final class Routes {
         this.oauthApi = Objects.requireNonNull(oauthApi);
         this.oauthAdminApi = Objects.requireNonNull(oauthAdminApi);
         this.oauthPages = Objects.requireNonNull(oauthPages);
+        this.pkiApi = Objects.requireNonNull(pkiApi);
     }
 
     void addTo(RoutesConfig r) {
@@ -138,6 +142,19 @@ public final class Routes {
         r.get("/api/v1/sessions",                            tokenApi::list);
         r.delete("/api/v1/sessions/{sid}",                   tokenApi::revoke);
         r.get("/api/v1/services/{id}/revocations",           revocationApi::list);
+
+        // Service identity: CA, join tokens, enrollment and renewal (mTLS), certificates, key registry
+        r.get("/api/v1/ca",                                  pkiApi::ca);
+        r.get("/api/v1/ca/crl",                              pkiApi::crl);
+        r.post("/api/v1/admin/services/{id}/join-tokens",    pkiApi::createJoinToken);
+        r.get("/api/v1/admin/services/{id}/identity",        pkiApi::getIdentity);
+        r.put("/api/v1/admin/services/{id}/identity",        pkiApi::putIdentity);
+        r.post("/api/v1/enroll",                             pkiApi::enroll);
+        r.post("/api/v1/renew",                              pkiApi::renew);
+        r.get("/api/v1/admin/certificates",                  pkiApi::listCertificates);
+        r.post("/api/v1/admin/certificates/{serial}/revoke", pkiApi::revokeCertificate);
+        r.get("/api/v1/services/keys",                       pkiApi::serviceKeys);
+        // Certificate → JWT for services (RFC 8705 tls_client_auth) is a case of POST /oauth2/token (OAuthApi)
 
         // JSON API: the identity gateway (docs/gateway.md)
         r.get("/api/v1/gateway",                             gatewayApi::gateway);

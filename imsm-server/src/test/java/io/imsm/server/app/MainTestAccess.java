@@ -68,4 +68,9 @@ public final class MainTestAccess {
         return run(new KeysCommand.Rotate(Map.of("IMSM_TOKEN", token), new PrintStream(out, true, StandardCharsets.UTF_8)), out,
                 "--url", url);
     }
+
+    /** Runs {@code imsm svc ARGS} in-process; returns its output and exit code. */
+    public static String svc(String... args) {
+        return run(new SvcCommand(), new ByteArrayOutputStream(), args);
+    }
 }

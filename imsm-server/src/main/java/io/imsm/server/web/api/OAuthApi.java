@@ -26,8 +26,12 @@ public final class OAuthApi {
     private final OAuthTokens oauthTokens;
     private final Authorization authorization;
     private final AccessTokens accessTokens;
+    private final ServiceTokenApi serviceTokens;
 
-    public OAuthApi(TokenEndpoint tokenEndpoint, OAuthTokens oauthTokens, Authorization authorization, AccessTokens accessTokens) {
+    /** @param serviceTokens answers client_credentials requests whose client authenticates with its certificate alone */
+    public OAuthApi(TokenEndpoint tokenEndpoint, OAuthTokens oauthTokens, Authorization authorization, AccessTokens accessTokens,
+                    ServiceTokenApi serviceTokens) {
+        this.serviceTokens = Objects.requireNonNull(serviceTokens);
         this.tokenEndpoint = Objects.requireNonNull(tokenEndpoint);
         this.oauthTokens = Objects.requireNonNull(oauthTokens);
         this.authorization = Objects.requireNonNull(authorization);
@@ -54,7 +58,10 @@ public final class OAuthApi {
         m.put("id_token_signing_alg_values_supported", List.of("ES256"));
         m.put("code_challenge_methods_supported", List.of("S256"));
         List<String> methods = tokenEndpoint.authenticator().methodNames();
-        m.put("token_endpoint_auth_methods_supported", methods);
+        List<String> tokenMethods = new java.util.ArrayList<>(methods);
+        tokenMethods.add("tls_client_auth"); // services with IMSM client certificates (RFC 8705 §2.1, ServiceTokenApi)
+        m.put("token_endpoint_auth_methods_supported", tokenMethods);
+        m.put("tls_client_certificate_bound_access_tokens", true);
         m.put("token_endpoint_auth_signing_alg_values_supported", List.of("ES256", "ES384", "RS256", "PS256", "EdDSA"));
         m.put("introspection_endpoint_auth_methods_supported", methods.stream().filter(x -> !x.equals("none")).toList());
         m.put("revocation_endpoint_auth_methods_supported", methods);
@@ -66,6 +73,10 @@ public final class OAuthApi {
     }
 
     public void token(Context ctx) {
+        if (ServiceTokenApi.isCertificateGrant(ctx)) {
+            serviceTokens.token(ctx);
+            return;
+        }
         answer(ctx, () -> body(tokenEndpoint.token(request(ctx))));
     }
 
