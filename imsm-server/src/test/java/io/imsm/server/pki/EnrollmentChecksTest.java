@@ -134,7 +134,7 @@ class EnrollmentChecksTest {
         start(Map.of("tls.port", "-1"));
         Http.Res untrusted = s.client().postRaw("/oauth2/token", "application/x-www-form-urlencoded", body, "Client-Cert", rfc9440);
         assertThat(untrusted.status()).as("no trusted proxies: the header is ignored").isEqualTo(401);
-        assertThat(untrusted.json().path("code").asText()).isEqualTo("client_certificate_required");
+        assertThat(untrusted.json().path("error").asText()).isEqualTo("invalid_client");
     }
 
     @Test
