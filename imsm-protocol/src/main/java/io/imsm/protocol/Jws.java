@@ -50,6 +50,11 @@ final class Jws {
     }
 
     static SignedJWT parse(String compact, JWSAlgorithm pinned, String type, Failure fail, int maxLength) {
+        return parse(compact, pinned, java.util.List.of(type), fail, maxLength);
+    }
+
+    /** As {@link #parse(String, JWSAlgorithm, String, Failure)}, with {@code typ} one of {@code types}. */
+    static SignedJWT parse(String compact, JWSAlgorithm pinned, java.util.List<String> types, Failure fail, int maxLength) {
         if (compact == null || compact.isEmpty()) {
             throw fail.of(ProtocolException.Reason.MALFORMED, "no JWS given");
         }
@@ -70,9 +75,9 @@ final class Jws {
             throw fail.of(ProtocolException.Reason.WRONG_ALGORITHM,
                     "alg must be " + pinned.getName() + ", was " + (header.getAlgorithm() == null ? "none" : header.getAlgorithm().getName()));
         }
-        if (!typeMatches(header.getType(), type)) {
+        if (types.stream().noneMatch(type -> typeMatches(header.getType(), type))) {
             throw fail.of(ProtocolException.Reason.WRONG_TYPE,
-                    "typ must be " + type + ", was " + (header.getType() == null ? "absent" : header.getType().getType()));
+                    "typ must be " + String.join(" or ", types) + ", was " + (header.getType() == null ? "absent" : header.getType().getType()));
         }
         if (header.getCriticalParams() != null && !header.getCriticalParams().isEmpty()) {
             throw fail.of(ProtocolException.Reason.MALFORMED, "critical header extensions are not supported");

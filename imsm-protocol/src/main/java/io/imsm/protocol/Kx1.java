@@ -15,6 +15,8 @@ public final class Kx1 {
     public static final String MESSAGE_TYPE = "imsm-kx+jwt";
     /** {@code typ} of session tokens (RFC 7519 section 5.1). */
     public static final String TOKEN_TYPE = "JWT";
+    /** {@code typ} of IMS-signed OAuth access tokens (RFC 9068), e.g. the certificate exchange's; ES256 tokens may have either. */
+    public static final String ACCESS_TOKEN_TYPE = "at+jwt";
     /** An offer or revocation lives at most this long: {@code exp <= iat + 60 s}. */
     public static final Duration MAX_MESSAGE_LIFETIME = Duration.ofSeconds(60);
     /** The largest clock skew a verifier may allow. */

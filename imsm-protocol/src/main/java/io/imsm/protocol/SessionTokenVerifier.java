@@ -76,7 +76,7 @@ public final class SessionTokenVerifier {
         }
         Jws.verify(jwt, verifier, Jws.TOKEN);
         JWTClaimsSet c = Jws.claims(jwt, Jws.TOKEN);
-        CheckedClaims p = checkClaims(c);
+        CheckedClaims p = checkClaims(c, true);
         if (p.sid == null || !ConstantTime.equals(p.sid, kid)) {
             throw new TokenException(SID_MISMATCH, "the sid claim is not the header kid");
         }
@@ -90,7 +90,8 @@ public final class SessionTokenVerifier {
      */
     public SessionToken verifyEs256(String token, JWKSet imsKeys) {
         Objects.requireNonNull(imsKeys, "imsKeys");
-        SignedJWT jwt = Jws.parse(token, JWSAlgorithm.ES256, Kx1.TOKEN_TYPE, Jws.TOKEN);
+        SignedJWT jwt = Jws.parse(token, JWSAlgorithm.ES256, java.util.List.of(Kx1.TOKEN_TYPE, Kx1.ACCESS_TOKEN_TYPE), Jws.TOKEN,
+                Jws.MAX_COMPACT_LENGTH);
         ECKey key = Jws.es256Key(imsKeys, jwt.getHeader().getKeyID(), Jws.TOKEN);
         final ECDSAVerifier verifier;
         try {
@@ -100,7 +101,7 @@ public final class SessionTokenVerifier {
         }
         Jws.verify(jwt, verifier, Jws.TOKEN);
         JWTClaimsSet c = Jws.claims(jwt, Jws.TOKEN);
-        CheckedClaims p = checkClaims(c);
+        CheckedClaims p = checkClaims(c, false);
         if (c.getClaim("enc") != null) {
             throw new TokenException(BAD_ENC, "a jwks-binding token cannot carry an enc claim");
         }
@@ -110,14 +111,18 @@ public final class SessionTokenVerifier {
     private record CheckedClaims(Jws.Times times, String subject, String jti, String sid, String scope,
                          List<HttpAuthorizationDetail> details) {}
 
-    private CheckedClaims checkClaims(JWTClaimsSet c) {
+    /**
+     * {@code scope} is required in session tokens; IMS-signed access tokens (RFC 9068 section 2.2.3)
+     * may leave it out (the certificate exchange's carry roles instead): absent means no scopes.
+     */
+    private CheckedClaims checkClaims(JWTClaimsSet c, boolean scopeRequired) {
         Jws.checkIssuer(c, expectedIssuer, Jws.TOKEN);
         Jws.checkAudience(c, expectedAudience, Jws.TOKEN);
         Jws.Times times = Jws.checkTimes(c, clock.instant(), maxSkew, Jws.TOKEN);
         String sub = Jws.requireString(c, "sub", Jws.TOKEN);
         String jti = Jws.requireId(c, "jti", Jws.TOKEN);
         String sid = c.getClaim("sid") == null ? null : Jws.requireId(c, "sid", Jws.TOKEN);
-        String scope = Jws.requireString(c, "scope", Jws.TOKEN);
+        String scope = !scopeRequired && c.getClaim("scope") == null ? "" : Jws.requireString(c, "scope", Jws.TOKEN);
         return new CheckedClaims(times, sub, jti, sid, scope, details(c.getClaim("authorization_details")));
     }
 

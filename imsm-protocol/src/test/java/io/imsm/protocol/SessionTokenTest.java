@@ -217,6 +217,21 @@ class SessionTokenTest {
     }
 
     @Test
+    void whenEs256TokenIsTypedAsAnOAuthAccessToken_thenAccepted_butASessionTokenMayNotBe() {
+        SessionToken t = token(Map.of());
+        String atJwt = resign(SessionTokens.mintEs256(t, f.imsKey, f.random), f.imsKey, h -> h.put("typ", "at+jwt"), c -> {});
+        assertThat(f.tokenVerifier().verifyEs256(atJwt, f.imsJwks).subject()).isEqualTo(t.subject());
+        String mediaType = resign(SessionTokens.mintEs256(t, f.imsKey, f.random), f.imsKey, h -> h.put("typ", "application/AT+JWT"), c -> {});
+        assertThat(f.tokenVerifier().verifyEs256(mediaType, f.imsJwks).subject()).isEqualTo(t.subject());
+        String noScope = resign(atJwt, f.imsKey, h -> {}, c -> c.remove("scope"));
+        assertThat(f.tokenVerifier().verifyEs256(noScope, f.imsJwks).scope()).isEmpty();
+        String hsNoScope = resign(mint(Map.of()), keys.macKey(), h -> {}, c -> c.remove("scope"));
+        assertThat(tokenFailure(() -> verify(hsNoScope))).as("a session token names its scope").isEqualTo(MALFORMED);
+        String hsAtJwt = resign(mint(Map.of()), keys.macKey(), h -> h.put("typ", "at+jwt"), c -> {});
+        assertThat(tokenFailure(() -> verify(hsAtJwt))).isEqualTo(WRONG_TYPE);
+    }
+
+    @Test
     void whenEs256TokenIsForgedOrCarriesEnc_thenRefused() {
         SessionToken t = token(Map.of());
         ECKey attacker = Fixture.generate(f.imsKey.getKeyID());
