@@ -7,6 +7,7 @@ import io.imsm.server.access.PolicyRules;
 import io.imsm.server.access.ScopeMapping;
 import io.imsm.server.access.ScopeMappings;
 import io.imsm.server.apitoken.ApiTokenService;
+import io.imsm.server.apitoken.ApiTokenSubjects;
 import io.imsm.server.apitoken.IngressAuth;
 import io.imsm.server.apitoken.RevokerWithApiTokens;
 import io.imsm.server.store.ApiTokenStore;
@@ -249,7 +250,8 @@ public final class Wiring {
                 new RefreshTokenGrant(personTokens),
                 new ClientCredentialsGrant(accessTokens, clients),
                 new DeviceCodeGrant(ctx.database(), oauthTokenStore, personTokens, ctx.clock()),
-                new TokenExchangeGrant(accessTokens, clients, List.of(oauthTokens.accessTokenSubjects()))));
+                new TokenExchangeGrant(accessTokens, clients, List.of(new ApiTokenSubjects(apiTokens),
+                        oauthTokens.accessTokenSubjects()))));
         Authorization authorization = new Authorization(ctx.database(), oauthTokenStore, clients, personTokens, clientAuth, accessTokens,
                 secrets, audit, ctx.clock(), () -> baseUrl, cfg.oauth().codeTtlSeconds(), cfg.oauth().deviceCodeTtlSeconds());
 

@@ -30,16 +30,28 @@ public final class TokenExchangeGrant implements GrantHandler {
 
         /** The subject, or empty when the token is not valid (expired, revoked, unknown). */
         Optional<Subject> resolve(String token);
+
+        /** Whether this reader reads {@code token}: several readers may share one token type URI; the first that reads it wins. */
+        default boolean reads(String token) { return true; }
+
+        /**
+         * For readers whose tokens are exchanged for a token of their own kind (a user API token gives a
+         * delegated API token): the response, else empty and an IMSM access token is issued for {@link #resolve}.
+         * {@code scope} is null when none was asked for.
+         */
+        default Optional<TokenResponse> exchange(String token, String audience, Set<String> scope, TokenRequest request) {
+            return Optional.empty();
+        }
     }
 
-    private final Map<String, SubjectTokens> subjectTokens = new LinkedHashMap<>();
+    private final Map<String, List<SubjectTokens>> subjectTokens = new LinkedHashMap<>();
     private final AccessTokens tokens;
     private final ClientRegistry clients;
 
     public TokenExchangeGrant(AccessTokens tokens, ClientRegistry clients, List<SubjectTokens> subjectTokens) {
         this.tokens = Objects.requireNonNull(tokens);
         this.clients = Objects.requireNonNull(clients);
-        subjectTokens.forEach(s -> this.subjectTokens.put(s.tokenType(), s));
+        subjectTokens.forEach(s -> this.subjectTokens.computeIfAbsent(s.tokenType(), t -> new java.util.ArrayList<>()).add(s));
     }
 
     @Override public String grantType() { return GRANT_TYPE; }
@@ -47,10 +59,13 @@ public final class TokenExchangeGrant implements GrantHandler {
     @Override
     public TokenResponse handle(TokenRequest request, OAuthClient client) {
         String type = request.require("subject_token_type");
-        SubjectTokens reader = subjectTokens.get(type);
-        if (reader == null) {
+        List<SubjectTokens> readers = subjectTokens.get(type);
+        if (readers == null) {
             throw OAuthError.invalidRequest("subject_token_type " + type + " is not supported; supported: " + subjectTokens.keySet() + ".");
         }
+        String token = request.require("subject_token");
+        SubjectTokens reader = readers.stream().filter(r -> r.reads(token)).findFirst()
+                .orElseThrow(() -> OAuthError.invalidGrant("The subject token is not valid (expired, revoked or unknown)."));
         if (request.param("actor_token") != null) {
             throw OAuthError.invalidRequest("actor_token is not supported; the authenticated client is the actor.");
         }
@@ -58,12 +73,20 @@ public final class TokenExchangeGrant implements GrantHandler {
         if (requestedType != null && !requestedType.equals(ACCESS_TOKEN_TYPE)) {
             throw OAuthError.invalidRequest("requested_token_type can only be " + ACCESS_TOKEN_TYPE + ".");
         }
-        Subject subject = reader.resolve(request.require("subject_token"))
-                .orElseThrow(() -> OAuthError.invalidGrant("The subject token is not valid (expired, revoked or unknown)."));
         String audience = request.param("audience") != null ? request.param("audience") : request.param("resource");
         if (audience != null && !client.audiences().contains(audience)) {
             throw OAuthError.invalidTarget("This client may ask for the audiences " + client.audiences() + " only.");
         }
+        Set<String> asked = request.param("scope") == null ? null : Scopes.parse(request.param("scope"));
+        if (asked != null && !client.scopes().containsAll(asked)) {
+            throw OAuthError.invalidScope("This client may ask for at most " + client.scopes() + ".");
+        }
+        Optional<TokenResponse> own = reader.exchange(token, audience, asked, request);
+        if (own.isPresent()) {
+            return own.get();
+        }
+        Subject subject = reader.resolve(token)
+                .orElseThrow(() -> OAuthError.invalidGrant("The subject token is not valid (expired, revoked or unknown)."));
         Set<String> allowed = new LinkedHashSet<>(subject.scope());
         allowed.retainAll(client.scopes());
         Set<String> scope = allowed;

@@ -541,4 +541,44 @@ abstract class OAuthFlowContract {
         assertThat(error(send(new TokenRequest(meta.getTokenEndpointURI(), gw.basic(), grant, new Scope("write:tx"),
                 List.of(URI.create("https://downstream.example")), null))).getCode()).isEqualTo("invalid_scope");
     }
+
+    @Test
+    void whenAUserApiTokenIsTheSubjectToken_thenTheExchangeGivesTheSameDelegatedTokenAsTheImsmEndpoint() throws Exception {
+        Http.Res made = loggedIn(alice).postJson("/api/v1/tokens", Map.of("name", "cli", "scopes", List.of("read:tx")));
+        assertThat(made.status()).as(made.toString()).isEqualTo(201);
+        String apiToken = made.json().path("token").asText();
+        Client gw = confidential("gw-api", List.of(io.imsm.server.oauth.TokenExchangeGrant.GRANT_TYPE), List.of("read:tx"),
+                Map.of("audiences", List.of("portal")));
+        AuthorizationGrant grant = portal(apiToken);
+        HTTPResponse http = send(new TokenRequest(meta.getTokenEndpointURI(), gw.basic(), grant, new Scope("read:tx"),
+                null, null));
+        TokenResponse t = TokenResponse.parse(http);
+        assertThat(t.indicatesSuccess()).as(http.getBody()).isTrue();
+        String delegated = t.toSuccessResponse().getTokens().getAccessToken().getValue();
+        assertThat(delegated).startsWith("imsm_");
+        assertThat(t.toSuccessResponse().getTokens().getAccessToken().getScope().toString()).isEqualTo("read:tx");
+        assertThat(t.toSuccessResponse().getTokens().getAccessToken().getLifetime()).isEqualTo(3600);
+        // like the one from POST /api/v1/tokens/delegate: good at its service only, never at IMSM's API
+        Http svc = s.client();
+        assertThat(svc.get("/ingress/auth?service=portal&scope=read:tx", "Authorization", "Bearer " + delegated).status()).isEqualTo(200);
+        assertThat(svc.get("/ingress/auth?service=other", "Authorization", "Bearer " + delegated).status()).isEqualTo(401);
+        assertThat(svc.get("/api/v1/me", "Authorization", "Bearer " + delegated).status()).isEqualTo(401);
+        Http.Res same = svc.postJson("/api/v1/tokens/delegate", Map.of("subject_token", apiToken, "audience", "portal", "scope", "read:tx"));
+        assertThat(same.status()).as(same.toString()).isEqualTo(200);
+        assertThat(same.json().path("expires_in").asLong()).isEqualTo(3600);
+        // more scope than the API token carries, a delegated token as subject, an unknown API token: refused
+        assertThat(error(send(new TokenRequest(meta.getTokenEndpointURI(), gw.basic(), grant, new Scope("admin:users"),
+                null, null))).getCode()).isEqualTo("invalid_scope");
+        assertThat(error(send(new TokenRequest(meta.getTokenEndpointURI(), gw.basic(),
+                portal(delegated), null,
+                null, null))).getCode()).isEqualTo("invalid_grant");
+        assertThat(error(send(new TokenRequest(meta.getTokenEndpointURI(), gw.basic(),
+                portal(apiToken.substring(0, apiToken.length() - 2) + "xx"),
+                null, null, null))).getCode()).isEqualTo("invalid_grant");
+    }
+
+    static AuthorizationGrant portal(String subjectToken) {
+        return new TokenExchangeGrant(new BearerAccessToken(subjectToken), TokenTypeURI.ACCESS_TOKEN, null, null, null,
+                List.of(new com.nimbusds.oauth2.sdk.id.Audience("portal")));
+    }
 }
