@@ -26,7 +26,9 @@ public enum ErrorCode {
     KEY_EXCHANGE_FAILED("key_exchange_failed", 502, "The service did not complete the key exchange"),
     UNAVAILABLE("unavailable", 503, "Temporarily unavailable"),
     SERVER_BUSY("server_busy", 503, "The server is busy"),
-    INTERNAL("internal_error", 500, "Internal error");
+    INTERNAL("internal_error", 500, "Internal error"),
+    // notification and decision hooks (issue 11)
+    DENIED_BY_POLICY("denied_by_policy", 403, "Refused by a policy service");
 
     private final String code;
     private final int status;

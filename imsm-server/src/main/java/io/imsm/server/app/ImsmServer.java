@@ -42,6 +42,7 @@ public final class ImsmServer implements AutoCloseable {
         });
         housekeeping.scheduleWithFixedDelay(this::purge, 1, 60, TimeUnit.MINUTES);
         wiring.outboxWorker().start();
+        wiring.eventDelivery().start();
     }
 
     private void purge() {
@@ -146,6 +147,8 @@ public final class ImsmServer implements AutoCloseable {
         housekeeping.shutdownNow();
         wiring.outboxWorker().close();
         wiring.outbox().close();
+        wiring.eventDelivery().close();
+        wiring.hookHttp().close();
         management.ifPresent(HttpServer::stop);
         http.stop();
         wiring.kx().close();

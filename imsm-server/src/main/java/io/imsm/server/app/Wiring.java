@@ -6,6 +6,11 @@ import io.imsm.server.audit.AuditLog;
 import io.imsm.server.audit.FailureSampler;
 import io.imsm.server.audit.Retention;
 import io.imsm.server.config.Config;
+import io.imsm.server.events.EventOutbox;
+import io.imsm.server.hooks.DecisionHooks;
+import io.imsm.server.hooks.EventDelivery;
+import io.imsm.server.hooks.HookHttp;
+import io.imsm.server.hooks.HookService;
 import io.imsm.server.identity.AccountService;
 import io.imsm.server.identity.AdminService;
 import io.imsm.server.identity.BearerAuthenticator;
@@ -22,6 +27,8 @@ import io.imsm.server.keys.RecoveryCodeKey;
 import io.imsm.server.keys.SigningKeys;
 import io.imsm.server.kx.KeyExchangeClient;
 import io.imsm.server.store.AuditStore;
+import io.imsm.server.store.EventStore;
+import io.imsm.server.store.HookStore;
 import io.imsm.server.store.InviteStore;
 import io.imsm.server.store.RateLimitStore;
 import io.imsm.server.store.KeyStore;
@@ -43,12 +50,14 @@ import io.imsm.server.web.Routes;
 import io.imsm.server.web.api.AccountApi;
 import io.imsm.server.web.api.AdminApi;
 import io.imsm.server.web.api.CatalogApi;
+import io.imsm.server.web.api.HookApi;
 import io.imsm.server.web.api.MetricsEndpoint;
 import io.imsm.server.web.api.SystemApi;
 import io.imsm.server.web.api.RevocationApi;
 import io.imsm.server.web.api.TokenApi;
 import io.imsm.server.web.http.WebAuth;
 import io.imsm.server.web.ui.AdminPages;
+import io.imsm.server.web.ui.HookPages;
 import io.imsm.server.web.ui.PageRenderer;
 import io.imsm.server.web.ui.PageSupport;
 import io.imsm.server.web.ui.Pages;
@@ -73,6 +82,7 @@ public final class Wiring {
     private final KeyStore keyStore = new KeyStore();
     private final ServiceStore serviceStore = new ServiceStore();
     private final TokenSessionStore tokenSessionStore = new TokenSessionStore();
+    private final HookStore hookStore = new HookStore();
     private final Secrets secrets;
     private final AuditLog audit;
     private final PasswordHasher hasher;
@@ -94,6 +104,9 @@ public final class Wiring {
     private final OutboxWorker outboxWorker;
     private final Routes routes;
     private final ErrorMapper errors;
+    private final HookService hooks;
+    private final HookHttp hookHttp;
+    private final EventDelivery eventDelivery;
 
     /**
      * @param baseUrl where people and services reach this server ({@code server.public_url}, else the
@@ -104,7 +117,8 @@ public final class Wiring {
         this.baseUrl = Objects.requireNonNull(baseUrl);
         Config cfg = ctx.config();
         this.secrets = new Secrets(ctx.random());
-        this.audit = new AuditLog(auditStore, ctx.clock());
+        EventStore eventStore = new EventStore(ctx.database().isPostgres());
+        this.audit = new AuditLog(auditStore, ctx.clock(), new EventOutbox(eventStore, hookStore, ctx.random()));
         this.hasher = new PasswordHasher(cfg.passwords(), ctx.random());
         PasswordPolicy passwordPolicy = new PasswordPolicy(cfg.passwords().minLength(), cfg.passwords().minStrength());
         LoginThrottle throttle = ctx.database().isPostgres()
@@ -124,6 +138,13 @@ public final class Wiring {
                 throttle, ctx.kek(), recoveryCodeKey, secrets, ctx.clock(), cfg.sessions(), issuerName);
         ServiceUrls serviceUrls = ServiceUrls.system(cfg.services().allowLinkLocal());
         this.catalog = new CatalogService(ctx.database(), serviceStore, audit, serviceUrls, ctx.clock());
+        Config.Hooks hookCfg = cfg.hooks();
+        this.hooks = new HookService(ctx.database(), hookStore, eventStore, audit, serviceUrls, ctx.kek(), ctx.random(), ctx.clock());
+        this.hookHttp = new HookHttp(serviceUrls, Duration.ofSeconds(hookCfg.timeoutSeconds()));
+        this.eventDelivery = new EventDelivery(ctx.database(), eventStore, hooks, hookHttp, userStore,
+                new EventDelivery.Retries(hookCfg.maxAttempts(), Duration.ofSeconds(hookCfg.retryBaseSeconds()),
+                        Duration.ofSeconds(hookCfg.retryMaxSeconds())),
+                Duration.ofSeconds(hookCfg.timeoutSeconds()), Duration.ofMillis(hookCfg.pollMillis()), ctx.clock(), ctx.random());
         this.kx = new KeyExchangeClient(signingKeys, () -> baseUrl, ctx.clock(), ctx.random(), serviceUrls,
                 Duration.ofSeconds(cfg.kx().timeoutSeconds()));
         this.kxCheck = new KeyExchangeCheck(ctx.database(), catalog, kx, audit, ctx.clock());
@@ -137,7 +158,8 @@ public final class Wiring {
                 : RateLimitBuckets.inMemory(ctx.clock(), Duration.ofMinutes(2), 100_000);
         this.tokens = new TokenService(ctx.database(), tokenSessionStore, userStore, revocations,
                 new IssuanceLimits(cfg.issuance(), issuanceBuckets), catalog, kx, signingKeys, audit, () -> baseUrl,
-                ctx.clock(), ctx.random(), outboxWorker::deliverSoon);
+                ctx.clock(), ctx.random(), outboxWorker::deliverSoon,
+                new DecisionHooks(ctx.database(), hooks, hookHttp, audit, ctx.clock()));
         this.bearer = new BearerAuthenticator(ctx.bootstrapToken(), ctx.database(), audit, failureSampler, ctx.metrics());
         this.bootstrap = new Bootstrap(ctx.database(), userStore, sessionStore, settingsStore, audit, hasher, secrets, ctx.clock());
 
@@ -158,7 +180,9 @@ public final class Wiring {
                         RateLimitBuckets.inMemory(ctx.clock(), Duration.ofMinutes(2), 100_000))),
                 new Pages(identity, account, catalog, tokens, auth, pageSupport, secrets, renderer, absolute),
                 new AdminPages(admin, catalog, tokens, kxCheck, auth, pageSupport, renderer, baseUrl),
-                new TokenPages(catalog, tokens, auth, pageSupport, renderer));
+                new TokenPages(catalog, tokens, auth, pageSupport, renderer),
+                new HookApi(hooks, auth),
+                new HookPages(hooks, auth, pageSupport, renderer));
     }
 
     /** Migrations, keys, the initial MFA policy: what must hold before the first request. */
@@ -197,4 +221,7 @@ public final class Wiring {
     public MetricsEndpoint metricsEndpoint() { return metricsEndpoint; }
     public SettingsStore settingsStore() { return settingsStore; }
     public ErrorMapper errors() { return errors; }
+    public HookService hooks() { return hooks; }
+    public HookHttp hookHttp() { return hookHttp; }
+    public EventDelivery eventDelivery() { return eventDelivery; }
 }

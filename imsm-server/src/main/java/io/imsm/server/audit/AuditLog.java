@@ -16,10 +16,25 @@ public final class AuditLog {
     static final int MAX_DETAIL = 1000;
     private final AuditStore store;
     private final Clock clock;
+    private final Listener listener;
+
+    /**
+     * Hears every recorded event in the transaction that records it (the event outbox turns some into
+     * notifications). A listener that throws rolls the change back, as a failed audit insert does.
+     */
+    @FunctionalInterface
+    public interface Listener {
+        void recorded(Handle h, AuditEvent event);
+    }
 
     public AuditLog(AuditStore store, Clock clock) {
+        this(store, clock, (h, e) -> { });
+    }
+
+    public AuditLog(AuditStore store, Clock clock, Listener listener) {
         this.store = Objects.requireNonNull(store);
         this.clock = Objects.requireNonNull(clock);
+        this.listener = Objects.requireNonNull(listener);
     }
 
     public void record(Handle h, String actor, String action, String target, String ip, String outcome, String detail) {
@@ -28,6 +43,7 @@ public final class AuditLog {
         AuditEvent e = new AuditEvent(clock.instant(), fit(actor, 80), action, fit(target, 80), fit(ip, 64), outcome,
                 fit(detail, MAX_DETAIL));
         store.append(h, e);
+        listener.recorded(h, e);
         LOG.atInfo().addKeyValue("actor", actor).addKeyValue("action", action).addKeyValue("target", target)
                 .addKeyValue("ip", ip).addKeyValue("outcome", outcome).log("audit");
     }

@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
  */
 public record Config(Server server, String dataDir, Database database, Passwords passwords,
                      Sessions sessions, Login login, Mfa mfa, Bootstrap bootstrap, Kx kx, Issuance issuance, ServiceTargets services,
-                     Log log, Retention retention, Metrics metrics) {
+                     Log log, Retention retention, Metrics metrics,
+                     Hooks hooks) {
 
     /** @param trustedProxies addresses or CIDRs whose X-Forwarded-For / Forwarded headers are believed */
     public record Server(String host, int port, String publicUrl, int maxBodyBytes, List<String> trustedProxies) {}
@@ -59,6 +60,9 @@ public record Config(Server server, String dataDir, Database database, Passwords
 
     /** How long the housekeeping keeps rows that would otherwise grow without bound. */
     public record Retention(int auditDays, int sessionsDays, int invitesDays) {}
+
+    /** Delivery of events to notification hooks (docs/hooks.md). */
+    public record Hooks(int timeoutSeconds, int maxAttempts, int retryBaseSeconds, int retryMaxSeconds, int pollMillis) {}
 
     /**
      * An IPv4 or IPv6 literal with an optional prefix length. Only literals: a host name here would make
@@ -109,7 +113,7 @@ public record Config(Server server, String dataDir, Database database, Passwords
     public Config validate() {
         require(server != null && database != null && passwords != null && sessions != null && login != null
                 && mfa != null && bootstrap != null && kx != null && issuance != null && services != null && log != null
-                && retention != null && metrics != null,
+                && retention != null && metrics != null && hooks != null,
                 "config", "a section is missing");
         require(server.host() != null && !server.host().isBlank(), "server.host", "must not be empty");
         require(server.port() >= 0 && server.port() <= 65535, "server.port", "must be between 0 and 65535, got " + server.port());
@@ -160,6 +164,11 @@ public record Config(Server server, String dataDir, Database database, Passwords
         require(retention.auditDays() >= 1, "retention.audit_days", "must be at least 1");
         require(retention.sessionsDays() >= 1, "retention.sessions_days", "must be at least 1");
         require(retention.invitesDays() >= 1, "retention.invites_days", "must be at least 1");
+        require(hooks.timeoutSeconds() >= 1 && hooks.timeoutSeconds() <= 60, "hooks.timeout_seconds", "must be between 1 and 60");
+        require(hooks.maxAttempts() >= 1 && hooks.maxAttempts() <= 50, "hooks.max_attempts", "must be between 1 and 50");
+        require(hooks.retryBaseSeconds() >= 1, "hooks.retry_base_seconds", "must be at least 1");
+        require(hooks.retryMaxSeconds() >= hooks.retryBaseSeconds(), "hooks.retry_max_seconds", "must not be less than hooks.retry_base_seconds");
+        require(hooks.pollMillis() >= 50 && hooks.pollMillis() <= 60_000, "hooks.poll_millis", "must be between 50 and 60000");
         require("text".equals(log.format()) || "json".equals(log.format()), "log.format", "must be text or json");
         return this;
     }

@@ -1,6 +1,7 @@
 package io.imsm.server.keys;
 
 import io.imsm.server.store.Database;
+import io.imsm.server.store.HookStore;
 import io.imsm.server.store.KeyStore;
 import io.imsm.server.store.SettingsStore;
 import io.imsm.server.store.UserStore;
@@ -23,12 +24,14 @@ public final class KekRotation {
     private final KeyStore keys;
     private final UserStore users;
     private final SettingsStore settings;
+    private final HookStore hooks;
 
-    public KekRotation(Database db, KeyStore keys, UserStore users, SettingsStore settings) {
+    public KekRotation(Database db, KeyStore keys, UserStore users, SettingsStore settings, HookStore hooks) {
         this.db = Objects.requireNonNull(db);
         this.keys = Objects.requireNonNull(keys);
         this.users = Objects.requireNonNull(users);
         this.settings = Objects.requireNonNull(settings);
+        this.hooks = Objects.requireNonNull(hooks);
     }
 
     public Result rotate(KeyEncryptionKey from, KeyEncryptionKey to) {
@@ -59,6 +62,13 @@ public final class KekRotation {
                 String value = from.decrypt(recoveryKey.get(), RecoveryCodeKey.CONTEXT);
                 settings.put(h, RecoveryCodeKey.SETTING, to.encrypt(value, RecoveryCodeKey.CONTEXT));
                 other++;
+            }
+            for (HookStore.Row hook : hooks.list(h)) {
+                if (hook.secretEnc() != null) {
+                    String ctx = HookStore.secretContext(hook.id());
+                    hooks.replaceSecretEnc(h, hook.id(), to.encrypt(from.decrypt(hook.secretEnc(), ctx), ctx));
+                    other++;
+                }
             }
             return new Result(signing, totp, other, unbound);
         });

@@ -72,10 +72,12 @@ public final class TokenService {
     private final Clock clock;
     private final SecureRandom random;
     private final Runnable outboxKick;
+    private final IssuePolicy policy;
 
     public TokenService(Database db, TokenSessionStore store, UserStore users, TokenRevocations revocations, IssuanceLimits limits,
                         CatalogService catalog, KeyExchangeClient kx, SigningKeys signingKeys,
-                        AuditLog audit, Supplier<String> issuer, Clock clock, SecureRandom random, Runnable outboxKick) {
+                        AuditLog audit, Supplier<String> issuer, Clock clock, SecureRandom random, Runnable outboxKick,
+                        IssuePolicy policy) {
         this.db = Objects.requireNonNull(db);
         this.store = Objects.requireNonNull(store);
         this.users = Objects.requireNonNull(users);
@@ -89,6 +91,7 @@ public final class TokenService {
         this.clock = Objects.requireNonNull(clock);
         this.random = Objects.requireNonNull(random);
         this.outboxKick = Objects.requireNonNull(outboxKick);
+        this.policy = Objects.requireNonNull(policy);
     }
 
     /** The one exact request a token may be used for. */
@@ -115,8 +118,8 @@ public final class TokenService {
         if (scope.length() > MAX_SCOPE_CHARS) {
             throw new ImsmException.Invalid("the scopes asked for are longer than " + MAX_SCOPE_CHARS + " characters together; ask for fewer");
         }
-        int ttl = req.ttlSeconds() == null ? svc.defaultTtlSeconds() : req.ttlSeconds();
-        if (ttl < CatalogService.MIN_TTL || ttl > svc.maxTtlSeconds()) {
+        int askedTtl = req.ttlSeconds() == null ? svc.defaultTtlSeconds() : req.ttlSeconds();
+        if (askedTtl < CatalogService.MIN_TTL || askedTtl > svc.maxTtlSeconds()) {
             throw ImsmException.Invalid.inField("ttl_seconds", "ttl_seconds must be between " + CatalogService.MIN_TTL + " and " + svc.maxTtlSeconds()
                     + " for " + svc.name());
         }
@@ -129,6 +132,12 @@ public final class TokenService {
                     + " characters as JSON (path and query together), since the token must fit in a request header");
         }
         Map<String, Object> confidential = confidentialClaims(svc, caller.user(), fields);
+        // the decision hooks (docs/hooks.md): may refuse (403 denied_by_policy) or shorten the lifetime
+        IssuePolicy.Verdict verdict = policy.decide(new IssuePolicy.Question(caller, svc, List.of(scope.split(" ")), fields, req.request(), askedTtl));
+        if (verdict.requireApproval()) {
+            throw new ImsmException.Forbidden("A policy service asks for an approval of this request, and this server takes no access requests yet.");
+        }
+        int ttl = verdict.ttlSeconds();
         limits.take(caller.user().id(), svc.id());
 
         Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);

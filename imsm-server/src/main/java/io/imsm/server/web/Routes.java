@@ -3,10 +3,12 @@ package io.imsm.server.web;
 import io.imsm.server.web.api.AccountApi;
 import io.imsm.server.web.api.AdminApi;
 import io.imsm.server.web.api.CatalogApi;
+import io.imsm.server.web.api.HookApi;
 import io.imsm.server.web.api.SystemApi;
 import io.imsm.server.web.api.RevocationApi;
 import io.imsm.server.web.api.TokenApi;
 import io.imsm.server.web.ui.AdminPages;
+import io.imsm.server.web.ui.HookPages;
 import io.imsm.server.web.ui.Pages;
 import io.imsm.server.web.ui.TokenPages;
 import io.javalin.config.RoutesConfig;
@@ -29,9 +31,12 @@ public final class Routes {
     private final Pages pages;
     private final AdminPages adminPages;
     private final TokenPages tokenPages;
+    private final HookApi hookApi;
+    private final HookPages hookPages;
 
     public Routes(SystemApi system, AccountApi accountApi, AdminApi adminApi, CatalogApi catalogApi, TokenApi tokenApi, RevocationApi revocationApi,
-                  Pages pages, AdminPages adminPages, TokenPages tokenPages) {
+                  Pages pages, AdminPages adminPages, TokenPages tokenPages,
+                  HookApi hookApi, HookPages hookPages) {
         this.system = Objects.requireNonNull(system);
         this.accountApi = Objects.requireNonNull(accountApi);
         this.adminApi = Objects.requireNonNull(adminApi);
@@ -41,6 +46,8 @@ public final class Routes {
         this.pages = Objects.requireNonNull(pages);
         this.adminPages = Objects.requireNonNull(adminPages);
         this.tokenPages = Objects.requireNonNull(tokenPages);
+        this.hookApi = Objects.requireNonNull(hookApi);
+        this.hookPages = Objects.requireNonNull(hookPages);
     }
 
     void addTo(RoutesConfig r) {
@@ -145,5 +152,21 @@ public final class Routes {
         r.get("/services/{id}",                              tokenPages::serviceForm);
         r.post("/services/{id}",                             tokenPages::serviceSubmit);
         r.post("/sessions/{sid}/revoke",                     tokenPages::revokeToken);
+
+        // JSON API: notification and decision hooks, undelivered events (admins)
+        r.get("/api/v1/admin/hooks",                         hookApi::list);
+        r.post("/api/v1/admin/hooks",                        hookApi::create);
+        r.post("/api/v1/admin/hooks/apply",                  hookApi::apply);
+        r.get("/api/v1/admin/hooks/{id}",                    hookApi::get);
+        r.put("/api/v1/admin/hooks/{id}",                    hookApi::put);
+        r.delete("/api/v1/admin/hooks/{id}",                 hookApi::delete);
+        r.get("/api/v1/admin/events/dead-letters",           hookApi::deadLetters);
+        r.post("/api/v1/admin/events/dead-letters/{id}/replay", hookApi::replay);
+
+        // Pages: hooks and undelivered events (admins)
+        r.get("/admin/hooks",                                hookPages::adminHooks);
+        r.post("/admin/hooks",                               hookPages::adminHookSave);
+        r.post("/admin/hooks/{id}/delete",                   hookPages::adminHookDelete);
+        r.post("/admin/events/dead-letters/{id}/replay",     hookPages::adminReplay);
     }
 }
