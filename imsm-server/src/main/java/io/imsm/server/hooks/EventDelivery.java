@@ -30,6 +30,7 @@ public final class EventDelivery implements AutoCloseable {
     /** Hooks started per round and events per hook per task: a backlog drains over rounds. */
     static final int HOOKS_PER_ROUND = 200;
     static final int EVENTS_PER_TASK = 50;
+    private static final Duration LEASE_MARGIN = Duration.ofSeconds(5);
     private static final Logger LOG = LoggerFactory.getLogger(EventDelivery.class);
 
     /** Retry policy: attempts in all, the first delay, the longest delay. */
@@ -40,7 +41,7 @@ public final class EventDelivery implements AutoCloseable {
     private final HookService hooks;
     private final Notifications notifications;
     private final Retries retries;
-    private final Duration lease;
+    private final Duration callTimeout;
     private final Duration pollEvery;
     private final Clock clock;
     private final SecureRandom random;
@@ -61,8 +62,7 @@ public final class EventDelivery implements AutoCloseable {
         this.random = Objects.requireNonNull(random);
         this.pollEvery = Objects.requireNonNull(pollEvery);
         this.notifications = new Notifications(http, db, users, clock, callTimeout);
-        // an SMS hook may make up to 20 calls for one event; the claim must outlast them all
-        this.lease = callTimeout.multipliedBy(21).plusSeconds(30);
+        this.callTimeout = Objects.requireNonNull(callTimeout);
     }
 
     /** Runs a delivery round every poll interval. */
@@ -85,6 +85,11 @@ public final class EventDelivery implements AutoCloseable {
     }
 
     private void deliverTo(String hookId) {
+        Optional<HookService.Loaded> target = db.read(h -> hooks.load(h, hookId));
+        // the claim must outlast the calls of one delivery (an SMS hook makes one per recipient), and no more:
+        // after a crash mid-call the delivery is due again when the claim runs out
+        Duration lease = callTimeout.multipliedBy(target.map(t -> t.hook().to() == null ? 1 : t.hook().to().size()).orElse(1))
+                .plus(LEASE_MARGIN);
         for (int i = 0; i < EVENTS_PER_TASK && !Thread.currentThread().isInterrupted(); i++) {
             Instant now = clock.instant();
             Optional<EventStore.Due> claimed = db.inTransaction(h -> store.claim(h, hookId, now, now.plus(lease)));
@@ -92,7 +97,6 @@ public final class EventDelivery implements AutoCloseable {
                 return;
             }
             EventStore.Due due = claimed.get();
-            Optional<HookService.Loaded> target = db.read(h -> hooks.load(h, hookId));
             if (target.isEmpty()) {
                 db.inTransaction(h -> { store.dead(h, due.id(), clock.instant(), "the hook was deleted"); return null; });
                 continue;
