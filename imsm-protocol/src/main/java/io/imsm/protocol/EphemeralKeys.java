@@ -1,9 +1,7 @@
 package io.imsm.protocol;
 
-import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
-import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jose.util.Base64URL;
 
 import java.math.BigInteger;
@@ -21,11 +19,7 @@ public final class EphemeralKeys {
 
     /** A fresh ephemeral P-256 key pair (private JWK, no {@code kid}). */
     public static ECKey generate(SecureRandom random) {
-        try {
-            return new ECKeyGenerator(Curve.P_256).secureRandom(Objects.requireNonNull(random, "random")).generate();
-        } catch (JOSEException e) {
-            throw new IllegalStateException("cannot generate a P-256 key", e);
-        }
+        return P256.generate(random);
     }
 
     /**

@@ -1,15 +1,13 @@
 package io.imsm.protocol;
 
-import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
 import org.bouncycastle.crypto.params.HKDFParameters;
+import org.bouncycastle.math.ec.ECPoint;
 
-import javax.crypto.KeyAgreement;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -52,25 +50,27 @@ public final class KeyDerivation {
 
     /**
      * Z: the ECDH shared secret (SEC 1 section 3.3.1), i.e. the 32-byte big-endian x-coordinate of
-     * own.d * peer.Q, as the JDK's {@code KeyAgreement "ECDH"} returns it. The peer key is validated
-     * first; the JDK validates it again.
+     * own.d * peer.Q, computed by {@link P256}. The peer key is validated once here (canonical 32-byte
+     * coordinates below the field prime, on the curve), whether or not the caller validated it before.
      */
     public static byte[] sharedSecret(ECKey ownPrivate, ECKey peerPublic) {
         Objects.requireNonNull(ownPrivate, "ownPrivate");
+        Objects.requireNonNull(peerPublic, "peerPublic");
         if (!ownPrivate.isPrivate() || !Curve.P_256.equals(ownPrivate.getCurve())) {
             throw new IllegalArgumentException("own ephemeral key must be a private P-256 key");
         }
-        ECKey peer = EphemeralKeys.requireValidPeerKey(Objects.requireNonNull(peerPublic, "peerPublic"));
+        if (peerPublic.isPrivate()) {
+            throw new KxException(ProtocolException.Reason.BAD_POINT, "epk must not contain a private part");
+        }
+        final ECPoint peer;
         try {
-            KeyAgreement ka = KeyAgreement.getInstance("ECDH");
-            ka.init(ownPrivate.toECPrivateKey());
-            ka.doPhase(peer.toECPublicKey(), true);
-            byte[] z = ka.generateSecret();
-            if (z.length != 32) {
-                throw new IllegalStateException("ECDH returned " + z.length + " bytes");
-            }
-            return z;
-        } catch (JOSEException | GeneralSecurityException e) {
+            peer = P256.publicPoint(peerPublic);
+        } catch (IllegalArgumentException e) {
+            throw new KxException(ProtocolException.Reason.BAD_POINT, "epk is not a point on P-256", e);
+        }
+        try {
+            return P256.sharedSecret(P256.privateScalar(ownPrivate), peer);
+        } catch (IllegalArgumentException e) {
             throw new KxException(ProtocolException.Reason.BAD_POINT, "ECDH with the peer key failed", e);
         }
     }

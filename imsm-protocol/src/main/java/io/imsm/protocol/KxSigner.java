@@ -4,7 +4,7 @@ import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.JWSSigner;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jwt.JWTClaimsSet;
@@ -19,10 +19,11 @@ import java.util.Objects;
  * with the service key. Header {@code {"alg":"ES256","kid":<key id>,"typ":"imsm-kx+jwt"}}
  * (RFC 7515 section 4.1, RFC 7518 section 3.4).
  *
- * <p>Immutable and thread-safe.
+ * <p>Immutable and thread-safe: build one per key and keep it (the key is decoded once); signing
+ * runs on {@link P256}.
  */
 public final class KxSigner {
-    private final ECDSASigner signer;
+    private final JWSSigner signer;
     private final String kid;
 
     /** @param signingKey a private P-256 JWK with a {@code kid} */
@@ -32,12 +33,7 @@ public final class KxSigner {
             throw new IllegalArgumentException("the signing key must be a private P-256 key");
         }
         this.kid = Objects.requireNonNull(signingKey.getKeyID(), "the signing key needs a kid");
-        try {
-            this.signer = new ECDSASigner(signingKey);
-        } catch (JOSEException e) {
-            throw new IllegalArgumentException("unusable signing key: " + e.getMessage(), e);
-        }
-        this.signer.getJCAContext().setSecureRandom(Objects.requireNonNull(random, "random"));
+        this.signer = P256.signer(signingKey, Objects.requireNonNull(random, "random"));
     }
 
     public String sign(Offer o) {

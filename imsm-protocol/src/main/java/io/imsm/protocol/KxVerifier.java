@@ -1,8 +1,7 @@
 package io.imsm.protocol;
 
-import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.crypto.ECDSAVerifier;
+import com.nimbusds.jose.JWSVerifier;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jwt.JWTClaimsSet;
@@ -12,7 +11,9 @@ import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -36,7 +37,7 @@ import static io.imsm.protocol.ProtocolException.Reason.*;
 public final class KxVerifier {
     private final String expectedIssuer;
     private final String expectedAudience;
-    private final Function<String, ECKey> keyByKid;
+    private final Function<String, JWSVerifier> keyByKid;
     private final Clock clock;
     private final Duration maxSkew;
     private final ReplayGuard replayGuard;
@@ -57,7 +58,7 @@ public final class KxVerifier {
         this(expectedIssuer, expectedAudience, singleKey(Objects.requireNonNull(key, "key")), clock, maxSkew, replayGuard);
     }
 
-    private KxVerifier(String expectedIssuer, String expectedAudience, Function<String, ECKey> keyByKid, Clock clock,
+    private KxVerifier(String expectedIssuer, String expectedAudience, Function<String, JWSVerifier> keyByKid, Clock clock,
                        Duration maxSkew, ReplayGuard replayGuard) {
         MessageChecks.requireText(expectedIssuer, "expectedIssuer");
         MessageChecks.requireText(expectedAudience, "expectedAudience");
@@ -69,14 +70,29 @@ public final class KxVerifier {
         this.replayGuard = Objects.requireNonNull(replayGuard, "replayGuard");
     }
 
-    private static Function<String, ECKey> kidLookup(JWKSet keys) {
-        return kid -> Jws.es256Key(keys, kid, Jws.KX);
+    /**
+     * Each key of the set becomes a verifier (its point validated) once, at its first use: the set is
+     * fixed for this verifier's life, so the cache holds at most one entry per key of the set.
+     */
+    private static Function<String, JWSVerifier> kidLookup(JWKSet keys) {
+        Map<String, JWSVerifier> verifiers = new ConcurrentHashMap<>();
+        return kid -> {
+            JWSVerifier known = kid == null ? null : verifiers.get(kid);
+            if (known != null) {
+                return known;
+            }
+            JWSVerifier v = verifierOf(Jws.es256Key(keys, kid, Jws.KX));
+            verifiers.put(kid, v);
+            return v;
+        };
     }
 
-    private static Function<String, ECKey> singleKey(ECKey key) {
+    private static Function<String, JWSVerifier> singleKey(ECKey key) {
         final ECKey pub;
+        final JWSVerifier verifier;
         try {
             pub = Jws.requireEs256Key(key, Jws.KX);
+            verifier = verifierOf(pub);
         } catch (KxException e) {
             throw new IllegalArgumentException("the registered key must be an ES256 (EC P-256) key", e);
         }
@@ -84,8 +100,16 @@ public final class KxVerifier {
             if (pub.getKeyID() != null && !pub.getKeyID().equals(kid)) {
                 throw new KxException(UNKNOWN_KEY, "the header kid does not name the registered key");
             }
-            return pub;
+            return verifier;
         };
+    }
+
+    private static JWSVerifier verifierOf(ECKey key) {
+        try {
+            return P256.verifier(key);
+        } catch (IllegalArgumentException e) {
+            throw new KxException(UNKNOWN_KEY, "the key cannot verify ES256: " + e.getMessage(), e);
+        }
     }
 
     /** KX1 section 1: the service verifies an offer from the IMS. */
@@ -150,14 +174,7 @@ public final class KxVerifier {
 
     private JWTClaimsSet verifiedClaims(String compactJws) {
         SignedJWT jwt = Jws.parse(compactJws, JWSAlgorithm.ES256, Kx1.MESSAGE_TYPE, Jws.KX);
-        ECKey key = keyByKid.apply(jwt.getHeader().getKeyID());
-        final ECDSAVerifier verifier;
-        try {
-            verifier = new ECDSAVerifier(key);
-        } catch (JOSEException e) {
-            throw new KxException(UNKNOWN_KEY, "the key cannot verify ES256", e);
-        }
-        Jws.verify(jwt, verifier, Jws.KX);
+        Jws.verify(jwt, keyByKid.apply(jwt.getHeader().getKeyID()), Jws.KX);
         return Jws.claims(jwt, Jws.KX);
     }
 

@@ -108,6 +108,7 @@ public final class KeyExchangeEndpoint {
     private final Clock clock;
     private final SecureRandom random;
     private final Duration maxSkew;
+    private volatile VerifierForSet verifierForSet;
 
     private KeyExchangeEndpoint(Builder b) {
         this.issuer = requireText(b.issuer, "issuer");
@@ -261,9 +262,21 @@ public final class KeyExchangeEndpoint {
         }
     }
 
+    /**
+     * The verifier for this key set: built (its keys validated) once per set and kept while the source
+     * hands out the same set, which is what {@link RemoteJwks} and {@link JwksSource#fixed} do between refreshes.
+     */
     private KxVerifier verifier(JWKSet keys) {
-        return new KxVerifier(issuer, serviceId, keys, clock, maxSkew, replayGuard);
+        VerifierForSet current = verifierForSet;
+        if (current != null && current.keys() == keys) {
+            return current.verifier();
+        }
+        KxVerifier v = new KxVerifier(issuer, serviceId, keys, clock, maxSkew, replayGuard);
+        verifierForSet = new VerifierForSet(keys, v);
+        return v;
     }
+
+    private record VerifierForSet(JWKSet keys, KxVerifier verifier) {}
 
     /**
      * Runs a verification with the current IMS keys and, when the {@code kid} is unknown (the IMS may

@@ -1,5 +1,8 @@
 package io.imsm.sdk;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
 import io.imsm.protocol.BearerHeader;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.JWKSet;
@@ -52,9 +55,11 @@ public final class TokenVerifier {
     /**
      * Verified ES256 tokens by their exact compact form, until their {@code exp} (+ skew). ECDSA
      * verification costs ~0.6 ms; a hit costs a map lookup and the time checks. Keyed by the exact
-     * string, so a differently encoded variant of a token is simply verified in full.
+     * string, so a differently encoded variant of a token is simply verified in full. A Caffeine cache:
+     * at most {@link #JWKS_CACHE_MAX} entries (when full, the least useful are evicted one by one,
+     * never a full scan or a clear), each dropped when its token expires.
      */
-    private final java.util.concurrent.ConcurrentHashMap<String, VerifiedToken> jwksCache = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Cache<String, VerifiedToken> jwksCache;
     static final int JWKS_CACHE_MAX = 10_000;
 
     /** With a 60 s clock skew. */
@@ -91,6 +96,13 @@ public final class TokenVerifier {
         this.imsKeys = imsKeys;
         this.clock = Objects.requireNonNull(clock, "clock");
         this.maxSkew = maxSkew;
+        this.jwksCache = Caffeine.newBuilder().maximumSize(JWKS_CACHE_MAX)
+                .expireAfter(Expiry.<String, VerifiedToken>creating((token, v) -> {
+                    // Memory only: a hit is still checked against the injected clock before it is used.
+                    Duration left = Duration.between(this.clock.instant(), v.expiresAt().plus(this.maxSkew));
+                    return left.isNegative() ? Duration.ZERO : left;
+                }))
+                .build();
         this.revocations = revocations;
     }
 
@@ -175,22 +187,15 @@ public final class TokenVerifier {
     }
 
     private VerifiedToken verifyJwks(String token) {
-        VerifiedToken hit = jwksCache.get(token);
+        VerifiedToken hit = jwksCache.getIfPresent(token);
         if (hit != null) {
             java.time.Instant now = clock.instant();
             if (now.isBefore(hit.expiresAt().plus(maxSkew))) {
                 return hit;
             }
-            jwksCache.remove(token); // expired: the full check below reports it as such
+            jwksCache.invalidate(token); // expired: the full check below reports it as such
         }
         VerifiedToken verified = verifyJwksUncached(token);
-        if (jwksCache.size() >= JWKS_CACHE_MAX) {
-            java.time.Instant now = clock.instant();
-            jwksCache.values().removeIf(v -> !now.isBefore(v.expiresAt().plus(maxSkew)));
-            if (jwksCache.size() >= JWKS_CACHE_MAX) {
-                jwksCache.clear();
-            }
-        }
         jwksCache.put(token, verified);
         return verified;
     }

@@ -3,6 +3,8 @@ package io.imsm.server.access;
 import io.imsm.server.model.Binding;
 import io.imsm.server.json.Json;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.nimbusds.jose.jwk.ECKey;
@@ -43,6 +45,7 @@ public final class CatalogService {
     private final AuditLog audit;
     private final ServiceUrls urls;
     private final Clock clock;
+    private final Cache<String, ServiceDefinition> parsed = Caffeine.newBuilder().maximumSize(1_000).build();
 
     public CatalogService(Database db, ServiceStore store, AuditLog audit, ServiceUrls urls, Clock clock) {
         this.db = Objects.requireNonNull(db);
@@ -171,7 +174,7 @@ public final class CatalogService {
         if (id == null || id.length() > 63) {
             return Optional.empty();
         }
-        return store.find(h, id).map(CatalogService::read);
+        return store.find(h, id).map(this::read);
     }
 
     private List<ServiceDefinition> all() {
@@ -314,7 +317,16 @@ public final class CatalogService {
         }
     }
 
-    private static ServiceDefinition read(String spec) {
+    /**
+     * The stored JSON as a definition, parsed once per distinct text: every token request reads its
+     * service, and the row is still read each time (so an edit on another instance counts at once),
+     * only the Jackson parse is not redone while the text is unchanged.
+     */
+    private ServiceDefinition read(String spec) {
+        return parsed.get(spec, CatalogService::parse);
+    }
+
+    private static ServiceDefinition parse(String spec) {
         try {
             return STORED.readValue(spec);
         } catch (JsonProcessingException e) {

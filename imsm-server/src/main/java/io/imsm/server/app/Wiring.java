@@ -1,6 +1,9 @@
 package io.imsm.server.app;
 
+import io.imsm.server.ErrorCode;
+import io.imsm.server.ImsmException;
 import io.imsm.server.access.CatalogService;
+import io.imsm.server.access.ScopeMapping;
 import io.imsm.server.access.ServiceUrls;
 import io.imsm.server.audit.AuditLog;
 import io.imsm.server.audit.FailureSampler;
@@ -96,6 +99,7 @@ public final class Wiring {
     private final Bootstrap bootstrap;
     private final BearerAuthenticator bearer;
     private final CatalogService catalog;
+    private final ScopeMapping scopeMapping;
     private final KeyExchangeClient kx;
     private final TokenService tokens;
     private final KeyExchangeCheck kxCheck;
@@ -136,6 +140,7 @@ public final class Wiring {
                 ctx.kek(), recoveryCodeKey, secrets, ctx.clock(), cfg.sessions(), new LoginNames(ctx.kek()), failureSampler);
         this.account = new AccountService(ctx.database(), userStore, sessionStore, inviteStore, audit, hasher, passwordPolicy,
                 throttle, ctx.kek(), recoveryCodeKey, secrets, ctx.clock(), cfg.sessions(), issuerName);
+        this.scopeMapping = scopeMapping(cfg);
         ServiceUrls serviceUrls = ServiceUrls.system(cfg.services().allowLinkLocal());
         this.catalog = new CatalogService(ctx.database(), serviceStore, audit, serviceUrls, ctx.clock());
         Config.Hooks hookCfg = cfg.hooks();
@@ -171,7 +176,7 @@ public final class Wiring {
         this.metricsEndpoint = new MetricsEndpoint(ctx.metrics(), ctx.metricsToken());
         this.routes = new Routes(
                 new SystemApi(ctx.database(), signingKeys, metricsEndpoint, ctx.health()),
-                new AccountApi(identity, account, auth, absolute),
+                new AccountApi(identity, account, auth, scopeMapping, absolute),
                 new AdminApi(admin, tokens, auth, baseUrl),
                 new CatalogApi(catalog, kxCheck, auth),
                 new TokenApi(tokens, auth),
@@ -183,6 +188,14 @@ public final class Wiring {
                 new TokenPages(catalog, tokens, auth, pageSupport, renderer),
                 new HookApi(hooks, auth),
                 new HookPages(hooks, auth, pageSupport, renderer));
+    }
+
+    private static ScopeMapping scopeMapping(Config cfg) {
+        try {
+            return new ScopeMapping(cfg.scopes());
+        } catch (ImsmException.Invalid e) {
+            throw new ImsmException.Invalid(ErrorCode.INVALID_CONFIG, "configuration key 'scopes': " + e.getMessage());
+        }
     }
 
     /** Migrations, keys, the initial MFA policy: what must hold before the first request. */
@@ -212,6 +225,7 @@ public final class Wiring {
     public AdminService admin() { return admin; }
     public Bootstrap bootstrap() { return bootstrap; }
     public CatalogService catalog() { return catalog; }
+    public ScopeMapping scopeMapping() { return scopeMapping; }
     public KeyExchangeClient kx() { return kx; }
     public TokenService tokens() { return tokens; }
     public Outbox outbox() { return outbox; }

@@ -7,6 +7,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -17,6 +18,7 @@ import java.util.regex.Pattern;
 public record Config(Server server, String dataDir, Database database, Passwords passwords,
                      Sessions sessions, Login login, Mfa mfa, Bootstrap bootstrap, Kx kx, Issuance issuance, ServiceTargets services,
                      Log log, Retention retention, Metrics metrics,
+                     Map<String, List<String>> scopes,
                      Hooks hooks) {
 
     /** @param trustedProxies addresses or CIDRs whose X-Forwarded-For / Forwarded headers are believed */
@@ -115,7 +117,7 @@ public record Config(Server server, String dataDir, Database database, Passwords
     public Config validate() {
         require(server != null && database != null && passwords != null && sessions != null && login != null
                 && mfa != null && bootstrap != null && kx != null && issuance != null && services != null && log != null
-                && retention != null && metrics != null && hooks != null,
+                && retention != null && metrics != null && scopes != null && hooks != null,
                 "config", "a section is missing");
         require(server.host() != null && !server.host().isBlank(), "server.host", "must not be empty");
         require(server.port() >= 0 && server.port() <= 65535, "server.port", "must be between 0 and 65535, got " + server.port());

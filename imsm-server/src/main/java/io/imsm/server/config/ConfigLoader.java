@@ -37,6 +37,9 @@ public final class ConfigLoader {
 
     private static final ObjectMapper YAML = Json.yaml();
 
+    /** Mappings whose keys the operator chooses (a file replaces the default as a whole). */
+    private static final Set<String> FREE_FORM = Set.of("scopes");
+
     private ConfigLoader() {}
 
     /**
@@ -87,7 +90,12 @@ public final class ConfigLoader {
             if (existing == null) {
                 throw invalid("unknown configuration key '" + key + "'" + suggestion(into, e.getKey()));
             }
-            if (existing.isObject()) {
+            if (FREE_FORM.contains(key)) {
+                if (!e.getValue().isObject()) {
+                    throw invalid("configuration key '" + key + "' must be a mapping");
+                }
+                into.set(e.getKey(), e.getValue());
+            } else if (existing.isObject()) {
                 if (!e.getValue().isObject()) {
                     throw invalid("configuration key '" + key + "' must be a mapping");
                 }
@@ -121,7 +129,7 @@ public final class ConfigLoader {
         while (names.hasNext()) {
             String key = names.next();
             JsonNode child = node.get(key);
-            if (rest.equals(key) && !child.isObject()) {
+            if (rest.equals(key) && (!child.isObject() || FREE_FORM.contains(prefix + key))) {
                 return prefix + key;
             }
             if (child.isObject() && rest.startsWith(key + "_")) {
@@ -135,6 +143,20 @@ public final class ConfigLoader {
     }
 
     private static void set(ObjectNode tree, String dotted, String value, String source) {
+        if (FREE_FORM.contains(dotted)) {
+            JsonNode mapping;
+            try {
+                mapping = YAML.readTree(value);
+            } catch (IOException e) {
+                throw invalid("configuration key '" + dotted + "' (from " + source + ") is not a YAML/JSON mapping: "
+                        + firstLine(e.getMessage()));
+            }
+            if (mapping == null || !mapping.isObject()) {
+                throw invalid("configuration key '" + dotted + "' (from " + source + ") must be a YAML/JSON mapping");
+            }
+            tree.set(dotted, mapping);
+            return;
+        }
         String[] parts = dotted.split("\\.");
         ObjectNode node = tree;
         for (int i = 0; i < parts.length - 1; i++) {

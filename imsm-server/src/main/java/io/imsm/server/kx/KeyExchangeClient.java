@@ -1,5 +1,7 @@
 package io.imsm.server.kx;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
 import io.imsm.protocol.Answer;
@@ -68,6 +70,8 @@ public final class KeyExchangeClient implements AutoCloseable {
     private final ServiceUrls urls;
     private final HttpClient http;
     private final Duration timeout;
+    private final Cache<VerifierKey, KxVerifier> answerVerifiers = Caffeine.newBuilder().maximumSize(10_000).build();
+    private volatile SignerForKey signer;
 
     public KeyExchangeClient(SigningKeys keys, Supplier<String> issuer, Clock clock, SecureRandom random, ServiceUrls urls,
                              Duration timeout) {
@@ -92,8 +96,9 @@ public final class KeyExchangeClient implements AutoCloseable {
     public Exchanged exchange(ServiceDefinition service, String subject, String scope, Instant sessionExpiresAt)
             throws KeyExchangeException {
         ECKey ephemeral = EphemeralKeys.generate(random);
-        Offer offer = Offer.create(issuer.get(), service.id(), subject, scope, sessionExpiresAt, ephemeral, clock, random);
-        String offerJws = new KxSigner(keys.activeKey(), random).sign(offer);
+        String iss = issuer.get();
+        Offer offer = Offer.create(iss, service.id(), subject, scope, sessionExpiresAt, ephemeral, clock, random);
+        String offerJws = signer().sign(offer);
         URI uri = target(service, service.kxUrl());
         HttpResponse<byte[]> res = call(service, uri, HttpRequest.newBuilder(uri)
                 .header("Content-Type", "application/jwt").header("Accept", "application/jwt")
@@ -104,9 +109,7 @@ public final class KeyExchangeClient implements AutoCloseable {
         }
         Answer answer;
         try {
-            KxVerifier verifier = new KxVerifier(service.id(), issuer.get(), serviceKey(service), clock, Kx1.MAX_CLOCK_SKEW,
-                    ANSWERS_NEED_NO_REPLAY_GUARD);
-            answer = verifier.verifyAnswer(new String(res.body(), StandardCharsets.UTF_8).trim(), offer);
+            answer = answerVerifier(service, iss).verifyAnswer(new String(res.body(), StandardCharsets.UTF_8).trim(), offer);
         } catch (ProtocolException e) {
             throw failed(service, KeyExchangeException.Kind.BAD_ANSWER,
                     "gave an answer that does not verify (" + e.reason().code() + ")", e);
@@ -124,7 +127,7 @@ public final class KeyExchangeClient implements AutoCloseable {
         if (!Kx1.isValidId(sid)) {
             throw new IllegalArgumentException("not a session id");
         }
-        String jws = new KxSigner(keys.activeKey(), random).sign(Revocation.create(issuer.get(), service.id(), sid, clock, random));
+        String jws = signer().sign(Revocation.create(issuer.get(), service.id(), sid, clock, random));
         URI uri = target(service, service.kxUrl() + "/" + sid);
         HttpResponse<byte[]> res = call(service, uri, HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + jws).DELETE(),
                 info -> CappedBody.discardUpTo(Kx1.MAX_MESSAGE_BYTES));
@@ -201,10 +204,37 @@ public final class KeyExchangeClient implements AutoCloseable {
         return failed(service, KeyExchangeException.Kind.UNREACHABLE, "call failed (" + cause + ")", cause);
     }
 
+    /** The signer of the active IMS key, built once per key (its scalar decoded once), not once per call. */
+    private KxSigner signer() {
+        ECKey active = keys.activeKey();
+        SignerForKey current = signer;
+        if (current != null && current.key() == active) {
+            return current.signer();
+        }
+        KxSigner s = new KxSigner(active, random);
+        signer = new SignerForKey(active, s);
+        return s;
+    }
+
+    private record SignerForKey(ECKey key, KxSigner signer) {}
+
+    private record VerifierKey(String serviceId, java.util.Map<String, Object> publicJwk, String issuer) {}
+
+    /**
+     * The verifier of a service's answers, built once per (service, registered key, issuer): parsing
+     * the registered JWK and validating its point are not redone per exchange, and a changed key in
+     * the catalog makes a new entry (the old one ages out of the bounded cache).
+     */
+    private KxVerifier answerVerifier(ServiceDefinition service, String iss) {
+        return answerVerifiers.get(new VerifierKey(service.id(), service.publicJwk(), iss),
+                k -> new KxVerifier(k.serviceId(), k.issuer(), serviceKey(service), clock, Kx1.MAX_CLOCK_SKEW,
+                        ANSWERS_NEED_NO_REPLAY_GUARD));
+    }
+
     private static ECKey serviceKey(ServiceDefinition service) {
         try {
             return (ECKey) JWK.parse(service.publicJwk());
-        } catch (ParseException | ClassCastException e) {
+        } catch (ParseException | ClassCastException | NullPointerException e) {
             throw new IllegalStateException("registered key of " + service.id() + " unreadable", e);
         }
     }

@@ -83,4 +83,16 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> load(Optional.of(dir.resolve("missing.yaml")), Map.of())).hasMessageContaining("does not exist");
         assertThatThrownBy(() -> load(Optional.of(yaml("log:\n  format: xml\n")), Map.of())).hasMessageContaining("log.format");
     }
+
+    @Test
+    void whenScopesGivenInFileOrEnvironment_thenTheWholeMappingIsTaken() throws IOException {
+        assertThat(load(Optional.empty(), Map.of()).scopes()).isEmpty();
+        Config fromFile = load(Optional.of(yaml("scopes:\n  \"read:transactions\": [analyst, auditor]\n  \"admin:users\": [admin]\n")), Map.of());
+        assertThat(fromFile.scopes()).containsOnlyKeys("read:transactions", "admin:users");
+        assertThat(fromFile.scopes().get("read:transactions")).containsExactly("analyst", "auditor");
+        Config fromEnv = load(Optional.empty(), Map.of("IMSM_SCOPES", "{\"exec:notebook\": [\"analyst\"]}"));
+        assertThat(fromEnv.scopes()).containsOnlyKeys("exec:notebook");
+        assertThatThrownBy(() -> load(Optional.empty(), Map.of("IMSM_SCOPES", "[analyst]"))).hasMessageContaining("'scopes'");
+        assertThatThrownBy(() -> load(Optional.of(yaml("scopes: analyst\n")), Map.of())).hasMessageContaining("'scopes'");
+    }
 }

@@ -1,6 +1,7 @@
 package io.imsm.server.web.api;
 
 import io.imsm.server.ImsmException;
+import io.imsm.server.access.ScopeMapping;
 import io.imsm.server.identity.AccountService;
 import io.imsm.server.identity.Caller;
 import io.imsm.server.identity.IdentityService;
@@ -16,12 +17,14 @@ public final class AccountApi {
     private final IdentityService identity;
     private final AccountService account;
     private final WebAuth auth;
+    private final ScopeMapping scopes;
     private final int absoluteTimeoutSeconds;
 
-    public AccountApi(IdentityService identity, AccountService account, WebAuth auth, int absoluteTimeoutSeconds) {
+    public AccountApi(IdentityService identity, AccountService account, WebAuth auth, ScopeMapping scopes, int absoluteTimeoutSeconds) {
         this.identity = Objects.requireNonNull(identity);
         this.account = Objects.requireNonNull(account);
         this.auth = Objects.requireNonNull(auth);
+        this.scopes = Objects.requireNonNull(scopes);
         this.absoluteTimeoutSeconds = absoluteTimeoutSeconds;
     }
 
@@ -44,10 +47,11 @@ public final class AccountApi {
     public void me(Context ctx) {
         Caller c = auth.requireForApi(ctx);
         if (c.bootstrap()) {
-            ctx.json(new ApiBodies.Me(null, java.util.List.of("admin"), null, false, true));
+            ctx.json(new ApiBodies.Me(null, java.util.List.of("admin"), java.util.List.of(), null, false, true));
             return;
         }
-        ctx.json(new ApiBodies.Me(ApiBodies.UserView.of(c.user()), ApiBodies.UserView.of(c.user()).roles(), c.session().csrfToken(),
+        ApiBodies.UserView user = ApiBodies.UserView.of(c.user());
+        ctx.json(new ApiBodies.Me(user, user.roles(), java.util.List.copyOf(scopes.scopesFor(user.roles())), c.session().csrfToken(),
                 c.mfaRequired(), false));
     }
 

@@ -45,7 +45,7 @@ public final class ApiBodies {
         }
     }
 
-    public record Me(UserView user, List<String> roles, String csrf, boolean mfaRequired, boolean bootstrap) {}
+    public record Me(UserView user, List<String> roles, List<String> scopes, String csrf, boolean mfaRequired, boolean bootstrap) {}
 
     public record SessionList(List<AccountService.SessionView> sessions) {}
 
