@@ -27,6 +27,11 @@ public enum ErrorCode {
     UNAVAILABLE("unavailable", 503, "Temporarily unavailable"),
     SERVER_BUSY("server_busy", 503, "The server is busy"),
     INTERNAL("internal_error", 500, "Internal error"),
+
+    // identity gateway (docs/gateway.md)
+    HOLDER_NOT_ALLOWED("holder_not_allowed", 403, "The domain controller does not allow this holder this subject"),
+    DOMAIN_CONTROLLER_UNAVAILABLE("domain_controller_unavailable", 503, "The domain controller cannot be asked"),
+    TOKEN_REPLAYED("token_replayed", 401, "The token was used before"),
     // notification and decision hooks (issue 11)
     DENIED_BY_POLICY("denied_by_policy", 403, "Refused by a policy service");
 

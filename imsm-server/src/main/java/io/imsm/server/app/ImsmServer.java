@@ -145,6 +145,7 @@ public final class ImsmServer implements AutoCloseable {
     @Override
     public void close() {
         housekeeping.shutdownNow();
+        wiring.apiTokens().close();
         wiring.outboxWorker().close();
         wiring.outbox().close();
         wiring.eventDelivery().close();

@@ -4,11 +4,26 @@ import io.imsm.server.ErrorCode;
 import io.imsm.server.ImsmException;
 import io.imsm.server.access.CatalogService;
 import io.imsm.server.access.ScopeMapping;
+import io.imsm.server.access.ScopeMappings;
+import io.imsm.server.apitoken.ApiTokenService;
+import io.imsm.server.apitoken.IngressAuth;
+import io.imsm.server.apitoken.RevokerWithApiTokens;
+import io.imsm.server.store.ApiTokenStore;
+import io.imsm.server.store.ScopeMappingStore;
+import io.imsm.server.web.api.ApiTokenApi;
+import io.imsm.server.web.api.IngressApi;
+import io.imsm.server.web.api.ScopeMappingApi;
+import io.imsm.server.web.ui.ApiTokenPages;
 import io.imsm.server.access.ServiceUrls;
 import io.imsm.server.audit.AuditLog;
 import io.imsm.server.audit.FailureSampler;
 import io.imsm.server.audit.Retention;
 import io.imsm.server.config.Config;
+import io.imsm.server.gateway.AdminNetworks;
+import io.imsm.server.gateway.CredentialLedger;
+import io.imsm.server.gateway.GatewayKey;
+import io.imsm.server.gateway.GatewayService;
+import io.imsm.server.gateway.LdapDirectory;
 import io.imsm.server.events.EventOutbox;
 import io.imsm.server.hooks.DecisionHooks;
 import io.imsm.server.hooks.EventDelivery;
@@ -30,6 +45,7 @@ import io.imsm.server.keys.RecoveryCodeKey;
 import io.imsm.server.keys.SigningKeys;
 import io.imsm.server.kx.KeyExchangeClient;
 import io.imsm.server.store.AuditStore;
+import io.imsm.server.store.GatewayStore;
 import io.imsm.server.store.EventStore;
 import io.imsm.server.store.HookStore;
 import io.imsm.server.store.InviteStore;
@@ -53,6 +69,7 @@ import io.imsm.server.web.Routes;
 import io.imsm.server.web.api.AccountApi;
 import io.imsm.server.web.api.AdminApi;
 import io.imsm.server.web.api.CatalogApi;
+import io.imsm.server.web.api.GatewayApi;
 import io.imsm.server.web.api.HookApi;
 import io.imsm.server.web.api.MetricsEndpoint;
 import io.imsm.server.web.api.SystemApi;
@@ -100,6 +117,8 @@ public final class Wiring {
     private final BearerAuthenticator bearer;
     private final CatalogService catalog;
     private final ScopeMapping scopeMapping;
+    private final ScopeMappings scopeMappings;
+    private final ApiTokenService apiTokens;
     private final KeyExchangeClient kx;
     private final TokenService tokens;
     private final KeyExchangeCheck kxCheck;
@@ -108,6 +127,8 @@ public final class Wiring {
     private final OutboxWorker outboxWorker;
     private final Routes routes;
     private final ErrorMapper errors;
+    private final GatewayKey gatewayKey;
+    private final GatewayService gateway;
     private final HookService hooks;
     private final HookHttp hookHttp;
     private final EventDelivery eventDelivery;
@@ -156,8 +177,13 @@ public final class Wiring {
         this.outbox = new Outbox(ctx.database(), tokenSessionStore, catalog, kx, ctx.clock());
         this.outboxWorker = new OutboxWorker(outbox);
         TokenRevocations revocations = new TokenRevocations(tokenSessionStore, catalog, ctx.clock(), outboxWorker::deliverSoon);
+        this.scopeMappings = new ScopeMappings(ctx.database(), new ScopeMappingStore(), audit, ctx.clock());
+        // several instances share a PostgreSQL database: each looks for tokens revoked elsewhere four times a second
+        this.apiTokens = new ApiTokenService(ctx.database(), new ApiTokenStore(), userStore, audit, secrets, ctx.clock(),
+                scopeMappings::scopesFor, Duration.ofSeconds(10),
+                ctx.database().isPostgres() ? java.util.Optional.of(Duration.ofMillis(250)) : java.util.Optional.empty());
         this.admin = new AdminService(ctx.database(), userStore, sessionStore, inviteStore, audit, hasher, passwordPolicy,
-                mfaPolicies, secrets, revocations, throttle, ctx.clock());
+                mfaPolicies, secrets, new RevokerWithApiTokens(revocations, apiTokens), throttle, ctx.clock());
         RateLimitBuckets issuanceBuckets = ctx.database().isPostgres()
                 ? RateLimitBuckets.shared(ctx.database().dataSource(), ctx.clock())
                 : RateLimitBuckets.inMemory(ctx.clock(), Duration.ofMinutes(2), 100_000);
@@ -165,8 +191,14 @@ public final class Wiring {
                 new IssuanceLimits(cfg.issuance(), issuanceBuckets), catalog, kx, signingKeys, audit, () -> baseUrl,
                 ctx.clock(), ctx.random(), outboxWorker::deliverSoon,
                 new DecisionHooks(ctx.database(), hooks, hookHttp, audit, ctx.clock()));
-        this.bearer = new BearerAuthenticator(ctx.bootstrapToken(), ctx.database(), audit, failureSampler, ctx.metrics());
+        this.bearer = new BearerAuthenticator(ctx.bootstrapToken(), apiTokens, ctx.database(), audit, failureSampler, ctx.metrics());
         this.bootstrap = new Bootstrap(ctx.database(), userStore, sessionStore, settingsStore, audit, hasher, secrets, ctx.clock());
+
+        this.gatewayKey = new GatewayKey(ctx.database(), settingsStore, ctx.kek(), ctx.random());
+        this.gateway = new GatewayService(ctx.database(), new GatewayStore(), gatewayKey, signingKeys,
+                new LdapDirectory(Duration.ofSeconds(cfg.gateway().ldapTimeoutSeconds())), CredentialLedger.named(cfg.gateway().ledger()),
+                new AdminNetworks(cfg.gateway().adminNetworks()), audit, () -> baseUrl, cfg.gateway(), ctx.clock(), ctx.random(),
+                RateLimitBuckets.inMemory(ctx.clock(), Duration.ofMinutes(2), 100_000));
 
         WebAuth auth = new WebAuth(identity, bearer, cfg.secureCookies());
         PageRenderer renderer = new PageRenderer();
@@ -176,16 +208,22 @@ public final class Wiring {
         this.metricsEndpoint = new MetricsEndpoint(ctx.metrics(), ctx.metricsToken());
         this.routes = new Routes(
                 new SystemApi(ctx.database(), signingKeys, metricsEndpoint, ctx.health()),
-                new AccountApi(identity, account, auth, scopeMapping, absolute),
+                new AccountApi(identity, account, auth, scopeMappings, absolute),
                 new AdminApi(admin, tokens, auth, baseUrl),
                 new CatalogApi(catalog, kxCheck, auth),
                 new TokenApi(tokens, auth),
                 new RevocationApi(new RevocationLists(ctx.database(), tokenSessionStore, catalog, signingKeys, () -> baseUrl, ctx.clock(),
                         // per process on purpose: a poll should not cost a database row lock
                         RateLimitBuckets.inMemory(ctx.clock(), Duration.ofMinutes(2), 100_000))),
-                new Pages(identity, account, catalog, tokens, auth, pageSupport, secrets, renderer, absolute),
+                new Pages(identity, account, catalog, tokens, auth, pageSupport, secrets, renderer, absolute, scopeMappings),
                 new AdminPages(admin, catalog, tokens, kxCheck, auth, pageSupport, renderer, baseUrl),
                 new TokenPages(catalog, tokens, auth, pageSupport, renderer),
+                new GatewayApi(gateway, auth),
+
+                new ApiTokenApi(apiTokens, auth),
+                new IngressApi(new IngressAuth(apiTokens, identity, ctx.clock(), baseUrl), auth),
+                new ScopeMappingApi(scopeMappings, auth),
+                new ApiTokenPages(apiTokens, auth, pageSupport, renderer),
                 new HookApi(hooks, auth),
                 new HookPages(hooks, auth, pageSupport, renderer));
     }
@@ -202,7 +240,10 @@ public final class Wiring {
     public void prepare() {
         ctx.database().migrate();
         signingKeys.loadOrGenerate();
+        scopeMappings.seed(scopeMapping);
+        apiTokens.start();
         recoveryCodeKey.loadOrGenerate();
+        gatewayKey.loadOrGenerate();
         Config.Mfa m = ctx.config().mfa();
         ctx.database().inTransaction(h -> {
             mfaPolicies.seed(h, new MfaPolicy(m.requiredForAll(), m.requiredRoles()));
@@ -226,6 +267,8 @@ public final class Wiring {
     public Bootstrap bootstrap() { return bootstrap; }
     public CatalogService catalog() { return catalog; }
     public ScopeMapping scopeMapping() { return scopeMapping; }
+    public ScopeMappings scopeMappings() { return scopeMappings; }
+    public ApiTokenService apiTokens() { return apiTokens; }
     public KeyExchangeClient kx() { return kx; }
     public TokenService tokens() { return tokens; }
     public Outbox outbox() { return outbox; }
@@ -235,6 +278,7 @@ public final class Wiring {
     public MetricsEndpoint metricsEndpoint() { return metricsEndpoint; }
     public SettingsStore settingsStore() { return settingsStore; }
     public ErrorMapper errors() { return errors; }
+    public GatewayService gateway() { return gateway; }
     public HookService hooks() { return hooks; }
     public HookHttp hookHttp() { return hookHttp; }
     public EventDelivery eventDelivery() { return eventDelivery; }

@@ -19,6 +19,7 @@ public record Config(Server server, String dataDir, Database database, Passwords
                      Sessions sessions, Login login, Mfa mfa, Bootstrap bootstrap, Kx kx, Issuance issuance, ServiceTargets services,
                      Log log, Retention retention, Metrics metrics,
                      Map<String, List<String>> scopes,
+                     Gateway gateway,
                      Hooks hooks) {
 
     /** @param trustedProxies addresses or CIDRs whose X-Forwarded-For / Forwarded headers are believed */
@@ -65,6 +66,19 @@ public record Config(Server server, String dataDir, Database database, Passwords
 
     /** Delivery of events to notification hooks (docs/hooks.md). */
     public record Hooks(int timeoutSeconds, int maxAttempts, int retryBaseSeconds, int retryMaxSeconds, int pollMillis) {}
+
+    /**
+     * The identity gateway (docs/gateway.md).
+     *
+     * @param adminNetworks           client addresses or CIDRs domain controllers may be registered from (besides the admin role)
+     * @param maxJwtLifetimeSeconds   how far ahead a holder's or controller's JWT may expire (and its exp - iat)
+     * @param credentialTtlSeconds    lifetime of an issued id_token
+     * @param ldapTimeoutSeconds      connect and response deadline for each call to a domain controller
+     * @param requestsPerIpPerMinute  credential requests one client address may make per minute
+     * @param ledger                  where credentials are also presented: none, or log
+     */
+    public record Gateway(List<String> adminNetworks, int maxJwtLifetimeSeconds, int credentialTtlSeconds, int ldapTimeoutSeconds,
+                          int requestsPerIpPerMinute, String ledger) {}
 
     /**
      * An IPv4 or IPv6 literal with an optional prefix length. Only literals: a host name here would make
@@ -117,7 +131,7 @@ public record Config(Server server, String dataDir, Database database, Passwords
     public Config validate() {
         require(server != null && database != null && passwords != null && sessions != null && login != null
                 && mfa != null && bootstrap != null && kx != null && issuance != null && services != null && log != null
-                && retention != null && metrics != null && scopes != null && hooks != null,
+                && retention != null && metrics != null && scopes != null && gateway != null && hooks != null,
                 "config", "a section is missing");
         require(server.host() != null && !server.host().isBlank(), "server.host", "must not be empty");
         require(server.port() >= 0 && server.port() <= 65535, "server.port", "must be between 0 and 65535, got " + server.port());
@@ -174,6 +188,19 @@ public record Config(Server server, String dataDir, Database database, Passwords
         require(hooks.retryMaxSeconds() >= hooks.retryBaseSeconds(), "hooks.retry_max_seconds", "must not be less than hooks.retry_base_seconds");
         require(hooks.pollMillis() >= 50 && hooks.pollMillis() <= 60_000, "hooks.poll_millis", "must be between 50 and 60000");
         require("text".equals(log.format()) || "json".equals(log.format()), "log.format", "must be text or json");
+        require(gateway.adminNetworks() != null, "gateway.admin_networks", "must be a list");
+        for (String net : gateway.adminNetworks()) {
+            require(net != null && IP_OR_CIDR.matcher(net.trim()).matches(), "gateway.admin_networks",
+                    "must hold IP addresses or CIDRs (like 127.0.0.0/8 or ::1), got '" + net + "'");
+        }
+        require(gateway.maxJwtLifetimeSeconds() >= 10 && gateway.maxJwtLifetimeSeconds() <= 900,
+                "gateway.max_jwt_lifetime_seconds", "must be between 10 and 900");
+        require(gateway.credentialTtlSeconds() >= 60 && gateway.credentialTtlSeconds() <= 86_400,
+                "gateway.credential_ttl_seconds", "must be between 60 and 86400");
+        require(gateway.ldapTimeoutSeconds() >= 1 && gateway.ldapTimeoutSeconds() <= 60, "gateway.ldap_timeout_seconds",
+                "must be between 1 and 60");
+        require(gateway.requestsPerIpPerMinute() >= 1, "gateway.requests_per_ip_per_minute", "must be at least 1");
+        require("none".equals(gateway.ledger()) || "log".equals(gateway.ledger()), "gateway.ledger", "must be none or log");
         return this;
     }
 

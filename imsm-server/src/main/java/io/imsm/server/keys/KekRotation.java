@@ -6,6 +6,7 @@ import io.imsm.server.store.KeyStore;
 import io.imsm.server.store.SettingsStore;
 import io.imsm.server.store.UserStore;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -19,6 +20,12 @@ public final class KekRotation {
     public record Result(int signingKeys, int totpSecrets, int otherSecrets, int wereUnbound) {
         public int total() { return signingKeys + totpSecrets + otherSecrets; }
     }
+
+    /**
+     * Settings rows held under the KEK: the recovery-code key and the identity gateway's key
+     * ({@code gateway.GatewayKey.SETTING}, spelled out here because gateway depends on keys).
+     */
+    public static final List<String> SECRET_SETTINGS = List.of(RecoveryCodeKey.SETTING, "gateway_key");
 
     private final Database db;
     private final KeyStore keys;
@@ -57,11 +64,13 @@ public final class KekRotation {
                 users.replaceTotpSecretEnc(h, e.getKey(), to.encrypt(from.decrypt(e.getValue(), ctx), ctx));
                 totp++;
             }
-            var recoveryKey = settings.get(h, RecoveryCodeKey.SETTING);
-            if (recoveryKey.isPresent()) {
-                String value = from.decrypt(recoveryKey.get(), RecoveryCodeKey.CONTEXT);
-                settings.put(h, RecoveryCodeKey.SETTING, to.encrypt(value, RecoveryCodeKey.CONTEXT));
-                other++;
+            for (String name : SECRET_SETTINGS) {
+                var secret = settings.get(h, name);
+                if (secret.isPresent()) {
+                    String ctx = SecretSettings.context(name);
+                    settings.put(h, name, to.encrypt(from.decrypt(secret.get(), ctx), ctx));
+                    other++;
+                }
             }
             for (HookStore.Row hook : hooks.list(h)) {
                 if (hook.secretEnc() != null) {

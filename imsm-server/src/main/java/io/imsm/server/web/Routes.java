@@ -2,12 +2,17 @@ package io.imsm.server.web;
 
 import io.imsm.server.web.api.AccountApi;
 import io.imsm.server.web.api.AdminApi;
+import io.imsm.server.web.api.ApiTokenApi;
+import io.imsm.server.web.api.IngressApi;
+import io.imsm.server.web.api.ScopeMappingApi;
 import io.imsm.server.web.api.CatalogApi;
+import io.imsm.server.web.api.GatewayApi;
 import io.imsm.server.web.api.HookApi;
 import io.imsm.server.web.api.SystemApi;
 import io.imsm.server.web.api.RevocationApi;
 import io.imsm.server.web.api.TokenApi;
 import io.imsm.server.web.ui.AdminPages;
+import io.imsm.server.web.ui.ApiTokenPages;
 import io.imsm.server.web.ui.HookPages;
 import io.imsm.server.web.ui.Pages;
 import io.imsm.server.web.ui.TokenPages;
@@ -31,11 +36,19 @@ public final class Routes {
     private final Pages pages;
     private final AdminPages adminPages;
     private final TokenPages tokenPages;
+    private final GatewayApi gatewayApi;
+    private final ApiTokenApi apiTokenApi;
+    private final IngressApi ingressApi;
+    private final ScopeMappingApi scopeMappingApi;
+    private final ApiTokenPages apiTokenPages;
     private final HookApi hookApi;
     private final HookPages hookPages;
 
     public Routes(SystemApi system, AccountApi accountApi, AdminApi adminApi, CatalogApi catalogApi, TokenApi tokenApi, RevocationApi revocationApi,
                   Pages pages, AdminPages adminPages, TokenPages tokenPages,
+                  GatewayApi gatewayApi,
+                  ApiTokenApi apiTokenApi, IngressApi ingressApi, ScopeMappingApi scopeMappingApi,
+                  ApiTokenPages apiTokenPages,
                   HookApi hookApi, HookPages hookPages) {
         this.system = Objects.requireNonNull(system);
         this.accountApi = Objects.requireNonNull(accountApi);
@@ -46,6 +59,11 @@ public final class Routes {
         this.pages = Objects.requireNonNull(pages);
         this.adminPages = Objects.requireNonNull(adminPages);
         this.tokenPages = Objects.requireNonNull(tokenPages);
+        this.gatewayApi = Objects.requireNonNull(gatewayApi);
+        this.apiTokenApi = Objects.requireNonNull(apiTokenApi);
+        this.ingressApi = Objects.requireNonNull(ingressApi);
+        this.scopeMappingApi = Objects.requireNonNull(scopeMappingApi);
+        this.apiTokenPages = Objects.requireNonNull(apiTokenPages);
         this.hookApi = Objects.requireNonNull(hookApi);
         this.hookPages = Objects.requireNonNull(hookPages);
     }
@@ -105,6 +123,14 @@ public final class Routes {
         r.delete("/api/v1/sessions/{sid}",                   tokenApi::revoke);
         r.get("/api/v1/services/{id}/revocations",           revocationApi::list);
 
+        // JSON API: the identity gateway (docs/gateway.md)
+        r.get("/api/v1/gateway",                             gatewayApi::gateway);
+        r.post("/api/v1/gateway/services/domain",            gatewayApi::registerDomainController);
+        r.get("/api/v1/gateway/services/domain/credentials", gatewayApi::credential);
+        r.delete("/api/v1/gateway/services/domain/credentials", gatewayApi::revoke);
+        r.post("/api/v1/gateway/credentials/verify",         gatewayApi::verify);
+        r.get("/api/v1/metadata/controller/ddo/{did}",       gatewayApi::ddo);
+
         // Pages: login, home, own settings, invites
         r.get("/",                                           pages::home);
         r.get("/login",                                      pages::loginPage);
@@ -152,6 +178,41 @@ public final class Routes {
         r.get("/services/{id}",                              tokenPages::serviceForm);
         r.post("/services/{id}",                             tokenPages::serviceSubmit);
         r.post("/sessions/{sid}/revoke",                     tokenPages::revokeToken);
+
+        // JSON API: people's API tokens, their history, token exchange (delegated tokens)
+        r.get("/api/v1/tokens",                              apiTokenApi::list);
+        r.post("/api/v1/tokens",                             apiTokenApi::create);
+        r.post("/api/v1/tokens/delegate",                    apiTokenApi::delegate);
+        r.get("/api/v1/tokens/{key}",                        apiTokenApi::get);
+        r.patch("/api/v1/tokens/{key}",                      apiTokenApi::update);
+        r.delete("/api/v1/tokens/{key}",                     apiTokenApi::delete);
+        r.get("/api/v1/tokens/{key}/history",                apiTokenApi::history);
+        r.get("/api/v1/admin/users/{username}/api-tokens",   apiTokenApi::adminList);
+        r.post("/api/v1/admin/users/{username}/api-tokens",  apiTokenApi::adminCreate);
+        r.get("/api/v1/admin/users/{username}/api-tokens/{key}",         apiTokenApi::adminGet);
+        r.patch("/api/v1/admin/users/{username}/api-tokens/{key}",       apiTokenApi::adminUpdate);
+        r.delete("/api/v1/admin/users/{username}/api-tokens/{key}",      apiTokenApi::adminDelete);
+        r.get("/api/v1/admin/users/{username}/api-tokens/{key}/history", apiTokenApi::adminHistory);
+        r.get("/api/v1/admin/token-history",                 apiTokenApi::search);
+        r.get("/api/v1/admin/scope-mapping",                 scopeMappingApi::get);
+        r.put("/api/v1/admin/scope-mapping",                 scopeMappingApi::put);
+
+        // Pages: the person's API tokens
+        r.get("/tokens",                                     apiTokenPages::list);
+        r.post("/tokens",                                    apiTokenPages::create);
+        r.get("/tokens/{key}",                               apiTokenPages::token);
+        r.post("/tokens/{key}/name",                         apiTokenPages::rename);
+        r.post("/tokens/{key}/scopes",                       apiTokenPages::scopes);
+        r.post("/tokens/{key}/delete",                       apiTokenPages::delete);
+
+        // Forward auth for ingresses (nginx auth_request, Traefik ForwardAuth, Envoy ext_authz: any method, any path below)
+        r.get("/ingress/auth",                               ingressApi::check);
+        r.get("/ingress/auth/<path>",                        ingressApi::check);
+        r.head("/ingress/auth/<path>",                       ingressApi::check);
+        r.post("/ingress/auth/<path>",                       ingressApi::check);
+        r.put("/ingress/auth/<path>",                        ingressApi::check);
+        r.patch("/ingress/auth/<path>",                      ingressApi::check);
+        r.delete("/ingress/auth/<path>",                     ingressApi::check);
 
         // JSON API: notification and decision hooks, undelivered events (admins)
         r.get("/api/v1/admin/hooks",                         hookApi::list);

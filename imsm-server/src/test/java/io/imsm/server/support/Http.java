@@ -70,6 +70,10 @@ public final class Http {
         return send(json(path, body).PUT(HttpRequest.BodyPublishers.ofString(write(body))), headers);
     }
 
+    public Res patchJson(String path, Object body, String... headers) {
+        return send(json(path, body).method("PATCH", HttpRequest.BodyPublishers.ofString(write(body))), headers);
+    }
+
     public Res delete(String path, String... headers) {
         return send(withCsrf(HttpRequest.newBuilder(URI.create(base + path))).DELETE(), headers);
     }

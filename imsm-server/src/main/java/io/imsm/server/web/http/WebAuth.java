@@ -72,6 +72,10 @@ public final class WebAuth {
                 throw new ImsmException.Unauthenticated(ErrorCode.INVALID_TOKEN, "Use 'Authorization: Bearer <token>'.");
             }
             caller = bearer.authenticate(token, WebSupport.clientIp(ctx), ctx.method().name(), ctx.path());
+            if (caller.viaApiToken() && ctx.path().startsWith("/api/v1/me/")) {
+                // passwords, second factors and login sessions need the person at a login, not a token
+                throw new ImsmException.Forbidden(ErrorCode.FORBIDDEN, "This needs a login session, not an API token.");
+            }
         } else {
             caller = identity.authenticate(ctx.cookie(sessionCookie), WebSupport.clientIp(ctx))
                     .orElseThrow(() -> new ImsmException.Unauthenticated(ErrorCode.UNAUTHENTICATED, "Log in first."));

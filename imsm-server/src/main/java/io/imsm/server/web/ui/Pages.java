@@ -38,8 +38,12 @@ public final class Pages {
     private final PageSupport support;
     private final int absoluteTimeoutSeconds;
 
+    private final io.imsm.server.access.ScopeMappings scopeMappings;
+
     public Pages(IdentityService identity, AccountService account, CatalogService catalog, TokenService tokens, WebAuth auth,
-                 PageSupport support, Secrets secrets, PageRenderer renderer, int absoluteTimeoutSeconds) {
+                 PageSupport support, Secrets secrets, PageRenderer renderer, int absoluteTimeoutSeconds,
+                 io.imsm.server.access.ScopeMappings scopeMappings) {
+        this.scopeMappings = Objects.requireNonNull(scopeMappings);
         this.identity = Objects.requireNonNull(identity);
         this.account = Objects.requireNonNull(account);
         this.catalog = Objects.requireNonNull(catalog);
@@ -147,7 +151,8 @@ public final class Pages {
     private void renderSettings(Context ctx, Caller c, String message, Form form) {
         noStore(ctx);
         ctx.html(renderer.render("settings.jte", new Views.Settings(nav(c), c.user(), account.listSessions(c),
-                account.unusedRecoveryCodes(c), c.mfaRequired(), message, form, support.now())));
+                account.unusedRecoveryCodes(c), c.mfaRequired(), message, form, support.now(),
+                scopeMappings.scopesFor(c.user().roles()))));
     }
 
     /**

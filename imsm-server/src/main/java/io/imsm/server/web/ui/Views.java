@@ -43,7 +43,7 @@ public final class Views {
 
     /** {@code form} is the rejected form, if any; its fields are prefixed by form ({@code phone}, {@code totp_remove.password}...). */
     public record Settings(Nav nav, User user, List<AccountService.SessionView> sessions, int recoveryCodesLeft,
-                           boolean mfaRequired, String message, Form form, Instant now) {}
+                           boolean mfaRequired, String message, Form form, Instant now, java.util.SortedSet<String> scopes) {}
 
     public record PasswordChange(Nav nav, boolean forced, int minLength, Form form) {}
 
