@@ -1,5 +1,7 @@
 package io.imsm.server.keys;
 
+import io.imsm.server.store.AccessRequestStore;
+import io.imsm.server.store.CaStore;
 import io.imsm.server.store.Database;
 import io.imsm.server.store.HookStore;
 import io.imsm.server.store.KeyStore;
@@ -11,7 +13,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Re-encrypts every value stored under the key-encryption key (signing keys, TOTP secrets, the
+ * Re-encrypts every value stored under the key-encryption key (signing keys, TOTP secrets, the CA key, the
  * recovery-code key) from one KEK to another in one transaction: either all values move or none.
  * Values from before row binding are bound on the way. Meant to run with IMSM stopped
  * ({@code imsm kek rotate}); a server still running on the old key would fail to read new values.
@@ -32,8 +34,12 @@ public final class KekRotation {
     private final UserStore users;
     private final SettingsStore settings;
     private final HookStore hooks;
+    private final AccessRequestStore accessRequests;
+    private final CaStore caKeys = new CaStore();
 
-    public KekRotation(Database db, KeyStore keys, UserStore users, SettingsStore settings, HookStore hooks) {
+    public KekRotation(Database db, KeyStore keys, UserStore users, SettingsStore settings, AccessRequestStore accessRequests,
+                       HookStore hooks) {
+        this.accessRequests = Objects.requireNonNull(accessRequests);
         this.db = Objects.requireNonNull(db);
         this.keys = Objects.requireNonNull(keys);
         this.users = Objects.requireNonNull(users);
@@ -64,6 +70,11 @@ public final class KekRotation {
                 users.replaceTotpSecretEnc(h, e.getKey(), to.encrypt(from.decrypt(e.getValue(), ctx), ctx));
                 totp++;
             }
+            for (Map.Entry<String, String> e : accessRequests.encryptedRequests(h).entrySet()) {
+                String ctx = AccessRequestStore.requestContext(e.getKey());
+                accessRequests.replaceRequestEnc(h, e.getKey(), to.encrypt(from.decrypt(e.getValue(), ctx), ctx));
+                other++;
+            }
             for (String name : SECRET_SETTINGS) {
                 var secret = settings.get(h, name);
                 if (secret.isPresent()) {
@@ -78,6 +89,11 @@ public final class KekRotation {
                     hooks.replaceSecretEnc(h, hook.id(), to.encrypt(from.decrypt(hook.secretEnc(), ctx), ctx));
                     other++;
                 }
+            }
+            for (CaStore.StoredCa ca : caKeys.list(h)) {
+                String ctx = CaStore.privateKeyContext(ca.id());
+                caKeys.replacePrivateEnc(h, ca.id(), to.encrypt(from.decrypt(ca.privateKeyEnc(), ctx), ctx));
+                other++;
             }
             return new Result(signing, totp, other, unbound);
         });

@@ -111,6 +111,46 @@ public final class TokenService {
      */
     public Issued issue(Caller caller, String serviceId, TokenRequest req) {
         ServiceDefinition svc = catalog.requestable(caller, serviceId);
+        if (svc.approval() != null) {
+            // the token API and form turn this into an access request (approval.AccessRequests)
+            throw new ImsmException.Conflict(ErrorCode.APPROVAL_REQUIRED, svc.name() + " needs approval: ask for access first.");
+        }
+        Prepared p = prepare(caller, svc, req);
+        // the decision hooks (docs/hooks.md), after the service's own rules: may refuse (403
+        // denied_by_policy) or shorten the lifetime; not asked again at the pick-up of an approved request
+        IssuePolicy.Verdict verdict = policy.decide(new IssuePolicy.Question(caller, svc, List.of(p.scope().split(" ")), p.fields(),
+                req.request(), p.ttl()));
+        if (verdict.requireApproval()) {
+            throw new ImsmException.Forbidden("A policy service asks for an approval of this request, and this server takes no access requests yet.");
+        }
+        return mint(caller, svc, p.withTtl(verdict.ttlSeconds()));
+    }
+
+    /**
+     * The pick-up of an approved access request: {@code approval.AccessRequests} has checked the
+     * approval and the pick-up window and holds the request claimed; everything else (the caller's
+     * roles, the request against the service's current definition, its rules, the limits) is checked
+     * again now, and the key exchange happens now, so the token's lifetime starts at pick-up.
+     */
+    public Issued issueApproved(Caller caller, String serviceId, TokenRequest req) {
+        ServiceDefinition svc = catalog.requestable(caller, serviceId);
+        return mint(caller, svc, prepare(caller, svc, req));
+    }
+
+    /** Checks a request as {@link #issue} would (fields, scopes, lifetime, the service's rules), issuing nothing. */
+    public void check(Caller caller, ServiceDefinition svc, TokenRequest req) {
+        prepare(caller, svc, req);
+    }
+
+    /** A request checked against the service's definition and rules, ready to mint. */
+    private record Prepared(String scope, int ttl, Map<String, String> fields, List<HttpAuthorizationDetail> details,
+                            List<Map<String, Object>> detailsJson, String detailText, Map<String, Object> confidential) {
+        Prepared withTtl(int shorter) {
+            return new Prepared(scope, shorter, fields, details, detailsJson, detailText, confidential);
+        }
+    }
+
+    private Prepared prepare(Caller caller, ServiceDefinition svc, TokenRequest req) {
         if (req == null) {
             throw new ImsmException.Invalid("body required");
         }
@@ -118,8 +158,8 @@ public final class TokenService {
         if (scope.length() > MAX_SCOPE_CHARS) {
             throw new ImsmException.Invalid("the scopes asked for are longer than " + MAX_SCOPE_CHARS + " characters together; ask for fewer");
         }
-        int askedTtl = req.ttlSeconds() == null ? svc.defaultTtlSeconds() : req.ttlSeconds();
-        if (askedTtl < CatalogService.MIN_TTL || askedTtl > svc.maxTtlSeconds()) {
+        int ttl = req.ttlSeconds() == null ? svc.defaultTtlSeconds() : req.ttlSeconds();
+        if (ttl < CatalogService.MIN_TTL || ttl > svc.maxTtlSeconds()) {
             throw ImsmException.Invalid.inField("ttl_seconds", "ttl_seconds must be between " + CatalogService.MIN_TTL + " and " + svc.maxTtlSeconds()
                     + " for " + svc.name());
         }
@@ -131,13 +171,18 @@ public final class TokenService {
             throw new ImsmException.Invalid("request is too long: at most " + MAX_REQUEST_CHARS
                     + " characters as JSON (path and query together), since the token must fit in a request header");
         }
-        Map<String, Object> confidential = confidentialClaims(svc, caller.user(), fields);
-        // the decision hooks (docs/hooks.md): may refuse (403 denied_by_policy) or shorten the lifetime
-        IssuePolicy.Verdict verdict = policy.decide(new IssuePolicy.Question(caller, svc, List.of(scope.split(" ")), fields, req.request(), askedTtl));
-        if (verdict.requireApproval()) {
-            throw new ImsmException.Forbidden("A policy service asks for an approval of this request, and this server takes no access requests yet.");
-        }
-        int ttl = verdict.ttlSeconds();
+        catalog.enforceRules(svc, PolicyInputs.of(caller, svc, List.of(scope.split(" ")), fields, detailsJson, clock.instant()));
+        return new Prepared(scope, ttl, fields, details, detailsJson, detailText, confidentialClaims(svc, caller.user(), fields));
+    }
+
+    private Issued mint(Caller caller, ServiceDefinition svc, Prepared p) {
+        String scope = p.scope();
+        int ttl = p.ttl();
+        Map<String, String> fields = p.fields();
+        List<HttpAuthorizationDetail> details = p.details();
+        List<Map<String, Object>> detailsJson = p.detailsJson();
+        String detailText = p.detailText();
+        Map<String, Object> confidential = p.confidential();
         limits.take(caller.user().id(), svc.id());
 
         Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);

@@ -11,11 +11,19 @@ import io.imsm.server.web.api.HookApi;
 import io.imsm.server.web.api.SystemApi;
 import io.imsm.server.web.api.RevocationApi;
 import io.imsm.server.web.api.TokenApi;
+import io.imsm.server.web.api.PkiApi;
 import io.imsm.server.web.ui.AdminPages;
 import io.imsm.server.web.ui.ApiTokenPages;
 import io.imsm.server.web.ui.HookPages;
 import io.imsm.server.web.ui.Pages;
 import io.imsm.server.web.ui.TokenPages;
+import io.imsm.server.web.api.AuditApi;
+import io.imsm.server.web.ui.AuditPages;
+import io.imsm.server.web.ui.RequestPages;
+import io.imsm.server.web.api.RequestsApi;
+import io.imsm.server.web.api.OAuthAdminApi;
+import io.imsm.server.web.api.OAuthApi;
+import io.imsm.server.web.ui.OAuthPages;
 import io.javalin.config.RoutesConfig;
 
 import java.util.Objects;
@@ -41,6 +49,14 @@ public final class Routes {
     private final IngressApi ingressApi;
     private final ScopeMappingApi scopeMappingApi;
     private final ApiTokenPages apiTokenPages;
+    private final AuditApi auditApi;
+    private final AuditPages auditPages;
+    private final RequestsApi requestsApi;
+    private final RequestPages requestPages;
+    private final OAuthApi oauthApi;
+    private final OAuthAdminApi oauthAdminApi;
+    private final OAuthPages oauthPages;
+    private final PkiApi pkiApi;
     private final HookApi hookApi;
     private final HookPages hookPages;
 
@@ -49,6 +65,9 @@ public final class Routes {
                   GatewayApi gatewayApi,
                   ApiTokenApi apiTokenApi, IngressApi ingressApi, ScopeMappingApi scopeMappingApi,
                   ApiTokenPages apiTokenPages,
+                  AuditApi auditApi, AuditPages auditPages, RequestsApi requestsApi, RequestPages requestPages,
+                  OAuthApi oauthApi, OAuthAdminApi oauthAdminApi, OAuthPages oauthPages,
+                  PkiApi pkiApi,
                   HookApi hookApi, HookPages hookPages) {
         this.system = Objects.requireNonNull(system);
         this.accountApi = Objects.requireNonNull(accountApi);
@@ -64,6 +83,14 @@ public final class Routes {
         this.ingressApi = Objects.requireNonNull(ingressApi);
         this.scopeMappingApi = Objects.requireNonNull(scopeMappingApi);
         this.apiTokenPages = Objects.requireNonNull(apiTokenPages);
+        this.auditApi = Objects.requireNonNull(auditApi);
+        this.auditPages = Objects.requireNonNull(auditPages);
+        this.requestsApi = Objects.requireNonNull(requestsApi);
+        this.requestPages = Objects.requireNonNull(requestPages);
+        this.oauthApi = Objects.requireNonNull(oauthApi);
+        this.oauthAdminApi = Objects.requireNonNull(oauthAdminApi);
+        this.oauthPages = Objects.requireNonNull(oauthPages);
+        this.pkiApi = Objects.requireNonNull(pkiApi);
         this.hookApi = Objects.requireNonNull(hookApi);
         this.hookPages = Objects.requireNonNull(hookPages);
     }
@@ -122,6 +149,19 @@ public final class Routes {
         r.get("/api/v1/sessions",                            tokenApi::list);
         r.delete("/api/v1/sessions/{sid}",                   tokenApi::revoke);
         r.get("/api/v1/services/{id}/revocations",           revocationApi::list);
+
+        // Service identity: CA, join tokens, enrollment and renewal (mTLS), certificates, key registry
+        r.get("/api/v1/ca",                                  pkiApi::ca);
+        r.get("/api/v1/ca/crl",                              pkiApi::crl);
+        r.post("/api/v1/admin/services/{id}/join-tokens",    pkiApi::createJoinToken);
+        r.get("/api/v1/admin/services/{id}/identity",        pkiApi::getIdentity);
+        r.put("/api/v1/admin/services/{id}/identity",        pkiApi::putIdentity);
+        r.post("/api/v1/enroll",                             pkiApi::enroll);
+        r.post("/api/v1/renew",                              pkiApi::renew);
+        r.get("/api/v1/admin/certificates",                  pkiApi::listCertificates);
+        r.post("/api/v1/admin/certificates/{serial}/revoke", pkiApi::revokeCertificate);
+        r.get("/api/v1/services/keys",                       pkiApi::serviceKeys);
+        // Certificate → JWT for services (RFC 8705 tls_client_auth) is a case of POST /oauth2/token (OAuthApi)
 
         // JSON API: the identity gateway (docs/gateway.md)
         r.get("/api/v1/gateway",                             gatewayApi::gateway);
@@ -214,6 +254,46 @@ public final class Routes {
         r.patch("/ingress/auth/<path>",                      ingressApi::check);
         r.delete("/ingress/auth/<path>",                     ingressApi::check);
 
+        // The audit log (admins)
+        r.get("/api/v1/admin/audit",                         auditApi::list);
+        r.get("/admin/audit",                                auditPages::adminAudit);
+
+        // Access requests and approvals
+        r.get("/api/v1/requests",                            requestsApi::list);
+        r.get("/api/v1/requests/{id}",                       requestsApi::get);
+        r.post("/api/v1/requests/{id}/approve",              requestsApi::approve);
+        r.post("/api/v1/requests/{id}/deny",                 requestsApi::deny);
+        r.post("/api/v1/requests/{id}/cancel",               requestsApi::cancel);
+        r.post("/api/v1/requests/{id}/token",                requestsApi::token);
+        r.get("/requests",                                   requestPages::queue);
+        r.get("/requests/{id}",                              requestPages::request);
+        r.post("/requests/{id}/approve",                     requestPages::approve);
+        r.post("/requests/{id}/deny",                        requestPages::deny);
+        r.post("/requests/{id}/cancel",                      requestPages::cancel);
+        r.post("/requests/{id}/token",                       requestPages::pickUp);
+
+        // OAuth 2 / OpenID Connect provider (docs/oauth.md)
+        r.get("/.well-known/openid-configuration",           oauthApi::discovery);
+        r.get("/.well-known/oauth-authorization-server",     oauthApi::discovery);
+        r.post("/oauth2/token",                              oauthApi::token);
+        r.post("/oauth2/introspect",                         oauthApi::introspect);
+        r.post("/oauth2/revoke",                             oauthApi::revoke);
+        r.post("/oauth2/device_authorization",               oauthApi::deviceAuthorization);
+        r.get("/oauth2/userinfo",                            oauthApi::userinfo);
+        r.post("/oauth2/userinfo",                           oauthApi::userinfo);
+        r.get("/oauth2/authorize",                           oauthPages::authorize);
+        r.post("/oauth2/authorize",                          oauthPages::consent);
+        r.get("/oauth2/logout",                              oauthPages::endSession);
+        r.get("/device",                                     oauthPages::devicePage);
+        r.post("/device",                                    oauthPages::deviceDecision);
+        r.get("/api/v1/admin/clients",                       oauthAdminApi::list);
+        r.post("/api/v1/admin/clients",                      oauthAdminApi::create);
+        r.post("/api/v1/admin/clients/apply",                oauthAdminApi::apply);
+        r.get("/api/v1/admin/clients/{id}",                  oauthAdminApi::get);
+        r.put("/api/v1/admin/clients/{id}",                  oauthAdminApi::put);
+        r.delete("/api/v1/admin/clients/{id}",               oauthAdminApi::delete);
+        r.post("/api/v1/admin/clients/{id}/secret",          oauthAdminApi::rotateSecret);
+        r.post("/api/v1/admin/keys/rotate",                  oauthAdminApi::rotateKeys);
         // JSON API: notification and decision hooks, undelivered events (admins)
         r.get("/api/v1/admin/hooks",                         hookApi::list);
         r.post("/api/v1/admin/hooks",                        hookApi::create);

@@ -17,7 +17,8 @@ public final class PageSupport {
     private static final Set<String> DONE_MESSAGES = Set.of("Phone saved.", "Session ended.", "Other sessions ended.",
             "Authenticator removed.", "Password changed.", "Roles saved.", "Status changed.", "Second factor reset.", "Service deleted.",
             "Token revoked.", "Profile saved.", "Account unlocked.",
-            "Token deleted.", "Token renamed.", "Scopes saved.");
+            "Token deleted.", "Token renamed.", "Scopes saved.",
+            "Request approved.", "Request denied.", "Request cancelled.", "Access requested.");
 
     private final WebAuth auth;
     private final Clock clock;
