@@ -110,20 +110,41 @@ public final class TokenService {
      * should recording still fail after the exchange, the service is told to forget the session.
      */
     public Issued issue(Caller caller, String serviceId, TokenRequest req) {
+        Decided d = issueUnlessApprovalAsked(caller, serviceId, req);
+        if (d.approvalAsked()) {
+            throw new ImsmException.Conflict(ErrorCode.APPROVAL_REQUIRED, "A policy service asks for an approval of this request: ask for access first.");
+        }
+        return d.issued();
+    }
+
+    /** A token, or (issued null) a decision hook answered {@code require_approval}: the request was checked and nothing minted. */
+    public record Decided(Issued issued, boolean approvalAsked) {}
+
+    /**
+     * As {@link #issue}, except that a decision hook asking for an approval is an answer, not an
+     * error: {@code approval.AccessRequests} then opens an access request for the same request.
+     */
+    public Decided issueUnlessApprovalAsked(Caller caller, String serviceId, TokenRequest req) {
         ServiceDefinition svc = catalog.requestable(caller, serviceId);
         if (svc.approval() != null) {
             // the token API and form turn this into an access request (approval.AccessRequests)
             throw new ImsmException.Conflict(ErrorCode.APPROVAL_REQUIRED, svc.name() + " needs approval: ask for access first.");
         }
         Prepared p = prepare(caller, svc, req);
-        // the decision hooks (docs/hooks.md), after the service's own rules: may refuse (403
-        // denied_by_policy) or shorten the lifetime; not asked again at the pick-up of an approved request
-        IssuePolicy.Verdict verdict = policy.decide(new IssuePolicy.Question(caller, svc, List.of(p.scope().split(" ")), p.fields(),
-                req.request(), p.ttl()));
+        IssuePolicy.Verdict verdict = decide(caller, svc, req, p);
         if (verdict.requireApproval()) {
-            throw new ImsmException.Forbidden("A policy service asks for an approval of this request, and this server takes no access requests yet.");
+            return new Decided(null, true);
         }
-        return mint(caller, svc, p.withTtl(verdict.ttlSeconds()));
+        return new Decided(mint(caller, svc, p.withTtl(verdict.ttlSeconds())), false);
+    }
+
+    /**
+     * The decision hooks (docs/hooks.md), after the service's own rules: may refuse (403
+     * denied_by_policy), shorten the lifetime or ask for an approval; not asked again at the pick-up
+     * of an approved request ({@link #issueApproved}).
+     */
+    private IssuePolicy.Verdict decide(Caller caller, ServiceDefinition svc, TokenRequest req, Prepared p) {
+        return policy.decide(new IssuePolicy.Question(caller, svc, List.of(p.scope().split(" ")), p.fields(), req.request(), p.ttl()));
     }
 
     /**
@@ -140,6 +161,14 @@ public final class TokenService {
     /** Checks a request as {@link #issue} would (fields, scopes, lifetime, the service's rules), issuing nothing. */
     public void check(Caller caller, ServiceDefinition svc, TokenRequest req) {
         prepare(caller, svc, req);
+    }
+
+    /**
+     * {@link #check}, then the decision hooks, before an access request is opened: a refusal stops
+     * it; an approval asked for is what the request is about to get anyway.
+     */
+    public void checkAndDecide(Caller caller, ServiceDefinition svc, TokenRequest req) {
+        decide(caller, svc, req, prepare(caller, svc, req));
     }
 
     /** A request checked against the service's definition and rules, ready to mint. */

@@ -116,7 +116,8 @@ class DecisionHooksTest {
         assertThat(opa.findAll(postRequestedFor(urlEqualTo(OPA)))).hasSize(2);
 
         List<AuditEvent> decisions = StoredRows.audit(s.server.wiring(), "policy_decision", 10);
-        assertThat(decisions).filteredOn(e -> e.outcome().equals("deny")).hasSize(2)
+        // (other tests of this class share the server: only this hook's decisions)
+        assertThat(decisions).filteredOn(e -> e.outcome().equals("deny") && e.detail().startsWith("hook=office-hours")).hasSize(2)
                 .allSatisfy(e -> assertThat(e.detail()).isEqualTo("hook=office-hours outside office hours"));
     }
 
@@ -176,11 +177,41 @@ class DecisionHooksTest {
     }
 
     @Test
-    void whenPolicyRequiresApproval_thenRefusedUntilApprovalsExist() {
+    void whenPolicyRequiresApproval_thenAnAccessRequestIsOpened_andThePickUpDoesNotAskAgain() {
         opa.stubFor(post(urlEqualTo(OPA)).willReturn(okJson("{\"result\":{\"allow\":true,\"require_approval\":true}}")));
         decisionHook("four-eyes", Map.of());
         Http.Res r = ask("reports", 600);
+        assertThat(r.status()).as(r.toString()).isEqualTo(202);
+        String id = r.json().path("request_id").asText();
+        assertThat(r.json().path("status").asText()).isEqualTo("pending");
+        assertThat(r.json().path("approver_roles").toString()).isEqualTo("[\"admin\"]");
+        assertThat(r.json().path("history").toString()).contains("a policy service asked for an approval");
+        opa.verify(1, postRequestedFor(urlEqualTo(OPA)));
+
+        People.Person boss = People.ready(s, "policy-boss-" + System.nanoTime() % 100000, List.of("admin"));
+        Http bossClient = s.client();
+        assertThat(People.login(s, bossClient, boss).status()).isEqualTo(200);
+        Http.Res approved = bossClient.postJson("/api/v1/requests/" + id + "/approve", Map.of("comment", "fine"));
+        assertThat(approved.status()).as(approved.toString()).isEqualTo(200);
+        Http.Res token = user.postJson("/api/v1/requests/" + id + "/token", Map.of());
+        assertThat(token.status()).as(token.toString()).isEqualTo(201);
+        assertThat(token.json().path("token").asText()).isNotBlank();
+        // the policy service was asked once, before the request was opened, not again at the pick-up
+        opa.verify(1, postRequestedFor(urlEqualTo(OPA)));
+    }
+
+    @Test
+    void whenPolicyDeniesAnAccessRequest_thenNoneIsOpened() {
+        assertThat(admin.putJson("/api/v1/admin/services/payroll", Map.of("name", "payroll", "binding", "jwks", "roles", List.of("ops"),
+                "scopes", List.of("read"), "fields", List.of("justification"),
+                "approval", Map.of("approvals", 1, "approver_roles", List.of("admin"))), "Authorization", BEARER).status()).isIn(200, 201);
+        opa.stubFor(post(urlEqualTo(OPA)).willReturn(okJson("{\"result\":{\"allow\":false,\"reason\":\"frozen\"}}")));
+        Map<String, Object> hook = new LinkedHashMap<>(Map.of("id", "payroll-freeze", "kind", "decision", "url",
+                "http://127.0.0.1:" + opa.port() + OPA, "services", List.of("payroll")));
+        assertThat(admin.postJson("/api/v1/admin/hooks", hook, "Authorization", BEARER).status()).isEqualTo(201);
+        Http.Res r = ask("payroll", 600);
         assertThat(r.status()).as(r.toString()).isEqualTo(403);
-        assertThat(r.json().path("detail").asText()).contains("approval");
+        assertThat(r.code()).isEqualTo("denied_by_policy");
+        assertThat(user.get("/api/v1/requests?role=requester").json().path("requests").toString()).doesNotContain("payroll");
     }
 }
