@@ -43,7 +43,7 @@ public final class EventTypes {
             "user_unlock", "unlocked", "user_password_reset", "password_reset", "password_change", "password",
             "invite_accepted", "invite_accepted", "user_invite", "invited");
     /** Detail keys that may be copied into data (none holds a secret: see AuditEvent). */
-    private static final Pattern DETAIL_FIELD = Pattern.compile("(?:^|\\s)(sid|ttl|revoked|user)=(\\S+)");
+    private static final Pattern DETAIL_FIELD = Pattern.compile("(?:^|\\s)(sid|ttl|revoked|user|request|requester|retired)=(\\S+)");
 
     /** The scope is last but for an optional ticket (TokenService) and holds spaces. */
     private static final Pattern DETAIL_SCOPE = Pattern.compile("(?:^|\\s)scope=(.*?)(?: ticket=\\S*)?$");
@@ -64,7 +64,7 @@ public final class EventTypes {
         // the target is a service for these; for token_revoke_all (all of a person's tokens) it is the person
         boolean aboutService = (type.startsWith("token.") || type.startsWith("access.")) && !a.action().equals("token_revoke_all");
         if (a.target() != null) {
-            data.put(aboutService ? "service" : "user", a.target());
+            data.put(aboutService ? "service" : type.equals(KEY_ROTATED) ? "active_kid" : "user", a.target());
         }
         if (aboutService) {
             data.put("user", a.actor()); // replaced by the detail's user= when an admin acted for someone
@@ -82,6 +82,10 @@ public final class EventTypes {
                     case "ttl" -> data.put("ttl_seconds", Long.parseLong(m.group(2).replaceAll("\\D", "0")));
                     case "sid" -> data.put("sid", m.group(2));
                     case "revoked" -> data.put("revoked", Long.parseLong(m.group(2).replaceAll("\\D", "0")));
+                    // access requests (approval.AccessRequests): the person who asked, not the approver
+                    case "request" -> data.put("request_id", m.group(2));
+                    case "requester" -> data.put("user", m.group(2));
+                    case "retired" -> data.put("retired_kid", m.group(2));
                     default -> data.put(m.group(1), m.group(2));
                 }
             }
@@ -104,7 +108,12 @@ public final class EventTypes {
             case "token_issue" -> ok ? TOKEN_ISSUED : null;
             case "token_revoke", "token_revoke_all" -> ok ? TOKEN_REVOKED : null;
             case "user_create" -> ok ? USER_CREATED : null;
-            case "key_rotate" -> ok ? KEY_ROTATED : null;
+            case "key_rotate", "keys.rotate" -> ok ? KEY_ROTATED : null;
+            case "access_request" -> ok ? ACCESS_REQUESTED : null;
+            // an approval that completes the request (AccessRequests adds " approved"); partial ones raise nothing
+            case "access_approve" -> ok && a.detail() != null && a.detail().endsWith(" approved") ? ACCESS_APPROVED : null;
+            case "access_deny" -> ok ? ACCESS_DENIED : null;
+            case "access_expired" -> ok ? ACCESS_EXPIRED : null;
             default -> "locked".equals(a.outcome()) ? ACCOUNT_LOCKED : ok && USER_CHANGES.containsKey(a.action()) ? USER_CHANGED : null;
         };
     }

@@ -177,9 +177,13 @@ class DecisionHooksTest {
     }
 
     @Test
-    void whenPolicyRequiresApproval_thenAnAccessRequestIsOpened_andThePickUpDoesNotAskAgain() {
+    void whenPolicyRequiresApproval_thenAnAccessRequestIsOpened_andThePickUpDoesNotAskAgain() throws Exception {
         opa.stubFor(post(urlEqualTo(OPA)).willReturn(okJson("{\"result\":{\"allow\":true,\"require_approval\":true}}")));
         decisionHook("four-eyes", Map.of());
+        opa.stubFor(post(urlEqualTo("/events")).willReturn(okJson("{}")));
+        assertThat(admin.postJson("/api/v1/admin/hooks", Map.of("id", "access-sink", "kind", "webhook",
+                "url", "http://127.0.0.1:" + opa.port() + "/events", "events", List.of("access.requested", "access.approved")),
+                "Authorization", BEARER).status()).isEqualTo(201);
         Http.Res r = ask("reports", 600);
         assertThat(r.status()).as(r.toString()).isEqualTo(202);
         String id = r.json().path("request_id").asText();
@@ -198,6 +202,20 @@ class DecisionHooksTest {
         assertThat(token.json().path("token").asText()).isNotBlank();
         // the policy service was asked once, before the request was opened, not again at the pick-up
         opa.verify(1, postRequestedFor(urlEqualTo(OPA)));
+
+        // access.requested and access.approved reached the webhook: who, which service, the request; no form field
+        List<LoggedRequest> events = HookTargets.awaitRequests(opa, "/events", 2, Duration.ofSeconds(20));
+        List<JsonNode> bodies = new java.util.ArrayList<>();
+        for (LoggedRequest e : events) {
+            bodies.add(io.imsm.server.json.Json.mapper().readTree(e.getBodyAsString()));
+        }
+        assertThat(bodies).extracting(b -> b.path("type").asText()).containsExactlyInAnyOrder("access.requested", "access.approved");
+        assertThat(bodies).allSatisfy(b -> {
+            assertThat(b.path("data").path("request_id").asText()).isEqualTo(id);
+            assertThat(b.path("data").path("service").asText()).isEqualTo("reports");
+            assertThat(b.path("data").path("user").asText()).isEqualTo("policy-pat");
+            assertThat(b.toString()).doesNotContain("quarterly numbers");
+        });
     }
 
     @Test
