@@ -32,7 +32,7 @@ public enum ErrorCode {
     HOLDER_NOT_ALLOWED("holder_not_allowed", 403, "The domain controller does not allow this holder this subject"),
     DOMAIN_CONTROLLER_UNAVAILABLE("domain_controller_unavailable", 503, "The domain controller cannot be asked"),
     TOKEN_REPLAYED("token_replayed", 401, "The token was used before"),
-    // access requests, approvals and embedded policy rules (docs/approvals.md)
+    // access requests, approvals and embedded policy rules (docs/approvals.md); decision hooks (docs/hooks.md) refuse with DENIED_BY_POLICY too
     DENIED_BY_POLICY("denied_by_policy", 403, "Refused by policy"),
     APPROVAL_REQUIRED("approval_required", 409, "This service needs an approval first"),
     SELF_APPROVAL("self_approval", 403, "Nobody approves their own request"),

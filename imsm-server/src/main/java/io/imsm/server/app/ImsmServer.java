@@ -47,6 +47,7 @@ public final class ImsmServer implements AutoCloseable {
         housekeeping.scheduleWithFixedDelay(this::expireAccessRequests, 1, 1, TimeUnit.MINUTES);
         housekeeping.scheduleWithFixedDelay(this::keys, 1, 1, TimeUnit.MINUTES);
         wiring.outboxWorker().start();
+        wiring.eventDelivery().start();
     }
 
     /** Scheduled signing-key rotation, retired keys dropped, and keys another instance rotated picked up. */
@@ -181,6 +182,8 @@ public final class ImsmServer implements AutoCloseable {
         wiring.apiTokens().close();
         wiring.outboxWorker().close();
         wiring.outbox().close();
+        wiring.eventDelivery().close();
+        wiring.hookHttp().close();
         management.ifPresent(HttpServer::stop);
         http.stop();
         wiring.kx().close();

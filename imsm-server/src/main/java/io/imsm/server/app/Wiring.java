@@ -28,6 +28,11 @@ import io.imsm.server.gateway.CredentialLedger;
 import io.imsm.server.gateway.GatewayKey;
 import io.imsm.server.gateway.GatewayService;
 import io.imsm.server.gateway.LdapDirectory;
+import io.imsm.server.events.EventOutbox;
+import io.imsm.server.hooks.DecisionHooks;
+import io.imsm.server.hooks.EventDelivery;
+import io.imsm.server.hooks.HookHttp;
+import io.imsm.server.hooks.HookService;
 import io.imsm.server.identity.AccountService;
 import io.imsm.server.identity.AdminService;
 import io.imsm.server.identity.BearerAuthenticator;
@@ -46,6 +51,8 @@ import io.imsm.server.kx.KeyExchangeClient;
 import io.imsm.server.store.AccessRequestStore;
 import io.imsm.server.store.AuditStore;
 import io.imsm.server.store.GatewayStore;
+import io.imsm.server.store.EventStore;
+import io.imsm.server.store.HookStore;
 import io.imsm.server.store.InviteStore;
 import io.imsm.server.store.RateLimitStore;
 import io.imsm.server.store.KeyStore;
@@ -89,6 +96,7 @@ import io.imsm.server.web.api.AuditApi;
 import io.imsm.server.web.api.RequestsApi;
 import io.imsm.server.web.api.CatalogApi;
 import io.imsm.server.web.api.GatewayApi;
+import io.imsm.server.web.api.HookApi;
 import io.imsm.server.web.api.MetricsEndpoint;
 import io.imsm.server.web.api.SystemApi;
 import io.imsm.server.web.api.RevocationApi;
@@ -97,6 +105,7 @@ import io.imsm.server.web.http.WebAuth;
 import io.imsm.server.web.ui.AdminPages;
 import io.imsm.server.web.ui.AuditPages;
 import io.imsm.server.web.ui.RequestPages;
+import io.imsm.server.web.ui.HookPages;
 import io.imsm.server.web.ui.PageRenderer;
 import io.imsm.server.web.ui.PageSupport;
 import io.imsm.server.web.ui.Pages;
@@ -133,6 +142,7 @@ public final class Wiring {
     private final ServiceStore serviceStore = new ServiceStore();
     private final TokenSessionStore tokenSessionStore = new TokenSessionStore();
     private final OAuthTokenStore oauthTokenStore = new OAuthTokenStore();
+    private final HookStore hookStore = new HookStore();
     private final Secrets secrets;
     private final AuditLog audit;
     private final PasswordHasher hasher;
@@ -166,6 +176,9 @@ public final class Wiring {
     private final CertificateAuthority ca;
     private final ServiceCertificates serviceCertificates;
     private final ServiceTokens serviceTokens;
+    private final HookService hooks;
+    private final HookHttp hookHttp;
+    private final EventDelivery eventDelivery;
 
     /**
      * @param baseUrl where people and services reach this server ({@code server.public_url}, else the
@@ -176,7 +189,8 @@ public final class Wiring {
         this.baseUrl = Objects.requireNonNull(baseUrl);
         Config cfg = ctx.config();
         this.secrets = new Secrets(ctx.random());
-        this.audit = new AuditLog(ctx.database(), auditStore, ctx.clock());
+        EventStore eventStore = new EventStore(ctx.database().isPostgres());
+        this.audit = new AuditLog(ctx.database(), auditStore, ctx.clock(), new EventOutbox(eventStore, hookStore, ctx.random()));
         this.hasher = new PasswordHasher(cfg.passwords(), ctx.random());
         PasswordPolicy passwordPolicy = new PasswordPolicy(cfg.passwords().minLength(), cfg.passwords().minStrength());
         LoginThrottle throttle = ctx.database().isPostgres()
@@ -202,6 +216,13 @@ public final class Wiring {
         ServiceUrls serviceUrls = ServiceUrls.system(cfg.services().allowLinkLocal());
         PolicyRules policyRules = new PolicyRules();
         this.catalog = new CatalogService(ctx.database(), serviceStore, audit, serviceUrls, ctx.clock(), policyRules);
+        Config.Hooks hookCfg = cfg.hooks();
+        this.hooks = new HookService(ctx.database(), hookStore, eventStore, audit, serviceUrls, ctx.kek(), ctx.random(), ctx.clock());
+        this.hookHttp = new HookHttp(serviceUrls, Duration.ofSeconds(hookCfg.timeoutSeconds()));
+        this.eventDelivery = new EventDelivery(ctx.database(), eventStore, hooks, hookHttp, userStore,
+                new EventDelivery.Retries(hookCfg.maxAttempts(), Duration.ofSeconds(hookCfg.retryBaseSeconds()),
+                        Duration.ofSeconds(hookCfg.retryMaxSeconds())),
+                Duration.ofSeconds(hookCfg.timeoutSeconds()), Duration.ofMillis(hookCfg.pollMillis()), ctx.clock(), ctx.random());
         this.kx = new KeyExchangeClient(signingKeys, () -> baseUrl, ctx.clock(), ctx.random(), serviceUrls,
                 Duration.ofSeconds(cfg.kx().timeoutSeconds()));
         this.kxCheck = new KeyExchangeCheck(ctx.database(), catalog, kx, audit, ctx.clock());
@@ -221,7 +242,8 @@ public final class Wiring {
                 : RateLimitBuckets.inMemory(ctx.clock(), Duration.ofMinutes(2), 100_000);
         this.tokens = new TokenService(ctx.database(), tokenSessionStore, userStore, revocations,
                 new IssuanceLimits(cfg.issuance(), issuanceBuckets), catalog, kx, signingKeys, audit, () -> baseUrl,
-                ctx.clock(), ctx.random(), outboxWorker::deliverSoon);
+                ctx.clock(), ctx.random(), outboxWorker::deliverSoon,
+                new DecisionHooks(ctx.database(), hooks, hookHttp, audit, ctx.clock()));
         this.bearer = new BearerAuthenticator(ctx.bootstrapToken(), apiTokens, ctx.database(), audit, failureSampler, ctx.metrics());
         this.bootstrap = new Bootstrap(ctx.database(), userStore, sessionStore, settingsStore, audit, hasher, secrets, ctx.clock());
 
@@ -297,7 +319,9 @@ public final class Wiring {
                 new OAuthApi(tokenEndpoint, oauthTokens, authorization, accessTokens, new ServiceTokenApi(serviceTokens)),
                 new OAuthAdminApi(clients, signingKeys, auth),
                 new OAuthPages(authorization, identity, auth, renderer, baseUrl),
-                new PkiApi(ca, serviceCertificates, serviceIdentities, auth));
+                new PkiApi(ca, serviceCertificates, serviceIdentities, auth),
+                new HookApi(hooks, auth),
+                new HookPages(hooks, auth, pageSupport, renderer));
     }
 
     private static ScopeMapping scopeMapping(Config cfg) {
@@ -360,4 +384,7 @@ public final class Wiring {
     public CertificateAuthority ca() { return ca; }
     public ServiceCertificates serviceCertificates() { return serviceCertificates; }
     public ServiceTokens serviceTokens() { return serviceTokens; }
+    public HookService hooks() { return hooks; }
+    public HookHttp hookHttp() { return hookHttp; }
+    public EventDelivery eventDelivery() { return eventDelivery; }
 }

@@ -98,7 +98,12 @@ public final class AccessRequests {
     public Outcome requestToken(Caller caller, String serviceId, TokenService.TokenRequest req) {
         ServiceDefinition svc = catalog.requestable(caller, serviceId);
         if (svc.approval() == null) {
-            return new Minted(tokens.issue(caller, serviceId, req));
+            TokenService.Decided d = tokens.issueUnlessApprovalAsked(caller, serviceId, req);
+            if (!d.approvalAsked()) {
+                return new Minted(d.issued());
+            }
+            // checked and decided already: the hooks are not asked twice
+            return new Pending(create(caller, svc, req, "a policy service asked for an approval"));
         }
         return new Pending(open(caller, svc.id(), req, null));
     }
@@ -111,8 +116,12 @@ public final class AccessRequests {
      */
     public RequestView open(Caller caller, String serviceId, TokenService.TokenRequest req, String reason) {
         ServiceDefinition svc = catalog.requestable(caller, serviceId);
+        tokens.checkAndDecide(caller, svc, req);
+        return create(caller, svc, req, reason);
+    }
+
+    private RequestView create(Caller caller, ServiceDefinition svc, TokenService.TokenRequest req, String reason) {
         ServiceDefinition.Approval rule = svc.approval() != null ? svc.approval() : HOOK_DEFAULT;
-        tokens.check(caller, svc, req);
         String manager = req.fields() == null ? null : blankToNull(req.fields().get("manager"));
         String id = HexFormat.of().formatHex(bytes(16));
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);

@@ -23,11 +23,26 @@ public final class AuditLog {
     private final Database db;
     private final AuditStore store;
     private final Clock clock;
+    private final Listener listener;
+
+    /**
+     * Hears every recorded event in the transaction that records it (the event outbox turns some into
+     * notifications). A listener that throws rolls the change back, as a failed audit insert does.
+     */
+    @FunctionalInterface
+    public interface Listener {
+        void recorded(Handle h, AuditEvent event);
+    }
 
     public AuditLog(Database db, AuditStore store, Clock clock) {
+        this(db, store, clock, (h, e) -> { });
+    }
+
+    public AuditLog(Database db, AuditStore store, Clock clock, Listener listener) {
         this.db = Objects.requireNonNull(db);
         this.store = Objects.requireNonNull(store);
         this.clock = Objects.requireNonNull(clock);
+        this.listener = Objects.requireNonNull(listener);
     }
 
     public void record(Handle h, String actor, String action, String target, String ip, String outcome, String detail) {
@@ -45,6 +60,10 @@ public final class AuditLog {
             long seq = chain.headSeq() + 1;
             store.append(h, e, seq, chain.headHash(), AuditChain.hash(seq, e, chain.headHash()));
         };
+        // The listener (event outbox) runs now, in the same transaction, before the chain lock is taken:
+        // its rows commit or roll back with the change and the audit entry.
+        listener.recorded(h, new AuditEvent(clock.instant().truncatedTo(ChronoUnit.MICROS), fit(actor, 80), action,
+                fit(target, 80), fit(ip, 64), outcome, fit(detail, MAX_DETAIL), userAgent));
         if (!db.beforeCommit(h, append)) {
             append.run();
         }

@@ -21,7 +21,8 @@ public record Config(Server server, String dataDir, Database database, Passwords
                      Map<String, List<String>> scopes,
                      Gateway gateway,
                      OAuth oauth,
-                     Tls tls, Pki pki) {
+                     Tls tls, Pki pki,
+                     Hooks hooks) {
 
     /**
      * HTTPS on {@code port} (-1 = off, 0 = a free port) asking for client certificates; without
@@ -84,6 +85,9 @@ public record Config(Server server, String dataDir, Database database, Passwords
     /** How long the housekeeping keeps rows that would otherwise grow without bound. */
     public record Retention(int auditDays, int sessionsDays, int invitesDays) {}
 
+    /** Delivery of events to notification hooks (docs/hooks.md). */
+    public record Hooks(int timeoutSeconds, int maxAttempts, int retryBaseSeconds, int retryMaxSeconds, int pollMillis) {}
+
     /**
      * The identity gateway (docs/gateway.md).
      *
@@ -123,7 +127,9 @@ public record Config(Server server, String dataDir, Database database, Passwords
         if (database.url() != null && !database.url().isBlank()) {
             return database.url();
         }
-        return "jdbc:h2:file:" + dataPath().resolve("imsm") + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH";
+        // WRITE_DELAY=0: a commit reaches the file before it returns, so a killed process loses no
+        // committed change (H2 otherwise keeps commits in memory for up to half a second)
+        return "jdbc:h2:file:" + dataPath().resolve("imsm") + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;WRITE_DELAY=0";
     }
 
     public boolean isPostgres() {
@@ -156,7 +162,8 @@ public record Config(Server server, String dataDir, Database database, Passwords
     public Config validate() {
         require(server != null && database != null && passwords != null && sessions != null && login != null
                 && mfa != null && bootstrap != null && kx != null && issuance != null && services != null && log != null
-                && retention != null && metrics != null && scopes != null && gateway != null && oauth != null && tls != null && pki != null,
+                && retention != null && metrics != null && scopes != null && gateway != null && oauth != null && tls != null && pki != null
+                && hooks != null,
                 "config", "a section is missing");
         require(server.host() != null && !server.host().isBlank(), "server.host", "must not be empty");
         require(server.port() >= 0 && server.port() <= 65535, "server.port", "must be between 0 and 65535, got " + server.port());
@@ -217,6 +224,11 @@ public record Config(Server server, String dataDir, Database database, Passwords
         require(oauth.codeTtlSeconds() >= 10 && oauth.codeTtlSeconds() <= 600, "oauth.code_ttl_seconds", "must be between 10 and 600");
         require(oauth.deviceCodeTtlSeconds() >= 60 && oauth.deviceCodeTtlSeconds() <= 3600,
                 "oauth.device_code_ttl_seconds", "must be between 60 and 3600");
+        require(hooks.timeoutSeconds() >= 1 && hooks.timeoutSeconds() <= 60, "hooks.timeout_seconds", "must be between 1 and 60");
+        require(hooks.maxAttempts() >= 1 && hooks.maxAttempts() <= 50, "hooks.max_attempts", "must be between 1 and 50");
+        require(hooks.retryBaseSeconds() >= 1, "hooks.retry_base_seconds", "must be at least 1");
+        require(hooks.retryMaxSeconds() >= hooks.retryBaseSeconds(), "hooks.retry_max_seconds", "must not be less than hooks.retry_base_seconds");
+        require(hooks.pollMillis() >= 50 && hooks.pollMillis() <= 60_000, "hooks.poll_millis", "must be between 50 and 60000");
         require("text".equals(log.format()) || "json".equals(log.format()), "log.format", "must be text or json");
         require(gateway.adminNetworks() != null, "gateway.admin_networks", "must be a list");
         for (String net : gateway.adminNetworks()) {

@@ -279,6 +279,10 @@ public final class IdentityService {
             }
             String actor = user == null ? names.unknown(typedName) : user.username();
             audit.record(h, actor, "login", user == null ? null : user.username(), ip, outcome, why);
+            if (user != null && lockSeconds > 0) {
+                // this failure reached the limit: the lockout is an event of its own (account.locked)
+                audit.record(h, actor, "account_lock", user.username(), ip, "ok", "locked_for_s=" + lockSeconds);
+            }
             return null;
         });
     }

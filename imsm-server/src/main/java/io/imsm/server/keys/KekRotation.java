@@ -3,6 +3,7 @@ package io.imsm.server.keys;
 import io.imsm.server.store.AccessRequestStore;
 import io.imsm.server.store.CaStore;
 import io.imsm.server.store.Database;
+import io.imsm.server.store.HookStore;
 import io.imsm.server.store.KeyStore;
 import io.imsm.server.store.SettingsStore;
 import io.imsm.server.store.UserStore;
@@ -32,15 +33,18 @@ public final class KekRotation {
     private final KeyStore keys;
     private final UserStore users;
     private final SettingsStore settings;
+    private final HookStore hooks;
     private final AccessRequestStore accessRequests;
     private final CaStore caKeys = new CaStore();
 
-    public KekRotation(Database db, KeyStore keys, UserStore users, SettingsStore settings, AccessRequestStore accessRequests) {
+    public KekRotation(Database db, KeyStore keys, UserStore users, SettingsStore settings, AccessRequestStore accessRequests,
+                       HookStore hooks) {
         this.accessRequests = Objects.requireNonNull(accessRequests);
         this.db = Objects.requireNonNull(db);
         this.keys = Objects.requireNonNull(keys);
         this.users = Objects.requireNonNull(users);
         this.settings = Objects.requireNonNull(settings);
+        this.hooks = Objects.requireNonNull(hooks);
     }
 
     public Result rotate(KeyEncryptionKey from, KeyEncryptionKey to) {
@@ -76,6 +80,13 @@ public final class KekRotation {
                 if (secret.isPresent()) {
                     String ctx = SecretSettings.context(name);
                     settings.put(h, name, to.encrypt(from.decrypt(secret.get(), ctx), ctx));
+                    other++;
+                }
+            }
+            for (HookStore.Row hook : hooks.list(h)) {
+                if (hook.secretEnc() != null) {
+                    String ctx = HookStore.secretContext(hook.id());
+                    hooks.replaceSecretEnc(h, hook.id(), to.encrypt(from.decrypt(hook.secretEnc(), ctx), ctx));
                     other++;
                 }
             }

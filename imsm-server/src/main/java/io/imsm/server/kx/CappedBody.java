@@ -16,9 +16,9 @@ import java.util.concurrent.Flow;
  * memory. With {@code failWhenLarger} the body then fails with {@link TooLarge}; otherwise it is
  * discarded and the body is {@code null} (for replies whose content IMSM does not need).
  */
-final class CappedBody implements HttpResponse.BodySubscriber<byte[]> {
+public final class CappedBody implements HttpResponse.BodySubscriber<byte[]> {
     /** The answer was longer than the limit. */
-    static final class TooLarge extends IOException {
+    public static final class TooLarge extends IOException {
         TooLarge(int max) { super("the answer is larger than " + max + " bytes"); }
     }
 
@@ -38,10 +38,10 @@ final class CappedBody implements HttpResponse.BodySubscriber<byte[]> {
     }
 
     /** The body, or a {@link TooLarge} failure when it is longer than {@code max} bytes. */
-    static HttpResponse.BodySubscriber<byte[]> upTo(int max) { return new CappedBody(max, true); }
+    public static HttpResponse.BodySubscriber<byte[]> upTo(int max) { return new CappedBody(max, true); }
 
     /** Reads and drops at most {@code max} bytes, then stops; the body is always {@code null}. */
-    static HttpResponse.BodySubscriber<byte[]> discardUpTo(int max) { return new CappedBody(max, false); }
+    public static HttpResponse.BodySubscriber<byte[]> discardUpTo(int max) { return new CappedBody(max, false); }
 
     @Override
     public void onSubscribe(Flow.Subscription s) {

@@ -72,10 +72,12 @@ public final class TokenService {
     private final Clock clock;
     private final SecureRandom random;
     private final Runnable outboxKick;
+    private final IssuePolicy policy;
 
     public TokenService(Database db, TokenSessionStore store, UserStore users, TokenRevocations revocations, IssuanceLimits limits,
                         CatalogService catalog, KeyExchangeClient kx, SigningKeys signingKeys,
-                        AuditLog audit, Supplier<String> issuer, Clock clock, SecureRandom random, Runnable outboxKick) {
+                        AuditLog audit, Supplier<String> issuer, Clock clock, SecureRandom random, Runnable outboxKick,
+                        IssuePolicy policy) {
         this.db = Objects.requireNonNull(db);
         this.store = Objects.requireNonNull(store);
         this.users = Objects.requireNonNull(users);
@@ -89,6 +91,7 @@ public final class TokenService {
         this.clock = Objects.requireNonNull(clock);
         this.random = Objects.requireNonNull(random);
         this.outboxKick = Objects.requireNonNull(outboxKick);
+        this.policy = Objects.requireNonNull(policy);
     }
 
     /** The one exact request a token may be used for. */
@@ -107,12 +110,41 @@ public final class TokenService {
      * should recording still fail after the exchange, the service is told to forget the session.
      */
     public Issued issue(Caller caller, String serviceId, TokenRequest req) {
+        Decided d = issueUnlessApprovalAsked(caller, serviceId, req);
+        if (d.approvalAsked()) {
+            throw new ImsmException.Conflict(ErrorCode.APPROVAL_REQUIRED, "A policy service asks for an approval of this request: ask for access first.");
+        }
+        return d.issued();
+    }
+
+    /** A token, or (issued null) a decision hook answered {@code require_approval}: the request was checked and nothing minted. */
+    public record Decided(Issued issued, boolean approvalAsked) {}
+
+    /**
+     * As {@link #issue}, except that a decision hook asking for an approval is an answer, not an
+     * error: {@code approval.AccessRequests} then opens an access request for the same request.
+     */
+    public Decided issueUnlessApprovalAsked(Caller caller, String serviceId, TokenRequest req) {
         ServiceDefinition svc = catalog.requestable(caller, serviceId);
         if (svc.approval() != null) {
             // the token API and form turn this into an access request (approval.AccessRequests)
             throw new ImsmException.Conflict(ErrorCode.APPROVAL_REQUIRED, svc.name() + " needs approval: ask for access first.");
         }
-        return mint(caller, svc, prepare(caller, svc, req));
+        Prepared p = prepare(caller, svc, req);
+        IssuePolicy.Verdict verdict = decide(caller, svc, req, p);
+        if (verdict.requireApproval()) {
+            return new Decided(null, true);
+        }
+        return new Decided(mint(caller, svc, p.withTtl(verdict.ttlSeconds())), false);
+    }
+
+    /**
+     * The decision hooks (docs/hooks.md), after the service's own rules: may refuse (403
+     * denied_by_policy), shorten the lifetime or ask for an approval; not asked again at the pick-up
+     * of an approved request ({@link #issueApproved}).
+     */
+    private IssuePolicy.Verdict decide(Caller caller, ServiceDefinition svc, TokenRequest req, Prepared p) {
+        return policy.decide(new IssuePolicy.Question(caller, svc, List.of(p.scope().split(" ")), p.fields(), req.request(), p.ttl()));
     }
 
     /**
@@ -131,9 +163,21 @@ public final class TokenService {
         prepare(caller, svc, req);
     }
 
+    /**
+     * {@link #check}, then the decision hooks, before an access request is opened: a refusal stops
+     * it; an approval asked for is what the request is about to get anyway.
+     */
+    public void checkAndDecide(Caller caller, ServiceDefinition svc, TokenRequest req) {
+        decide(caller, svc, req, prepare(caller, svc, req));
+    }
+
     /** A request checked against the service's definition and rules, ready to mint. */
     private record Prepared(String scope, int ttl, Map<String, String> fields, List<HttpAuthorizationDetail> details,
-                            List<Map<String, Object>> detailsJson, String detailText, Map<String, Object> confidential) {}
+                            List<Map<String, Object>> detailsJson, String detailText, Map<String, Object> confidential) {
+        Prepared withTtl(int shorter) {
+            return new Prepared(scope, shorter, fields, details, detailsJson, detailText, confidential);
+        }
+    }
 
     private Prepared prepare(Caller caller, ServiceDefinition svc, TokenRequest req) {
         if (req == null) {

@@ -7,12 +7,14 @@ import io.imsm.server.web.api.IngressApi;
 import io.imsm.server.web.api.ScopeMappingApi;
 import io.imsm.server.web.api.CatalogApi;
 import io.imsm.server.web.api.GatewayApi;
+import io.imsm.server.web.api.HookApi;
 import io.imsm.server.web.api.SystemApi;
 import io.imsm.server.web.api.RevocationApi;
 import io.imsm.server.web.api.TokenApi;
 import io.imsm.server.web.api.PkiApi;
 import io.imsm.server.web.ui.AdminPages;
 import io.imsm.server.web.ui.ApiTokenPages;
+import io.imsm.server.web.ui.HookPages;
 import io.imsm.server.web.ui.Pages;
 import io.imsm.server.web.ui.TokenPages;
 import io.imsm.server.web.api.AuditApi;
@@ -55,6 +57,8 @@ public final class Routes {
     private final OAuthAdminApi oauthAdminApi;
     private final OAuthPages oauthPages;
     private final PkiApi pkiApi;
+    private final HookApi hookApi;
+    private final HookPages hookPages;
 
     public Routes(SystemApi system, AccountApi accountApi, AdminApi adminApi, CatalogApi catalogApi, TokenApi tokenApi, RevocationApi revocationApi,
                   Pages pages, AdminPages adminPages, TokenPages tokenPages,
@@ -63,7 +67,8 @@ public final class Routes {
                   ApiTokenPages apiTokenPages,
                   AuditApi auditApi, AuditPages auditPages, RequestsApi requestsApi, RequestPages requestPages,
                   OAuthApi oauthApi, OAuthAdminApi oauthAdminApi, OAuthPages oauthPages,
-                  PkiApi pkiApi) {
+                  PkiApi pkiApi,
+                  HookApi hookApi, HookPages hookPages) {
         this.system = Objects.requireNonNull(system);
         this.accountApi = Objects.requireNonNull(accountApi);
         this.adminApi = Objects.requireNonNull(adminApi);
@@ -86,6 +91,8 @@ public final class Routes {
         this.oauthAdminApi = Objects.requireNonNull(oauthAdminApi);
         this.oauthPages = Objects.requireNonNull(oauthPages);
         this.pkiApi = Objects.requireNonNull(pkiApi);
+        this.hookApi = Objects.requireNonNull(hookApi);
+        this.hookPages = Objects.requireNonNull(hookPages);
     }
 
     void addTo(RoutesConfig r) {
@@ -287,5 +294,20 @@ public final class Routes {
         r.delete("/api/v1/admin/clients/{id}",               oauthAdminApi::delete);
         r.post("/api/v1/admin/clients/{id}/secret",          oauthAdminApi::rotateSecret);
         r.post("/api/v1/admin/keys/rotate",                  oauthAdminApi::rotateKeys);
+        // JSON API: notification and decision hooks, undelivered events (admins)
+        r.get("/api/v1/admin/hooks",                         hookApi::list);
+        r.post("/api/v1/admin/hooks",                        hookApi::create);
+        r.post("/api/v1/admin/hooks/apply",                  hookApi::apply);
+        r.get("/api/v1/admin/hooks/{id}",                    hookApi::get);
+        r.put("/api/v1/admin/hooks/{id}",                    hookApi::put);
+        r.delete("/api/v1/admin/hooks/{id}",                 hookApi::delete);
+        r.get("/api/v1/admin/events/dead-letters",           hookApi::deadLetters);
+        r.post("/api/v1/admin/events/dead-letters/{id}/replay", hookApi::replay);
+
+        // Pages: hooks and undelivered events (admins)
+        r.get("/admin/hooks",                                hookPages::adminHooks);
+        r.post("/admin/hooks",                               hookPages::adminHookSave);
+        r.post("/admin/hooks/{id}/delete",                   hookPages::adminHookDelete);
+        r.post("/admin/events/dead-letters/{id}/replay",     hookPages::adminReplay);
     }
 }

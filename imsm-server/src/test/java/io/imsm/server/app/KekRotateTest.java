@@ -46,6 +46,10 @@ class KekRotateTest {
             kid = first.client().get("/.well-known/jwks.json").json().path("keys").get(0).path("kid").asText();
             // a pending enrollment is a stored secret too
             People.createUser(first, "pending", "initial-Kq7v-pass-pending", List.of());
+            // a notification hook's signing secret is one too
+            assertThat(first.client().postJson("/api/v1/admin/hooks",
+                    Map.of("id", "rota-sink", "kind", "webhook", "url", "https://siem.example/imsm", "events", List.of("login.failed")),
+                    "Authorization", "Bearer " + TestServer.BOOTSTRAP_TOKEN).status()).isEqualTo(201);
         }
         String next = newKey();
         env.put("IMSM_NEW_KEK", next);
@@ -53,8 +57,9 @@ class KekRotateTest {
         env.put("IMSM_DATABASE_USERNAME", first.db.username());
         env.put("IMSM_DATABASE_PASSWORD", first.db.password());
         String out = MainTestAccess.kekRotate(env, "--data", first.dataDir.toString());
-        // other secrets: the recovery-code key, the identity gateway's secp256k1 key and the certificate authority's key
-        assertThat(out).contains("exit=0").contains("signing keys: 2, TOTP secrets: 1, other secrets: 3");
+        // other secrets: the recovery-code key, the identity gateway's secp256k1 key, the certificate
+        // authority's key and the hook's signing secret
+        assertThat(out).contains("exit=0").contains("signing keys: 2, TOTP secrets: 1, other secrets: 4");
 
         Map<String, String> oldEnv = new HashMap<>(first.env);
         assertThatThrownBy(() -> TestServer.start(first.db, first.dataDir, Map.of(), oldEnv).close())

@@ -94,7 +94,7 @@ public final class TokenPages {
             ctx.status(e.code().status());
             ctx.html(renderer.render("service_request.jte", new Views.ServiceRequest(nav(c), svc, typed.error(formField(e.field()),
                     formMessage(svc, e)).build())));
-        } catch (ImsmException.Unavailable | ImsmException.Throttled e) {
+        } catch (ImsmException.Unavailable | ImsmException.Throttled | ImsmException.Forbidden e) {
             ctx.status(e.code().status());
             if (e.retryAfterSeconds() > 0) {
                 ctx.header("Retry-After", Long.toString(e.retryAfterSeconds()));
