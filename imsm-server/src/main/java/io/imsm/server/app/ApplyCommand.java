@@ -17,12 +17,12 @@ import java.util.concurrent.Callable;
 /**
  * {@code imsm apply -f services.yaml}: sends a catalog file to a running IMSM (all or nothing;
  * applying the same file twice changes nothing). The file is {@code services: [ ... ]} and/or
- * {@code clients: [ ... ]} (OAuth clients) with the same fields as the admin API, and/or {@code scopes: {scope: [roles]}}
+ * {@code clients: [ ... ]} (OAuth clients) and/or {@code hooks: [ ... ]} with the same fields as the admin API, and/or {@code scopes: {scope: [roles]}}
  * (replaces the scope mapping). Auth: {@code IMSM_TOKEN}, else {@code IMSM_BOOTSTRAP_TOKEN}.
  */
 @Command(name = "apply", description = "Apply a service catalog file to a running IMSM.")
 final class ApplyCommand implements Callable<Integer> {
-    @Option(names = {"-f", "--file"}, required = true, description = "YAML file with top-level 'services' and/or 'clients' lists and/or a 'scopes' mapping") Path file;
+    @Option(names = {"-f", "--file"}, required = true, description = "YAML file with top-level 'services', 'clients' and/or 'hooks' lists and/or a 'scopes' mapping") Path file;
     @Option(names = "--url", description = "IMSM base URL (default: $IMSM_URL or http://127.0.0.1:8080)") String url;
 
     private final Map<String, String> env;
@@ -64,6 +64,14 @@ final class ApplyCommand implements Callable<Integer> {
             JsonNode body = api.put("/api/v1/admin/scope-mapping", json, "IMSM refused the scope mapping");
             out.println("scope mapping: " + body.path("scopes").size() + " scopes");
         }
+        if (doc.has("hooks")) {
+            // a new webhook's signing secret (whsec_...) is printed once, here
+            String json = Json.mapper().writeValueAsString(Map.of("hooks", doc.get("hooks")));
+            for (JsonNode r : api.post("/api/v1/admin/hooks/apply", json, "IMSM refused the hooks").path("results")) {
+                out.println("hook " + r.path("id").asText() + ": " + r.path("outcome").asText()
+                        + (r.has("secret") ? " (signing secret: " + r.path("secret").asText() + " — shown only now)" : ""));
+            }
+        }
         if (doc.has("clients")) {
             // OAuth clients: a new confidential client's secret is printed once, here
             String json = Json.mapper().writeValueAsString(Map.of("clients", doc.get("clients")));
@@ -75,7 +83,7 @@ final class ApplyCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static final java.util.Set<String> TOP_LEVEL = java.util.Set.of("services", "clients", "scopes");
+    private static final java.util.Set<String> TOP_LEVEL = java.util.Set.of("services", "clients", "scopes", "hooks");
 
     private static java.util.List<String> fieldNames(JsonNode doc) {
         java.util.List<String> names = new java.util.ArrayList<>();

@@ -76,6 +76,31 @@ class NotificationHooksTest {
     }
 
     @Test
+    void whenHooksAreAppliedFromAFile_thenTheSecretIsPrintedOnceAndTheHookSigns() throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("hooks", ".yaml");
+        try {
+            java.nio.file.Files.writeString(file, "hooks:\n  - id: applied-sink\n    kind: webhook\n    url: " + url("/applied")
+                    + "\n    events: [user.created]\n");
+            String first = io.imsm.server.app.MainTestAccess.apply(file, s.baseUrl(), TestServer.BOOTSTRAP_TOKEN);
+            assertThat(first).contains("hook applied-sink: created").endsWith("exit=0");
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("signing secret: (whsec_\\S+)").matcher(first);
+            assertThat(m.find()).as(first).isTrue();
+            String again = io.imsm.server.app.MainTestAccess.apply(file, s.baseUrl(), TestServer.BOOTSTRAP_TOKEN);
+            assertThat(again).contains("hook applied-sink: applied").doesNotContain("whsec_").endsWith("exit=0");
+
+            People.createUser(s, "hook-applied", "initial-Kq7v-pass-hook-applied", List.of("ops"));
+            LoggedRequest r = HookTargets.awaitRequests(target, "/applied", 1, WAIT).getFirst();
+            assertThat(r.getHeader("webhook-signature")).isEqualTo(HookTargets.expectedSignature(m.group(1), r));
+
+            java.nio.file.Files.writeString(file, "hooks:\n  - id: bad\n    kind: carrier-pigeon\n    url: " + url("/x") + "\n");
+            assertThat(io.imsm.server.app.MainTestAccess.apply(file, s.baseUrl(), TestServer.BOOTSTRAP_TOKEN))
+                    .contains("refused the hooks").endsWith("exit=2");
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+        }
+    }
+
+    @Test
     void whenWebhookSubscribed_thenEventArrivesSignedPerStandardWebhooks() throws Exception {
         Http.Res created = createHook(Map.of("id", "audit-sink", "kind", "webhook", "url", url("/wh"), "events", List.of("user.created")));
         assertThat(created.status()).as(created.toString()).isEqualTo(201);
