@@ -72,6 +72,7 @@ public abstract sealed class ImsmException extends RuntimeException
 
     public static final class Conflict extends ImsmException {
         public Conflict(String message) { super(ErrorCode.CONFLICT, message, 0, null); }
+        public Conflict(ErrorCode code, String message) { super(code, message, 0, null); }
     }
 
     /** Rate limits and lockouts. */

@@ -45,9 +45,11 @@ public final class CatalogService {
     private final AuditLog audit;
     private final ServiceUrls urls;
     private final Clock clock;
+    private final PolicyRules rules;
     private final Cache<String, ServiceDefinition> parsed = Caffeine.newBuilder().maximumSize(1_000).build();
 
-    public CatalogService(Database db, ServiceStore store, AuditLog audit, ServiceUrls urls, Clock clock) {
+    public CatalogService(Database db, ServiceStore store, AuditLog audit, ServiceUrls urls, Clock clock, PolicyRules rules) {
+        this.rules = Objects.requireNonNull(rules);
         this.db = Objects.requireNonNull(db);
         this.store = Objects.requireNonNull(store);
         this.audit = Objects.requireNonNull(audit);
@@ -177,7 +179,8 @@ public final class CatalogService {
         return store.find(h, id).map(this::read);
     }
 
-    private List<ServiceDefinition> all() {
+    /** Every service, for other services' own reads (no caller check: they check their callers). */
+    public List<ServiceDefinition> all() {
         return db.read(store::list).stream().map(r -> read(r.spec())).toList();
     }
 
@@ -242,7 +245,55 @@ public final class CatalogService {
             throw new ImsmException.Invalid("encrypted_claims need binding kx (they are encrypted under the session key)");
         }
         return new ServiceDefinition(d.id(), name, description, baseUrl, binding, kxUrl, jwk, roles, scopes, dflt, max,
-                fields, allowLimit, encrypted);
+                fields, allowLimit, encrypted, approval(d.approval()), rules(d.rules()));
+    }
+
+    /** Refuses with 403 {@code denied_by_policy} when one of the service's rules holds for this input. */
+    public void enforceRules(ServiceDefinition svc, PolicyRules.Input input) {
+        rules.enforce(svc.rules(), input);
+    }
+
+    /** Default lifetime of a pending access request: a day. */
+    public static final int DEFAULT_REQUEST_EXPIRY = 24 * 3600;
+    /** Default time to pick an approved token up: an hour. */
+    public static final int DEFAULT_PICKUP_WINDOW = 3600;
+
+    private static ServiceDefinition.Approval approval(ServiceDefinition.Approval a) {
+        if (a == null) {
+            return null;
+        }
+        int n = a.approvals() == null ? 1 : a.approvals();
+        if (n < 1 || n > 10) {
+            throw ImsmException.Invalid.inField("approval", "approval.approvals must be between 1 and 10");
+        }
+        List<String> roles = a.approverRoles() == null ? List.of() : List.copyOf(Roles.validate(a.approverRoles()));
+        if (roles.isEmpty()) {
+            throw ImsmException.Invalid.inField("approval", "approval.approver_roles must name at least one role whose holders may approve");
+        }
+        int expires = a.expiresAfterSeconds() == null ? DEFAULT_REQUEST_EXPIRY : a.expiresAfterSeconds();
+        if (expires < 60 || expires > 30 * 24 * 3600) {
+            throw ImsmException.Invalid.inField("approval", "approval.expires_after_seconds must be between 60 and " + 30 * 24 * 3600);
+        }
+        int pickup = a.pickupWindowSeconds() == null ? DEFAULT_PICKUP_WINDOW : a.pickupWindowSeconds();
+        if (pickup < 60 || pickup > 7 * 24 * 3600) {
+            throw ImsmException.Invalid.inField("approval", "approval.pickup_window_seconds must be between 60 and " + 7 * 24 * 3600);
+        }
+        return new ServiceDefinition.Approval(n, roles, expires, pickup);
+    }
+
+    private List<ServiceDefinition.Rule> rules(List<ServiceDefinition.Rule> in) {
+        if (in == null || in.isEmpty()) {
+            return List.of();
+        }
+        if (in.size() > PolicyRules.MAX_RULES) {
+            throw ImsmException.Invalid.inField("rules", "rules may list at most " + PolicyRules.MAX_RULES + " entries");
+        }
+        List<ServiceDefinition.Rule> out = new ArrayList<>();
+        for (int i = 0; i < in.size(); i++) {
+            rules.check(i, in.get(i));
+            out.add(new ServiceDefinition.Rule(in.get(i).denyIf().strip(), in.get(i).reason().strip()));
+        }
+        return List.copyOf(out);
     }
 
     /**
@@ -306,7 +357,8 @@ public final class CatalogService {
     /** The definition with this id (the path's id wins over the body's). */
     public static ServiceDefinition withId(ServiceDefinition d, String id) {
         return new ServiceDefinition(id, d.name(), d.description(), d.baseUrl(), d.binding(), d.kxUrl(), d.publicJwk(), d.roles(),
-                d.scopes(), d.defaultTtlSeconds(), d.maxTtlSeconds(), d.fields(), d.allowRequestLimit(), d.encryptedClaims());
+                d.scopes(), d.defaultTtlSeconds(), d.maxTtlSeconds(), d.fields(), d.allowRequestLimit(), d.encryptedClaims(),
+                d.approval(), d.rules());
     }
 
     private static String write(ServiceDefinition d) {

@@ -13,7 +13,27 @@ import java.util.Set;
 public record ServiceDefinition(String id, String name, String description, String baseUrl, Binding binding,
                                 String kxUrl, Map<String, Object> publicJwk, List<String> roles, List<String> scopes,
                                 Integer defaultTtlSeconds, Integer maxTtlSeconds, List<String> fields,
-                                Boolean allowRequestLimit, List<String> encryptedClaims) {
+                                Boolean allowRequestLimit, List<String> encryptedClaims,
+                                Approval approval, List<Rule> rules) {
+    /**
+     * Tokens for this service need other people's approval first (docs/approvals.md): {@code approvals}
+     * distinct approvers holding one of {@code approverRoles}; a pending request expires after
+     * {@code expiresAfterSeconds}; an approved one must be picked up within {@code pickupWindowSeconds}.
+     */
+    public record Approval(Integer approvals, List<String> approverRoles, Integer expiresAfterSeconds, Integer pickupWindowSeconds) {}
+
+    /** An embedded policy rule: a CEL expression that refuses the request with {@code reason} when true (docs/approvals.md). */
+    public record Rule(String denyIf, String reason) {}
+
+    /** A definition without an approval rule or policy rules. */
+    public ServiceDefinition(String id, String name, String description, String baseUrl, Binding binding,
+                             String kxUrl, Map<String, Object> publicJwk, List<String> roles, List<String> scopes,
+                             Integer defaultTtlSeconds, Integer maxTtlSeconds, List<String> fields,
+                             Boolean allowRequestLimit, List<String> encryptedClaims) {
+        this(id, name, description, baseUrl, binding, kxUrl, publicJwk, roles, scopes, defaultTtlSeconds, maxTtlSeconds, fields,
+                allowRequestLimit, encryptedClaims, null, null);
+    }
+
     /** Form fields a service may require of a person asking for a token. */
     public static final Set<String> KNOWN_FIELDS = Set.of("justification", "ticket_id", "manager", "request");
     public static final String CLAIM_EMAIL = "email";

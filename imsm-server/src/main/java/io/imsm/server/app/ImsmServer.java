@@ -2,6 +2,7 @@ package io.imsm.server.app;
 
 import io.imsm.server.config.Config;
 import io.imsm.server.identity.Bootstrap;
+import io.imsm.server.pki.ServerTls;
 import io.imsm.server.web.HttpServer;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -24,13 +25,15 @@ public final class ImsmServer implements AutoCloseable {
     private final Wiring wiring;
     private final HttpServer http;
     private final Optional<HttpServer> management;
+    private final HttpServer.Tls tls;
     private final Optional<Bootstrap.BootstrapAdmin> bootstrapAdmin;
     /** Purges only: deliveries run on the outbox worker's own thread, so neither waits for the other. */
     private final ScheduledExecutorService housekeeping;
 
-    private ImsmServer(ProcessContext ctx, Wiring wiring, HttpServer http, Optional<HttpServer> management,
+    private ImsmServer(ProcessContext ctx, Wiring wiring, HttpServer http, HttpServer.Tls tls, Optional<HttpServer> management,
                        Optional<Bootstrap.BootstrapAdmin> admin) {
         this.ctx = ctx;
+        this.tls = tls;
         this.wiring = wiring;
         this.http = http;
         this.management = management;
@@ -41,13 +44,27 @@ public final class ImsmServer implements AutoCloseable {
             return t;
         });
         housekeeping.scheduleWithFixedDelay(this::purge, 1, 60, TimeUnit.MINUTES);
+        housekeeping.scheduleWithFixedDelay(this::expireAccessRequests, 1, 1, TimeUnit.MINUTES);
+        housekeeping.scheduleWithFixedDelay(this::keys, 1, 1, TimeUnit.MINUTES);
         wiring.outboxWorker().start();
+    }
+
+    /** Scheduled signing-key rotation, retired keys dropped, and keys another instance rotated picked up. */
+    private void keys() {
+        try {
+            wiring.signingKeys().rotateIfDue().ifPresent(r -> LOG.atInfo().addKeyValue("active_kid", r.activeKid())
+                    .addKeyValue("next_kid", r.nextKid()).log("signing keys rotated on schedule"));
+        } catch (Throwable e) {
+            ctx.health().observe(e);
+            LOG.atWarn().setCause(e).log("signing-key rotation check failed; will retry");
+        }
     }
 
     private void purge() {
         try {
             var retained = wiring.retention().purge();
-            int n = retained.total() + wiring.tokens().purgeExpired();
+            int n = retained.total() + wiring.tokens().purgeExpired()
+                    + ctx.database().inTransaction(h -> wiring.oauthTokenStore().purge(h, ctx.clock().instant()));
             if (n > 0) {
                 LOG.atInfo().addKeyValue("count", n).addKeyValue("audit_rows", retained.auditRows())
                         .addKeyValue("sessions", retained.sessions()).addKeyValue("invites", retained.invites())
@@ -60,6 +77,16 @@ public final class ImsmServer implements AutoCloseable {
         }
     }
 
+    /** Records the expiry of pending access requests past their time (docs/approvals.md). */
+    private void expireAccessRequests() {
+        try {
+            wiring.accessRequests().expireDue();
+        } catch (Throwable e) {
+            ctx.health().observe(e);
+            LOG.atWarn().setCause(e).log("access request expiry failed; will retry");
+        }
+    }
+
     public static ImsmServer start(Config config, Clock clock, Map<String, String> env, PrintStream console) {
         ProcessContext ctx = new ProcessContext(config, clock, new SecureRandom(), env);
         try {
@@ -69,7 +96,11 @@ public final class ImsmServer implements AutoCloseable {
             new JvmMemoryMetrics().bindTo(ctx.metrics());
             new JvmThreadMetrics().bindTo(ctx.metrics());
             new ProcessorMetrics().bindTo(ctx.metrics());
-            HttpServer http = HttpServer.start(config, port, wiring.routes(), wiring.errors(), ctx.metrics(), ctx.health());
+            HttpServer.Tls tls = config.tls().enabled()
+                    ? new HttpServer.Tls(ListenPort.resolve(config.server().host(), config.tls().port()),
+                            ServerTls.context(config, wiring.ca(), ctx.random()))
+                    : null;
+            HttpServer http = HttpServer.start(config, port, tls, wiring.routes(), wiring.errors(), ctx.metrics(), ctx.health());
             Optional<HttpServer> management;
             try {
                 management = config.metrics().port() > 0
@@ -89,7 +120,7 @@ public final class ImsmServer implements AutoCloseable {
                 http.stop();
                 throw e;
             }
-            ImsmServer server = new ImsmServer(ctx, wiring, http, management, admin);
+            ImsmServer server = new ImsmServer(ctx, wiring, http, tls, management, admin);
             admin.ifPresent(a -> {
                 // Printed to the console on purpose (never to the log): the operator needs it exactly once.
                 console.println();
@@ -134,6 +165,9 @@ public final class ImsmServer implements AutoCloseable {
 
     public int port() { return http.port(); }
 
+    /** The HTTPS port ({@code tls.port}), or -1 when there is no HTTPS listener. */
+    public int tlsPort() { return tls == null ? -1 : tls.port(); }
+
     /** The registered HTTP routes, {@code "METHOD /path"} (see {@link HttpServer#routes()}). */
     public List<String> routes() { return http.routes(); }
 
@@ -144,6 +178,7 @@ public final class ImsmServer implements AutoCloseable {
     @Override
     public void close() {
         housekeeping.shutdownNow();
+        wiring.apiTokens().close();
         wiring.outboxWorker().close();
         wiring.outbox().close();
         management.ifPresent(HttpServer::stop);

@@ -6,6 +6,7 @@ import io.imsm.server.config.Config;
 import io.imsm.server.config.ConfigLoader;
 import io.imsm.server.keys.KekRotation;
 import io.imsm.server.keys.KeyEncryptionKey;
+import io.imsm.server.store.AccessRequestStore;
 import io.imsm.server.store.Database;
 import io.imsm.server.store.KeyStore;
 import io.imsm.server.store.SettingsStore;
@@ -75,7 +76,7 @@ final class KekCommand implements Runnable {
             // lock, so this fails instead of rotating under it.
             try (Database db = Database.open(cfg.jdbcUrl(), cfg.database().username(), cfg.database().password(), 2)) {
                 db.migrate();
-                r = new KekRotation(db, new KeyStore(), new UserStore(), new SettingsStore()).rotate(from, to);
+                r = new KekRotation(db, new KeyStore(), new UserStore(), new SettingsStore(), new AccessRequestStore()).rotate(from, to);
             } catch (RuntimeException e) {
                 deleteQuietly(pending);
                 throw e;

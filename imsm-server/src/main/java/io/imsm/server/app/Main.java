@@ -20,8 +20,8 @@ import java.util.concurrent.CountDownLatch;
 /** The {@code imsm} command line. */
 @Command(name = "imsm", mixinStandardHelpOptions = true, version = "IMSM 0.1.0",
         description = "IMSM, the Identity Manager for Service Meshes.",
-        subcommands = {Main.Serve.class, Main.Migrate.class, ApplyCommand.class, KekCommand.class, Main.Admin.class,
-                Main.Demo.class})
+        subcommands = {Main.Serve.class, Main.Migrate.class, ApplyCommand.class, KekCommand.class, KeysCommand.class, Main.Admin.class,
+                Main.Demo.class, AuditCommand.class, SvcCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

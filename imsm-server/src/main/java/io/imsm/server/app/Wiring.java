@@ -3,12 +3,31 @@ package io.imsm.server.app;
 import io.imsm.server.ErrorCode;
 import io.imsm.server.ImsmException;
 import io.imsm.server.access.CatalogService;
+import io.imsm.server.access.PolicyRules;
 import io.imsm.server.access.ScopeMapping;
+import io.imsm.server.access.ScopeMappings;
+import io.imsm.server.apitoken.ApiTokenService;
+import io.imsm.server.apitoken.ApiTokenSubjects;
+import io.imsm.server.apitoken.IngressAuth;
+import io.imsm.server.apitoken.RevokerWithApiTokens;
+import io.imsm.server.store.ApiTokenStore;
+import io.imsm.server.store.ScopeMappingStore;
+import io.imsm.server.web.api.ApiTokenApi;
+import io.imsm.server.web.api.IngressApi;
+import io.imsm.server.web.api.ScopeMappingApi;
+import io.imsm.server.web.ui.ApiTokenPages;
 import io.imsm.server.access.ServiceUrls;
+import io.imsm.server.approval.AccessRequests;
 import io.imsm.server.audit.AuditLog;
 import io.imsm.server.audit.FailureSampler;
 import io.imsm.server.audit.Retention;
+import io.imsm.server.audit.review.AuditService;
 import io.imsm.server.config.Config;
+import io.imsm.server.gateway.AdminNetworks;
+import io.imsm.server.gateway.CredentialLedger;
+import io.imsm.server.gateway.GatewayKey;
+import io.imsm.server.gateway.GatewayService;
+import io.imsm.server.gateway.LdapDirectory;
 import io.imsm.server.identity.AccountService;
 import io.imsm.server.identity.AdminService;
 import io.imsm.server.identity.BearerAuthenticator;
@@ -24,7 +43,9 @@ import io.imsm.server.identity.Secrets;
 import io.imsm.server.keys.RecoveryCodeKey;
 import io.imsm.server.keys.SigningKeys;
 import io.imsm.server.kx.KeyExchangeClient;
+import io.imsm.server.store.AccessRequestStore;
 import io.imsm.server.store.AuditStore;
+import io.imsm.server.store.GatewayStore;
 import io.imsm.server.store.InviteStore;
 import io.imsm.server.store.RateLimitStore;
 import io.imsm.server.store.KeyStore;
@@ -41,23 +62,58 @@ import io.imsm.server.token.RevocationLists;
 import io.imsm.server.token.KeyExchangeCheck;
 import io.imsm.server.token.TokenRevocations;
 import io.imsm.server.token.TokenService;
+import io.imsm.server.oauth.AccessTokens;
+import io.imsm.server.oauth.Authorization;
+import io.imsm.server.oauth.AuthorizationCodeGrant;
+import io.imsm.server.oauth.ClientAuthenticator;
+import io.imsm.server.oauth.ClientCredentialsGrant;
+import io.imsm.server.oauth.ClientRegistry;
+import io.imsm.server.oauth.ClientSecretAuth;
+import io.imsm.server.oauth.DeviceCodeGrant;
+import io.imsm.server.oauth.OAuthTokens;
+import io.imsm.server.oauth.PersonTokens;
+import io.imsm.server.oauth.PrivateKeyJwtAuth;
+import io.imsm.server.oauth.RefreshTokenGrant;
+import io.imsm.server.oauth.TokenEndpoint;
+import io.imsm.server.oauth.TokenExchangeGrant;
+import io.imsm.server.store.OAuthClientStore;
+import io.imsm.server.store.OAuthTokenStore;
+import io.imsm.server.web.api.OAuthAdminApi;
+import io.imsm.server.web.api.OAuthApi;
+import io.imsm.server.web.ui.OAuthPages;
 import io.imsm.server.web.ErrorMapper;
 import io.imsm.server.web.Routes;
 import io.imsm.server.web.api.AccountApi;
 import io.imsm.server.web.api.AdminApi;
+import io.imsm.server.web.api.AuditApi;
+import io.imsm.server.web.api.RequestsApi;
 import io.imsm.server.web.api.CatalogApi;
+import io.imsm.server.web.api.GatewayApi;
 import io.imsm.server.web.api.MetricsEndpoint;
 import io.imsm.server.web.api.SystemApi;
 import io.imsm.server.web.api.RevocationApi;
 import io.imsm.server.web.api.TokenApi;
 import io.imsm.server.web.http.WebAuth;
 import io.imsm.server.web.ui.AdminPages;
+import io.imsm.server.web.ui.AuditPages;
+import io.imsm.server.web.ui.RequestPages;
 import io.imsm.server.web.ui.PageRenderer;
 import io.imsm.server.web.ui.PageSupport;
 import io.imsm.server.web.ui.Pages;
 import io.imsm.server.web.ui.TokenPages;
+import io.imsm.server.pki.CertificateAuthority;
+import io.imsm.server.pki.ServiceCertificates;
+import io.imsm.server.pki.ServiceIdentities;
+import io.imsm.server.pki.ServiceTokens;
+import io.imsm.server.store.CaStore;
+import io.imsm.server.store.JoinTokenStore;
+import io.imsm.server.store.ServiceCertificateStore;
+import io.imsm.server.store.ServiceIdentityStore;
+import io.imsm.server.web.api.PkiApi;
+import io.imsm.server.web.api.ServiceTokenApi;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -76,6 +132,7 @@ public final class Wiring {
     private final KeyStore keyStore = new KeyStore();
     private final ServiceStore serviceStore = new ServiceStore();
     private final TokenSessionStore tokenSessionStore = new TokenSessionStore();
+    private final OAuthTokenStore oauthTokenStore = new OAuthTokenStore();
     private final Secrets secrets;
     private final AuditLog audit;
     private final PasswordHasher hasher;
@@ -90,14 +147,25 @@ public final class Wiring {
     private final BearerAuthenticator bearer;
     private final CatalogService catalog;
     private final ScopeMapping scopeMapping;
+    private final ScopeMappings scopeMappings;
+    private final ApiTokenService apiTokens;
     private final KeyExchangeClient kx;
     private final TokenService tokens;
     private final KeyExchangeCheck kxCheck;
     private final Outbox outbox;
     private final Retention retention;
     private final OutboxWorker outboxWorker;
+    private final ClientRegistry clients;
+    private final TokenEndpoint tokenEndpoint;
     private final Routes routes;
     private final ErrorMapper errors;
+    private final GatewayKey gatewayKey;
+    private final GatewayService gateway;
+    private final AuditService auditService;
+    private final AccessRequests accessRequests;
+    private final CertificateAuthority ca;
+    private final ServiceCertificates serviceCertificates;
+    private final ServiceTokens serviceTokens;
 
     /**
      * @param baseUrl where people and services reach this server ({@code server.public_url}, else the
@@ -108,14 +176,18 @@ public final class Wiring {
         this.baseUrl = Objects.requireNonNull(baseUrl);
         Config cfg = ctx.config();
         this.secrets = new Secrets(ctx.random());
-        this.audit = new AuditLog(auditStore, ctx.clock());
+        this.audit = new AuditLog(ctx.database(), auditStore, ctx.clock());
         this.hasher = new PasswordHasher(cfg.passwords(), ctx.random());
         PasswordPolicy passwordPolicy = new PasswordPolicy(cfg.passwords().minLength(), cfg.passwords().minStrength());
         LoginThrottle throttle = ctx.database().isPostgres()
                 ? LoginThrottle.shared(ctx.database().dataSource(), cfg.login(), ctx.clock())
                 : LoginThrottle.inMemory(cfg.login(), ctx.clock());
         this.mfaPolicies = new MfaPolicies(ctx.database(), settingsStore, ctx.clock());
-        this.signingKeys = new SigningKeys(ctx.database(), keyStore, ctx.kek(), ctx.clock(), ctx.random());
+        // a retired key stays published as long as the longest-lived token it may have signed: a catalog
+        // service token or an OAuth access / ID token
+        this.signingKeys = new SigningKeys(ctx.database(), keyStore, ctx.kek(), audit, ctx.clock(), ctx.random(),
+                new SigningKeys.Rotation(Duration.ofDays(cfg.oauth().keyRotationDays()), Duration.ofSeconds(cfg.oauth().keyPublishAheadSeconds()),
+                        Duration.ofSeconds(Math.max(io.imsm.server.access.CatalogService.MAX_TTL, cfg.oauth().maxAccessTokenTtlSeconds()))));
         this.recoveryCodeKey = new RecoveryCodeKey(ctx.database(), settingsStore, ctx.kek(), ctx.random());
         String issuerName = "IMSM " + cfg.publicUri().getHost();
         // at most one audit row per address (or account name) and minute for failures strangers cause
@@ -128,23 +200,60 @@ public final class Wiring {
                 throttle, ctx.kek(), recoveryCodeKey, secrets, ctx.clock(), cfg.sessions(), issuerName);
         this.scopeMapping = scopeMapping(cfg);
         ServiceUrls serviceUrls = ServiceUrls.system(cfg.services().allowLinkLocal());
-        this.catalog = new CatalogService(ctx.database(), serviceStore, audit, serviceUrls, ctx.clock());
+        PolicyRules policyRules = new PolicyRules();
+        this.catalog = new CatalogService(ctx.database(), serviceStore, audit, serviceUrls, ctx.clock(), policyRules);
         this.kx = new KeyExchangeClient(signingKeys, () -> baseUrl, ctx.clock(), ctx.random(), serviceUrls,
                 Duration.ofSeconds(cfg.kx().timeoutSeconds()));
         this.kxCheck = new KeyExchangeCheck(ctx.database(), catalog, kx, audit, ctx.clock());
         this.outbox = new Outbox(ctx.database(), tokenSessionStore, catalog, kx, ctx.clock());
         this.outboxWorker = new OutboxWorker(outbox);
-        TokenRevocations revocations = new TokenRevocations(tokenSessionStore, catalog, ctx.clock(), outboxWorker::deliverSoon);
+        TokenRevocations revocations = new TokenRevocations(tokenSessionStore, catalog, ctx.clock(), outboxWorker::deliverSoon,
+                oauthTokenStore);
+        this.scopeMappings = new ScopeMappings(ctx.database(), new ScopeMappingStore(), audit, ctx.clock());
+        // several instances share a PostgreSQL database: each looks for tokens revoked elsewhere four times a second
+        this.apiTokens = new ApiTokenService(ctx.database(), new ApiTokenStore(), userStore, audit, secrets, ctx.clock(),
+                scopeMappings::scopesFor, Duration.ofSeconds(10),
+                ctx.database().isPostgres() ? java.util.Optional.of(Duration.ofMillis(250)) : java.util.Optional.empty());
         this.admin = new AdminService(ctx.database(), userStore, sessionStore, inviteStore, audit, hasher, passwordPolicy,
-                mfaPolicies, secrets, revocations, throttle, ctx.clock());
+                mfaPolicies, secrets, new RevokerWithApiTokens(revocations, apiTokens), throttle, ctx.clock());
         RateLimitBuckets issuanceBuckets = ctx.database().isPostgres()
                 ? RateLimitBuckets.shared(ctx.database().dataSource(), ctx.clock())
                 : RateLimitBuckets.inMemory(ctx.clock(), Duration.ofMinutes(2), 100_000);
         this.tokens = new TokenService(ctx.database(), tokenSessionStore, userStore, revocations,
                 new IssuanceLimits(cfg.issuance(), issuanceBuckets), catalog, kx, signingKeys, audit, () -> baseUrl,
                 ctx.clock(), ctx.random(), outboxWorker::deliverSoon);
-        this.bearer = new BearerAuthenticator(ctx.bootstrapToken(), ctx.database(), audit, failureSampler, ctx.metrics());
+        this.bearer = new BearerAuthenticator(ctx.bootstrapToken(), apiTokens, ctx.database(), audit, failureSampler, ctx.metrics());
         this.bootstrap = new Bootstrap(ctx.database(), userStore, sessionStore, settingsStore, audit, hasher, secrets, ctx.clock());
+
+        this.gatewayKey = new GatewayKey(ctx.database(), settingsStore, ctx.kek(), ctx.random());
+        this.gateway = new GatewayService(ctx.database(), new GatewayStore(), gatewayKey, signingKeys,
+                new LdapDirectory(Duration.ofSeconds(cfg.gateway().ldapTimeoutSeconds())), CredentialLedger.named(cfg.gateway().ledger()),
+                new AdminNetworks(cfg.gateway().adminNetworks()), audit, () -> baseUrl, cfg.gateway(), ctx.clock(), ctx.random(),
+                RateLimitBuckets.inMemory(ctx.clock(), Duration.ofMinutes(2), 100_000));
+
+        this.auditService = new AuditService(ctx.database(), auditStore);
+        this.accessRequests = new AccessRequests(ctx.database(), new AccessRequestStore(), userStore, catalog, tokens, audit, ctx.kek(),
+                ctx.clock(), ctx.random());
+
+        // The OAuth 2 / OpenID Connect provider (docs/oauth.md): client authentication methods and
+        // grant handlers are lists, so another method or grant is one more entry here.
+        this.clients = new ClientRegistry(ctx.database(), new OAuthClientStore(), audit, secrets, ctx.clock(), cfg.oauth());
+        AccessTokens accessTokens = new AccessTokens(signingKeys, () -> baseUrl, secrets, ctx.clock());
+        PersonTokens personTokens = new PersonTokens(ctx.database(), oauthTokenStore, userStore, sessionStore, accessTokens, clients,
+                scopeMappings::scopesFor, secrets, audit, ctx.clock());
+        ClientAuthenticator clientAuth = new ClientAuthenticator(List.of(ClientSecretAuth.basic(clients), ClientSecretAuth.post(clients),
+                new PrivateKeyJwtAuth(clients, ctx.database(), oauthTokenStore, () -> baseUrl, ctx.clock()), ClientSecretAuth.none(clients)));
+        OAuthTokens oauthTokens = new OAuthTokens(ctx.database(), oauthTokenStore, userStore, accessTokens, personTokens, clientAuth, audit,
+                ctx.clock());
+        this.tokenEndpoint = new TokenEndpoint(clientAuth, List.of(
+                new AuthorizationCodeGrant(ctx.database(), oauthTokenStore, personTokens, audit, ctx.clock()),
+                new RefreshTokenGrant(personTokens),
+                new ClientCredentialsGrant(accessTokens, clients),
+                new DeviceCodeGrant(ctx.database(), oauthTokenStore, personTokens, ctx.clock()),
+                new TokenExchangeGrant(accessTokens, clients, List.of(new ApiTokenSubjects(apiTokens),
+                        oauthTokens.accessTokenSubjects()))));
+        Authorization authorization = new Authorization(ctx.database(), oauthTokenStore, clients, personTokens, clientAuth, accessTokens,
+                secrets, audit, ctx.clock(), () -> baseUrl, cfg.oauth().codeTtlSeconds(), cfg.oauth().deviceCodeTtlSeconds());
 
         WebAuth auth = new WebAuth(identity, bearer, cfg.secureCookies());
         PageRenderer renderer = new PageRenderer();
@@ -152,18 +261,43 @@ public final class Wiring {
         int absolute = (int) Math.min(Integer.MAX_VALUE, cfg.sessions().absoluteTimeoutSeconds());
         this.errors = new ErrorMapper(renderer, pageSupport);
         this.metricsEndpoint = new MetricsEndpoint(ctx.metrics(), ctx.metricsToken());
+        // Service identity: the CA, enrollment and renewal, certificate-bound service tokens (docs/pki.md)
+        this.ca = new CertificateAuthority(ctx.database(), new CaStore(), ctx.kek(), cfg.pki(), ctx.clock(), ctx.random());
+        this.serviceCertificates = new ServiceCertificates(ctx.database(), new JoinTokenStore(), new ServiceCertificateStore(), ca, catalog,
+                audit, secrets, cfg.pki(), ctx.clock());
+        ServiceIdentities serviceIdentities = new ServiceIdentities(ctx.database(), new ServiceIdentityStore(), catalog, audit, cfg.pki(),
+                ctx.clock());
+        this.serviceTokens = new ServiceTokens(ctx.database(), serviceCertificates, serviceIdentities, catalog, signingKeys, audit, secrets,
+                () -> baseUrl, ctx.clock());
         this.routes = new Routes(
                 new SystemApi(ctx.database(), signingKeys, metricsEndpoint, ctx.health()),
-                new AccountApi(identity, account, auth, scopeMapping, absolute),
+                new AccountApi(identity, account, auth, scopeMappings, absolute),
                 new AdminApi(admin, tokens, auth, baseUrl),
                 new CatalogApi(catalog, kxCheck, auth),
-                new TokenApi(tokens, auth),
+                new TokenApi(tokens, auth, accessRequests),
                 new RevocationApi(new RevocationLists(ctx.database(), tokenSessionStore, catalog, signingKeys, () -> baseUrl, ctx.clock(),
                         // per process on purpose: a poll should not cost a database row lock
                         RateLimitBuckets.inMemory(ctx.clock(), Duration.ofMinutes(2), 100_000))),
-                new Pages(identity, account, catalog, tokens, auth, pageSupport, secrets, renderer, absolute),
+                new Pages(identity, account, catalog, tokens, auth, pageSupport, secrets, renderer, absolute, scopeMappings, accessRequests),
                 new AdminPages(admin, catalog, tokens, kxCheck, auth, pageSupport, renderer, baseUrl),
-                new TokenPages(catalog, tokens, auth, pageSupport, renderer));
+                new TokenPages(catalog, tokens, auth, pageSupport, renderer, accessRequests),
+                new GatewayApi(gateway, auth),
+
+                new ApiTokenApi(apiTokens, auth),
+                new IngressApi(new IngressAuth(apiTokens, identity, ctx.clock(), baseUrl), auth),
+                new ScopeMappingApi(scopeMappings, auth),
+                new ApiTokenPages(apiTokens, auth, pageSupport, renderer),
+
+                new AuditApi(auditService, auth),
+                new AuditPages(auditService, pageSupport, renderer),
+                new RequestsApi(accessRequests, auth),
+                new RequestPages(accessRequests, auth, pageSupport, renderer),
+
+
+                new OAuthApi(tokenEndpoint, oauthTokens, authorization, accessTokens, new ServiceTokenApi(serviceTokens)),
+                new OAuthAdminApi(clients, signingKeys, auth),
+                new OAuthPages(authorization, identity, auth, renderer, baseUrl),
+                new PkiApi(ca, serviceCertificates, serviceIdentities, auth));
     }
 
     private static ScopeMapping scopeMapping(Config cfg) {
@@ -178,7 +312,11 @@ public final class Wiring {
     public void prepare() {
         ctx.database().migrate();
         signingKeys.loadOrGenerate();
+        scopeMappings.seed(scopeMapping);
+        apiTokens.start();
         recoveryCodeKey.loadOrGenerate();
+        gatewayKey.loadOrGenerate();
+        ca.loadOrGenerate();
         Config.Mfa m = ctx.config().mfa();
         ctx.database().inTransaction(h -> {
             mfaPolicies.seed(h, new MfaPolicy(m.requiredForAll(), m.requiredRoles()));
@@ -202,6 +340,8 @@ public final class Wiring {
     public Bootstrap bootstrap() { return bootstrap; }
     public CatalogService catalog() { return catalog; }
     public ScopeMapping scopeMapping() { return scopeMapping; }
+    public ScopeMappings scopeMappings() { return scopeMappings; }
+    public ApiTokenService apiTokens() { return apiTokens; }
     public KeyExchangeClient kx() { return kx; }
     public TokenService tokens() { return tokens; }
     public Outbox outbox() { return outbox; }
@@ -211,4 +351,13 @@ public final class Wiring {
     public MetricsEndpoint metricsEndpoint() { return metricsEndpoint; }
     public SettingsStore settingsStore() { return settingsStore; }
     public ErrorMapper errors() { return errors; }
+    public GatewayService gateway() { return gateway; }
+    public AuditService auditService() { return auditService; }
+    public AccessRequests accessRequests() { return accessRequests; }
+    public ClientRegistry clients() { return clients; }
+    public TokenEndpoint tokenEndpoint() { return tokenEndpoint; }
+    public OAuthTokenStore oauthTokenStore() { return oauthTokenStore; }
+    public CertificateAuthority ca() { return ca; }
+    public ServiceCertificates serviceCertificates() { return serviceCertificates; }
+    public ServiceTokens serviceTokens() { return serviceTokens; }
 }

@@ -45,7 +45,8 @@ public final class Retention {
 
     public Purged purge() {
         Instant now = clock.instant();
-        int a = db.inTransaction(h -> audit.purge(h, now.minus(Duration.ofDays(cfg.auditDays()))));
+        // whole prefixes of the hash chain only, with the anchor moved in the same transaction (docs/audit.md)
+        int a = db.inTransaction(h -> audit.purgeChainedBefore(h, now.minus(Duration.ofDays(cfg.auditDays())), audit.lockChain(h)));
         int s = db.inTransaction(h -> sessions.purge(h, now.minus(Duration.ofDays(cfg.sessionsDays()))));
         int i = db.inTransaction(h -> invites.purge(h, now.minus(Duration.ofDays(cfg.invitesDays()))));
         // the buckets live in the database only on PostgreSQL; in memory they expire from their cache

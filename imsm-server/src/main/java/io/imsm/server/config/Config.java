@@ -18,7 +18,29 @@ import java.util.regex.Pattern;
 public record Config(Server server, String dataDir, Database database, Passwords passwords,
                      Sessions sessions, Login login, Mfa mfa, Bootstrap bootstrap, Kx kx, Issuance issuance, ServiceTargets services,
                      Log log, Retention retention, Metrics metrics,
-                     Map<String, List<String>> scopes) {
+                     Map<String, List<String>> scopes,
+                     Gateway gateway,
+                     OAuth oauth,
+                     Tls tls, Pki pki) {
+
+    /**
+     * HTTPS on {@code port} (-1 = off, 0 = a free port) asking for client certificates; without
+     * {@code certFile}/{@code keyFile} the server certificate for server.host comes from IMSM's own CA.
+     */
+    public record Tls(int port, String certFile, String keyFile) {
+        public boolean enabled() { return port >= 0; }
+        public boolean ownCertificate() { return certFile == null || certFile.isBlank(); }
+    }
+
+    /**
+     * The certificate authority for services (docs/pki.md): SPIFFE trust domain, client-certificate and
+     * join-token lifetimes, the default lifetime of a service's own tokens, and optionally an operator's
+     * root (PEM files) under which IMSM's CA is an intermediate.
+     */
+    public record Pki(String trustDomain, long certificateTtlSeconds, long joinTokenTtlSeconds, int serviceTokenTtlSeconds,
+                      String rootCertFile, String rootKeyFile) {
+        public boolean operatorRoot() { return rootCertFile != null && !rootCertFile.isBlank(); }
+    }
 
     /** @param trustedProxies addresses or CIDRs whose X-Forwarded-For / Forwarded headers are believed */
     public record Server(String host, int port, String publicUrl, int maxBodyBytes, List<String> trustedProxies) {}
@@ -61,6 +83,29 @@ public record Config(Server server, String dataDir, Database database, Passwords
 
     /** How long the housekeeping keeps rows that would otherwise grow without bound. */
     public record Retention(int auditDays, int sessionsDays, int invitesDays) {}
+
+    /**
+     * The identity gateway (docs/gateway.md).
+     *
+     * @param adminNetworks           client addresses or CIDRs domain controllers may be registered from (besides the admin role)
+     * @param maxJwtLifetimeSeconds   how far ahead a holder's or controller's JWT may expire (and its exp - iat)
+     * @param credentialTtlSeconds    lifetime of an issued id_token
+     * @param ldapTimeoutSeconds      connect and response deadline for each call to a domain controller
+     * @param requestsPerIpPerMinute  credential requests one client address may make per minute
+     * @param ledger                  where credentials are also presented: none, or log
+     */
+    public record Gateway(List<String> adminNetworks, int maxJwtLifetimeSeconds, int credentialTtlSeconds, int ldapTimeoutSeconds,
+                          int requestsPerIpPerMinute, String ledger) {}
+
+    /**
+     * The OAuth 2 / OpenID Connect provider (docs/oauth.md).
+     *
+     * @param keyRotationDays     the active signing key is replaced after this many days
+     * @param keyPublishAheadSeconds a new key is in the JWKS at least this long before it signs (a JWKS cache interval)
+     * @param maxAccessTokenTtlSeconds the upper bound of any client's access_token_ttl_seconds
+     */
+    public record OAuth(int keyRotationDays, long keyPublishAheadSeconds, int accessTokenTtlSeconds, int maxAccessTokenTtlSeconds,
+                        long refreshTokenTtlSeconds, int codeTtlSeconds, int deviceCodeTtlSeconds) {}
 
     /**
      * An IPv4 or IPv6 literal with an optional prefix length. Only literals: a host name here would make
@@ -111,7 +156,7 @@ public record Config(Server server, String dataDir, Database database, Passwords
     public Config validate() {
         require(server != null && database != null && passwords != null && sessions != null && login != null
                 && mfa != null && bootstrap != null && kx != null && issuance != null && services != null && log != null
-                && retention != null && metrics != null && scopes != null,
+                && retention != null && metrics != null && scopes != null && gateway != null && oauth != null && tls != null && pki != null,
                 "config", "a section is missing");
         require(server.host() != null && !server.host().isBlank(), "server.host", "must not be empty");
         require(server.port() >= 0 && server.port() <= 65535, "server.port", "must be between 0 and 65535, got " + server.port());
@@ -162,7 +207,44 @@ public record Config(Server server, String dataDir, Database database, Passwords
         require(retention.auditDays() >= 1, "retention.audit_days", "must be at least 1");
         require(retention.sessionsDays() >= 1, "retention.sessions_days", "must be at least 1");
         require(retention.invitesDays() >= 1, "retention.invites_days", "must be at least 1");
+        require(oauth.keyRotationDays() >= 1, "oauth.key_rotation_days", "must be at least 1");
+        require(oauth.keyPublishAheadSeconds() >= 0, "oauth.key_publish_ahead_seconds", "must be 0 or more");
+        require(oauth.maxAccessTokenTtlSeconds() >= 60 && oauth.maxAccessTokenTtlSeconds() <= 86_400,
+                "oauth.max_access_token_ttl_seconds", "must be between 60 and 86400");
+        require(oauth.accessTokenTtlSeconds() >= 60 && oauth.accessTokenTtlSeconds() <= oauth.maxAccessTokenTtlSeconds(),
+                "oauth.access_token_ttl_seconds", "must be between 60 and oauth.max_access_token_ttl_seconds");
+        require(oauth.refreshTokenTtlSeconds() >= 60, "oauth.refresh_token_ttl_seconds", "must be at least 60");
+        require(oauth.codeTtlSeconds() >= 10 && oauth.codeTtlSeconds() <= 600, "oauth.code_ttl_seconds", "must be between 10 and 600");
+        require(oauth.deviceCodeTtlSeconds() >= 60 && oauth.deviceCodeTtlSeconds() <= 3600,
+                "oauth.device_code_ttl_seconds", "must be between 60 and 3600");
         require("text".equals(log.format()) || "json".equals(log.format()), "log.format", "must be text or json");
+        require(gateway.adminNetworks() != null, "gateway.admin_networks", "must be a list");
+        for (String net : gateway.adminNetworks()) {
+            require(net != null && IP_OR_CIDR.matcher(net.trim()).matches(), "gateway.admin_networks",
+                    "must hold IP addresses or CIDRs (like 127.0.0.0/8 or ::1), got '" + net + "'");
+        }
+        require(gateway.maxJwtLifetimeSeconds() >= 10 && gateway.maxJwtLifetimeSeconds() <= 900,
+                "gateway.max_jwt_lifetime_seconds", "must be between 10 and 900");
+        require(gateway.credentialTtlSeconds() >= 60 && gateway.credentialTtlSeconds() <= 86_400,
+                "gateway.credential_ttl_seconds", "must be between 60 and 86400");
+        require(gateway.ldapTimeoutSeconds() >= 1 && gateway.ldapTimeoutSeconds() <= 60, "gateway.ldap_timeout_seconds",
+                "must be between 1 and 60");
+        require(gateway.requestsPerIpPerMinute() >= 1, "gateway.requests_per_ip_per_minute", "must be at least 1");
+        require("none".equals(gateway.ledger()) || "log".equals(gateway.ledger()), "gateway.ledger", "must be none or log");
+        require(tls.port() >= -1 && tls.port() <= 65535, "tls.port", "must be -1 (off), 0 (a free port) or a port, got " + tls.port());
+        require(!tls.enabled() || tls.port() == 0 || tls.port() != server.port(), "tls.port", "must differ from server.port");
+        require(tls.ownCertificate() == (tls.keyFile() == null || tls.keyFile().isBlank()), "tls.key_file",
+                "and tls.cert_file must both be set or both be empty");
+        require(pki.trustDomain() != null && pki.trustDomain().matches("[a-z0-9]([a-z0-9._-]{0,253}[a-z0-9])?"), "pki.trust_domain",
+                "must be a SPIFFE trust domain (lower-case letters, digits, '.', '-', '_')");
+        require(pki.certificateTtlSeconds() >= 300 && pki.certificateTtlSeconds() <= 90L * 86400, "pki.certificate_ttl_seconds",
+                "must be between 300 and 7776000 (90 days)");
+        require(pki.joinTokenTtlSeconds() >= 60 && pki.joinTokenTtlSeconds() <= 30L * 86400, "pki.join_token_ttl_seconds",
+                "must be between 60 and 2592000 (30 days)");
+        require(pki.serviceTokenTtlSeconds() >= 60 && pki.serviceTokenTtlSeconds() <= 86400, "pki.service_token_ttl_seconds",
+                "must be between 60 and 86400");
+        require(pki.operatorRoot() == (pki.rootKeyFile() != null && !pki.rootKeyFile().isBlank()), "pki.root_key_file",
+                "and pki.root_cert_file must both be set or both be empty");
         return this;
     }
 

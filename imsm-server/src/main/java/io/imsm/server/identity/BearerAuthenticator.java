@@ -14,21 +14,23 @@ import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * Bearer credentials on the API. For now the bootstrap token from {@code IMSM_BOOTSTRAP_TOKEN}
- * (compared in constant time; every use is audited); API tokens come with the token issue.
+ * Bearer credentials on the API: the bootstrap token from {@code IMSM_BOOTSTRAP_TOKEN} (compared in
+ * constant time; every use is audited) and people's API tokens ({@link ApiTokenCallers}).
  * Failures come from strangers, so they are sampled: at most one audit row per address and minute
  * (with the count of the others), every failure counted in {@code imsm_bearer_auth_failures_total}.
  */
 public final class BearerAuthenticator {
     private final Optional<String> bootstrapToken;
+    private final ApiTokenCallers apiTokens;
     private final Database db;
     private final AuditLog audit;
     private final FailureSampler failures;
     private final Counter failureCount;
 
-    public BearerAuthenticator(Optional<String> bootstrapToken, Database db, AuditLog audit, FailureSampler failures,
-                               MeterRegistry metrics) {
+    public BearerAuthenticator(Optional<String> bootstrapToken, ApiTokenCallers apiTokens, Database db, AuditLog audit,
+                               FailureSampler failures, MeterRegistry metrics) {
         this.bootstrapToken = Objects.requireNonNull(bootstrapToken);
+        this.apiTokens = Objects.requireNonNull(apiTokens);
         this.db = Objects.requireNonNull(db);
         this.audit = Objects.requireNonNull(audit);
         this.failures = Objects.requireNonNull(failures);
@@ -39,6 +41,16 @@ public final class BearerAuthenticator {
         if (token != null && bootstrapToken.isPresent() && ConstantTime.equals(token, bootstrapToken.get())) {
             audit.recordAlone(db, "bootstrap-token", "bootstrap_token_used", null, ip, "ok", method + " " + truncate(path));
             return Caller.bootstrapToken(ip);
+        }
+        if (token != null) {
+            try {
+                Optional<Caller> person = apiTokens.callerFor(token, ip);
+                if (person.isPresent()) {
+                    return person.get();
+                }
+            } catch (ImsmException.Unauthenticated e) {
+                // counted and sampled below like any other refused bearer token
+            }
         }
         failureCount.increment();
         OptionalLong earlier = failures.admit("bearer:" + ip);

@@ -21,7 +21,7 @@ import java.util.Objects;
  */
 public final class RecoveryCodeKey {
     public static final String SETTING = "recovery_code_key";
-    public static final String CONTEXT = KeyEncryptionKey.context("settings", "setting_value", SETTING);
+    public static final String CONTEXT = SecretSettings.context(SETTING);
 
     private final Database db;
     private final SettingsStore settings;
@@ -38,14 +38,12 @@ public final class RecoveryCodeKey {
 
     /** Reads the key, generating it on the first start (after migrations). */
     public void loadOrGenerate() {
-        String stored = db.inTransaction(h -> settings.get(h, SETTING).orElseGet(() -> {
+        String value = SecretSettings.loadOrCreate(db, settings, kek, SETTING, () -> {
             byte[] raw = new byte[32];
             random.nextBytes(raw);
-            String enc = kek.encrypt(Base64.getEncoder().encodeToString(raw), CONTEXT);
-            settings.put(h, SETTING, enc);
-            return enc;
-        }));
-        key = new SecretKeySpec(Base64.getDecoder().decode(kek.decrypt(stored, CONTEXT)), "HmacSHA256");
+            return Base64.getEncoder().encodeToString(raw);
+        });
+        key = new SecretKeySpec(Base64.getDecoder().decode(value), "HmacSHA256");
     }
 
     /** HMAC-SHA256 hex of a normalized code. */

@@ -1,21 +1,130 @@
 package io.imsm.server.store;
 
+import io.imsm.server.model.AuditEntry;
 import io.imsm.server.model.AuditEvent;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.Query;
 
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static io.imsm.server.store.UserStore.instant;
 import static io.imsm.server.store.UserStore.ts;
 
-/** Append-only: no update on purpose; rows leave only through the retention policy ({@link #purge}). */
+/**
+ * Append-only: no update of a row on purpose; rows leave only through the retention policy
+ * ({@link #purgeChainedBefore}). The hash chain's head and anchor live in the one-row table
+ * {@code audit_chain} (V60); the chain's rules are {@code audit.AuditChain}'s.
+ */
 public final class AuditStore {
-    /** Deletes rows that occurred before {@code before} (retention). */
-    public int purge(Handle h, java.time.Instant before) {
-        return h.createUpdate("DELETE FROM audit_log WHERE occurred_at < :b").bind("b", ts(before)).execute();
+    private static final String COLUMNS = "id, chain_seq, occurred_at, actor, action, target, ip, user_agent, outcome, detail, prev_hash, entry_hash";
+
+    /** The chain's head and anchor (audit_chain). */
+    public record Chain(long headSeq, String headHash, long anchorSeq, String anchorHash) {}
+
+    /** What to look for; null members match everything. {@code beforeId} pages to older rows (keyset). */
+    public record Filter(String actor, String action, String target, String outcome, Instant from, Instant to, Long beforeId) {}
+
+    /** Reads the chain row and locks it until the transaction ends, so appends from every instance queue here. */
+    public Chain lockChain(Handle h) {
+        return h.createQuery("SELECT head_seq, head_hash, anchor_seq, anchor_hash FROM audit_chain WHERE id = 1 FOR UPDATE")
+                .map((rs, c) -> chain(rs)).one();
     }
 
-    public void append(Handle h, AuditEvent e) {
-        h.createUpdate("INSERT INTO audit_log (occurred_at, actor, action, target, ip, outcome, detail) "
-                        + "VALUES (:at, :actor, :action, :target, :ip, :outcome, :detail)")
+    public Chain chain(Handle h) {
+        return h.createQuery("SELECT head_seq, head_hash, anchor_seq, anchor_hash FROM audit_chain WHERE id = 1")
+                .map((rs, c) -> chain(rs)).one();
+    }
+
+    public void append(Handle h, AuditEvent e, long seq, String prevHash, String entryHash) {
+        h.createUpdate("INSERT INTO audit_log (occurred_at, actor, action, target, ip, user_agent, outcome, detail, chain_seq, prev_hash, entry_hash) "
+                        + "VALUES (:at, :actor, :action, :target, :ip, :ua, :outcome, :detail, :seq, :prev, :hash)")
                 .bind("at", ts(e.at())).bind("actor", e.actor()).bind("action", e.action()).bind("target", e.target())
-                .bind("ip", e.ip()).bind("outcome", e.outcome()).bind("detail", e.detail()).execute();
+                .bind("ip", e.ip()).bind("ua", e.userAgent()).bind("outcome", e.outcome()).bind("detail", e.detail())
+                .bind("seq", seq).bind("prev", prevHash).bind("hash", entryHash).execute();
+        h.createUpdate("UPDATE audit_chain SET head_seq = :seq, head_hash = :hash WHERE id = 1")
+                .bind("seq", seq).bind("hash", entryHash).execute();
+    }
+
+    /** Chained rows in chain order from {@code fromSeq} on, at most {@code limit}. */
+    public List<AuditEntry> chainedFrom(Handle h, long fromSeq, int limit) {
+        return h.createQuery("SELECT " + COLUMNS + " FROM audit_log WHERE chain_seq >= :s ORDER BY chain_seq LIMIT :n")
+                .bind("s", fromSeq).bind("n", limit).map((rs, c) -> entry(rs)).list();
+    }
+
+    /** Rows matching the filter, newest first, at most {@code limit}. */
+    public List<AuditEntry> find(Handle h, Filter f, int limit) {
+        List<String> where = new ArrayList<>();
+        Map<String, Object> binds = new java.util.LinkedHashMap<>();
+        eq(where, binds, "actor", f.actor());
+        eq(where, binds, "action", f.action());
+        eq(where, binds, "target", f.target());
+        eq(where, binds, "outcome", f.outcome());
+        if (f.from() != null) {
+            where.add("occurred_at >= :from");
+            binds.put("from", ts(f.from()));
+        }
+        if (f.to() != null) {
+            where.add("occurred_at < :to");
+            binds.put("to", ts(f.to()));
+        }
+        if (f.beforeId() != null) {
+            where.add("id < :before");
+            binds.put("before", f.beforeId());
+        }
+        Query q = h.createQuery("SELECT " + COLUMNS + " FROM audit_log" + (where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where))
+                + " ORDER BY id DESC LIMIT :n");
+        binds.forEach(q::bind);
+        return q.bind("n", limit).map((rs, c) -> entry(rs)).list();
+    }
+
+    /** Every row, oldest first, after row id {@code afterId}, at most {@code limit} (export). */
+    public List<AuditEntry> after(Handle h, long afterId, int limit) {
+        return h.createQuery("SELECT " + COLUMNS + " FROM audit_log WHERE id > :a ORDER BY id LIMIT :n")
+                .bind("a", afterId).bind("n", limit).map((rs, c) -> entry(rs)).list();
+    }
+
+    /**
+     * Retention: deletes the rows before {@code before}. Chained rows go only as a prefix of the chain
+     * (everything below the first chained row at or after {@code before}), so the kept rows stay one
+     * gap-free chain, and the anchor moves to the oldest kept row in the same transaction. The caller
+     * holds the chain lock ({@link #lockChain}).
+     */
+    public int purgeChainedBefore(Handle h, Instant before, Chain chain) {
+        int unchained = h.createUpdate("DELETE FROM audit_log WHERE chain_seq IS NULL AND occurred_at < :b").bind("b", ts(before)).execute();
+        long keepFrom = h.createQuery("SELECT MIN(chain_seq) FROM audit_log WHERE chain_seq IS NOT NULL AND occurred_at >= :b")
+                .bind("b", ts(before)).mapTo(Long.class).findOne().orElse(chain.headSeq() + 1);
+        if (keepFrom <= chain.anchorSeq()) {
+            return unchained;
+        }
+        int chained = h.createUpdate("DELETE FROM audit_log WHERE chain_seq < :s").bind("s", keepFrom).execute();
+        String anchorHash = keepFrom > chain.headSeq() ? chain.headHash()
+                : h.createQuery("SELECT prev_hash FROM audit_log WHERE chain_seq = :s").bind("s", keepFrom).mapTo(String.class).one();
+        h.createUpdate("UPDATE audit_chain SET anchor_seq = :s, anchor_hash = :a WHERE id = 1")
+                .bind("s", keepFrom).bind("a", anchorHash).execute();
+        return unchained + chained;
+    }
+
+    private static void eq(List<String> where, Map<String, Object> binds, String column, String value) {
+        if (value != null && !value.isBlank()) {
+            where.add(column + " = :" + column);
+            binds.put(column, value.strip());
+        }
+    }
+
+    private static Chain chain(ResultSet rs) throws SQLException {
+        return new Chain(rs.getLong("head_seq"), rs.getString("head_hash"), rs.getLong("anchor_seq"), rs.getString("anchor_hash"));
+    }
+
+    private static AuditEntry entry(ResultSet rs) throws SQLException {
+        long seq = rs.getLong("chain_seq");
+        Long chainSeq = rs.wasNull() ? null : seq;
+        AuditEvent e = new AuditEvent(instant(rs, "occurred_at"), rs.getString("actor"), rs.getString("action"), rs.getString("target"),
+                rs.getString("ip"), rs.getString("outcome"), rs.getString("detail"), rs.getString("user_agent"));
+        return new AuditEntry(rs.getLong("id"), chainSeq, e, rs.getString("prev_hash"), rs.getString("entry_hash"));
     }
 }

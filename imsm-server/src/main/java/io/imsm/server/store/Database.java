@@ -3,18 +3,25 @@ package io.imsm.server.store;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import org.flywaydb.core.Flyway;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
 
 import javax.sql.DataSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** The connection pool, schema migrations and the JDBI entry point. Services open transactions here. */
 public final class Database implements AutoCloseable {
     private final HikariDataSource dataSource;
     private final Jdbi jdbi;
     private final boolean postgres;
+    /** Work queued per open transaction (handles compare by identity). */
+    private final Map<Handle, List<Runnable>> beforeCommit = new ConcurrentHashMap<>();
 
     private Database(HikariDataSource dataSource, boolean postgres) {
         this.dataSource = dataSource;
@@ -51,7 +58,34 @@ public final class Database implements AutoCloseable {
     }
 
     public <R, X extends Exception> R inTransaction(HandleCallback<R, X> work) throws X {
-        return jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, work);
+        return jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> {
+            List<Runnable> tasks = new ArrayList<>();
+            beforeCommit.put(h, tasks);
+            try {
+                R result = work.withHandle(h);
+                // indexed: a task may add another
+                for (int i = 0; i < tasks.size(); i++) {
+                    tasks.get(i).run();
+                }
+                return result;
+            } finally {
+                beforeCommit.remove(h);
+            }
+        });
+    }
+
+    /**
+     * Runs {@code task} in {@code h}'s transaction after the work and just before the commit, when
+     * {@code h} is a transaction this class opened; answers false (and runs nothing) otherwise. The
+     * audit log appends there, so its chain lock is taken last and held only until the commit.
+     */
+    public boolean beforeCommit(Handle h, Runnable task) {
+        List<Runnable> tasks = beforeCommit.get(h);
+        if (tasks == null) {
+            return false;
+        }
+        tasks.add(Objects.requireNonNull(task));
+        return true;
     }
 
     public <R, X extends Exception> R read(HandleCallback<R, X> work) throws X {

@@ -4,6 +4,7 @@ import io.imsm.server.model.Binding;
 import io.imsm.server.access.CatalogService;
 import io.imsm.server.access.ServiceDefinition;
 import io.imsm.server.identity.TokenSessionRevoker;
+import io.imsm.server.store.OAuthTokenStore;
 import io.imsm.server.store.TokenSessionStore;
 import org.jdbi.v3.core.Handle;
 
@@ -19,15 +20,18 @@ import java.util.Set;
  * Marks token sessions revoked and, for binding kx, queues the signed revocation to the service in
  * the same transaction (the outbox retries until the service confirms). Used when a person revokes a
  * token and when an account loses its access (status change, second-factor reset, role removal).
+ * Ending all of a person's access also ends their OAuth refresh-token families (docs/oauth.md).
  */
 public final class TokenRevocations implements TokenSessionRevoker {
     private final TokenSessionStore store;
     private final CatalogService catalog;
     private final Clock clock;
     private final Runnable outboxKick;
+    private final OAuthTokenStore oauthGrants;
 
-    public TokenRevocations(TokenSessionStore store, CatalogService catalog, Clock clock, Runnable outboxKick) {
+    public TokenRevocations(TokenSessionStore store, CatalogService catalog, Clock clock, Runnable outboxKick, OAuthTokenStore oauthGrants) {
         this.store = Objects.requireNonNull(store);
+        this.oauthGrants = Objects.requireNonNull(oauthGrants);
         this.catalog = Objects.requireNonNull(catalog);
         this.clock = Objects.requireNonNull(clock);
         this.outboxKick = Objects.requireNonNull(outboxKick);
@@ -51,7 +55,7 @@ public final class TokenRevocations implements TokenSessionRevoker {
         for (TokenSessionStore.Row row : store.live(h, userId, clock.instant())) {
             n += revoke(h, row, actor) ? 1 : 0;
         }
-        return n;
+        return n + oauthGrants.revokeFamiliesOfUser(h, userId, "revoked_by_admin", clock.instant());
     }
 
     @Override

@@ -108,6 +108,34 @@ public final class TokenService {
      */
     public Issued issue(Caller caller, String serviceId, TokenRequest req) {
         ServiceDefinition svc = catalog.requestable(caller, serviceId);
+        if (svc.approval() != null) {
+            // the token API and form turn this into an access request (approval.AccessRequests)
+            throw new ImsmException.Conflict(ErrorCode.APPROVAL_REQUIRED, svc.name() + " needs approval: ask for access first.");
+        }
+        return mint(caller, svc, prepare(caller, svc, req));
+    }
+
+    /**
+     * The pick-up of an approved access request: {@code approval.AccessRequests} has checked the
+     * approval and the pick-up window and holds the request claimed; everything else (the caller's
+     * roles, the request against the service's current definition, its rules, the limits) is checked
+     * again now, and the key exchange happens now, so the token's lifetime starts at pick-up.
+     */
+    public Issued issueApproved(Caller caller, String serviceId, TokenRequest req) {
+        ServiceDefinition svc = catalog.requestable(caller, serviceId);
+        return mint(caller, svc, prepare(caller, svc, req));
+    }
+
+    /** Checks a request as {@link #issue} would (fields, scopes, lifetime, the service's rules), issuing nothing. */
+    public void check(Caller caller, ServiceDefinition svc, TokenRequest req) {
+        prepare(caller, svc, req);
+    }
+
+    /** A request checked against the service's definition and rules, ready to mint. */
+    private record Prepared(String scope, int ttl, Map<String, String> fields, List<HttpAuthorizationDetail> details,
+                            List<Map<String, Object>> detailsJson, String detailText, Map<String, Object> confidential) {}
+
+    private Prepared prepare(Caller caller, ServiceDefinition svc, TokenRequest req) {
         if (req == null) {
             throw new ImsmException.Invalid("body required");
         }
@@ -128,7 +156,18 @@ public final class TokenService {
             throw new ImsmException.Invalid("request is too long: at most " + MAX_REQUEST_CHARS
                     + " characters as JSON (path and query together), since the token must fit in a request header");
         }
-        Map<String, Object> confidential = confidentialClaims(svc, caller.user(), fields);
+        catalog.enforceRules(svc, PolicyInputs.of(caller, svc, List.of(scope.split(" ")), fields, detailsJson, clock.instant()));
+        return new Prepared(scope, ttl, fields, details, detailsJson, detailText, confidentialClaims(svc, caller.user(), fields));
+    }
+
+    private Issued mint(Caller caller, ServiceDefinition svc, Prepared p) {
+        String scope = p.scope();
+        int ttl = p.ttl();
+        Map<String, String> fields = p.fields();
+        List<HttpAuthorizationDetail> details = p.details();
+        List<Map<String, Object>> detailsJson = p.detailsJson();
+        String detailText = p.detailText();
+        Map<String, Object> confidential = p.confidential();
         limits.take(caller.user().id(), svc.id());
 
         Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);

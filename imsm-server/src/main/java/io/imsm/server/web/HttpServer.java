@@ -2,10 +2,22 @@ package io.imsm.server.web;
 
 import io.imsm.server.Health;
 import io.imsm.server.ImsmException;
+import io.imsm.server.audit.RequestOrigin;
 import io.imsm.server.config.Config;
 import io.imsm.server.json.Json;
 import io.imsm.server.web.api.MetricsEndpoint;
 import io.imsm.server.web.http.ClientAddress;
+import io.imsm.server.web.http.ClientCertificates;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+
+import javax.net.ssl.SSLContext;
 import io.imsm.server.web.http.WebSupport;
 import io.javalin.Javalin;
 import io.javalin.http.HttpResponseException;
@@ -24,13 +36,24 @@ public final class HttpServer {
             + "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
     private final Javalin app;
+    /** The plain HTTP port: with an HTTPS connector added, Javalin's own port() may name that one. */
+    private final int port;
 
-    private HttpServer(Javalin app) {
+    private HttpServer(Javalin app, int port) {
         this.app = app;
+        this.port = port;
     }
 
     /** Listens on {@code server.host}:{@code port} (the caller resolves port 0 to a free port first). */
     public static HttpServer start(Config cfg, int port, Routes routes, ErrorMapper errors, MeterRegistry metrics, Health health) {
+        return start(cfg, port, null, routes, errors, metrics, health);
+    }
+
+    /** HTTPS on {@code port} of server.host with this context, asking for (not requiring) a client certificate. */
+    public record Tls(int port, SSLContext context) {}
+
+    /** The same, plus an HTTPS listener serving the same routes when {@code tls} is not null. */
+    public static HttpServer start(Config cfg, int port, Tls tls, Routes routes, ErrorMapper errors, MeterRegistry metrics, Health health) {
         Objects.requireNonNull(routes);
         Objects.requireNonNull(errors);
         Objects.requireNonNull(health);
@@ -44,6 +67,16 @@ public final class HttpServer {
             c.http.prefer405over404 = true;
             c.jsonMapper(new JavalinJackson(Json.mapper(), true));
             c.startup.showJavalinBanner = false;
+            if (tls != null) {
+                // Javalin adds its own plain connector only when none was added, so both are added here.
+                c.jetty.addConnector((server, httpConfig) -> {
+                    ServerConnector plain = new ServerConnector(server, new HttpConnectionFactory(httpConfig));
+                    plain.setHost(cfg.server().host());
+                    plain.setPort(port);
+                    return plain;
+                });
+                c.jetty.addConnector((server, httpConfig) -> httpsConnector(server, httpConfig, cfg.server().host(), tls));
+            }
             // An Error in a handler (out of memory, stack overflow) leaves the JVM in doubt: the probes
             // report it from now on, so the supervisor replaces this instance.
             c.router.javaLangErrorHandler((res, error) -> {
@@ -58,6 +91,8 @@ public final class HttpServer {
             c.routes.before(x -> {
                 requests.increment();
                 WebSupport.resolveClientIp(x, clientAddress);
+                RequestOrigin.set(x.header("User-Agent"));
+                ClientCertificates.resolve(x, clientAddress);
                 x.header("Content-Security-Policy", CSP);
                 x.header("X-Content-Type-Options", "nosniff");
                 x.header("X-Frame-Options", "DENY");
@@ -71,6 +106,7 @@ public final class HttpServer {
                     x.header("Cache-Control", "no-store");
                 }
             });
+            c.routes.after(x -> RequestOrigin.clear());
             routes.addTo(c.routes);
             c.routes.exception(ImsmException.class, errors::handle);
             c.routes.exception(HttpResponseException.class, errors::handleHttp);
@@ -78,7 +114,23 @@ public final class HttpServer {
             c.routes.error(404, errors::notFound);
         });
         app.start();
-        return new HttpServer(app);
+        return new HttpServer(app, port);
+    }
+
+    private static ServerConnector httpsConnector(Server server, HttpConfiguration plain, String host, Tls tls) {
+        HttpConfiguration https = new HttpConfiguration(plain);
+        SecureRequestCustomizer secure = new SecureRequestCustomizer();
+        // Services call by address as often as by name; the certificate's names are the client's check.
+        secure.setSniHostCheck(false);
+        https.addCustomizer(secure);
+        SslContextFactory.Server ssl = new SslContextFactory.Server();
+        ssl.setSslContext(tls.context());
+        ssl.setWantClientAuth(true);
+        ServerConnector connector = new ServerConnector(server, new SslConnectionFactory(ssl, HttpVersion.HTTP_1_1.asString()),
+                new HttpConnectionFactory(https));
+        connector.setHost(host);
+        connector.setPort(tls.port());
+        return connector;
     }
 
     /**
@@ -95,11 +147,11 @@ public final class HttpServer {
             c.routes.get("/metrics", metrics::managementPort);
         });
         app.start();
-        return new HttpServer(app);
+        return new HttpServer(app, app.port());
     }
 
     public int port() {
-        return app.port();
+        return port;
     }
 
     /**

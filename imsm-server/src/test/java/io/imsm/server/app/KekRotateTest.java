@@ -53,7 +53,8 @@ class KekRotateTest {
         env.put("IMSM_DATABASE_USERNAME", first.db.username());
         env.put("IMSM_DATABASE_PASSWORD", first.db.password());
         String out = MainTestAccess.kekRotate(env, "--data", first.dataDir.toString());
-        assertThat(out).contains("exit=0").contains("signing keys: 1, TOTP secrets: 1, other secrets: 1");
+        // other secrets: the recovery-code key, the identity gateway's secp256k1 key and the certificate authority's key
+        assertThat(out).contains("exit=0").contains("signing keys: 2, TOTP secrets: 1, other secrets: 3");
 
         Map<String, String> oldEnv = new HashMap<>(first.env);
         assertThatThrownBy(() -> TestServer.start(first.db, first.dataDir, Map.of(), oldEnv).close())

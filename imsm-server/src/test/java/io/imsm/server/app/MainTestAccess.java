@@ -37,4 +37,40 @@ public final class MainTestAccess {
         int code = cli.execute("-f", file.toString(), "--url", url);
         return out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8) + "exit=" + code;
     }
+
+    /** Runs {@code imsm audit verify ARGS} in-process with the given environment; returns its output and exit code. */
+    public static String auditVerify(Map<String, String> env, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        return run(new AuditCommand.Verify(env, new PrintStream(out, true, StandardCharsets.UTF_8)), out, args);
+    }
+
+    /** Runs {@code imsm audit export ARGS} in-process with the given environment; returns its output and exit code. */
+    public static String auditExport(Map<String, String> env, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        return run(new AuditCommand.Export(env, new PrintStream(out, true, StandardCharsets.UTF_8)), out, args);
+    }
+
+    private static String run(Object command, ByteArrayOutputStream out, String... args) {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        picocli.CommandLine cli = new picocli.CommandLine(command);
+        cli.setErr(new java.io.PrintWriter(err, true));
+        cli.setExecutionExceptionHandler((e, c, p) -> {
+            c.getErr().println("imsm: " + e.getMessage());
+            return 2;
+        });
+        int code = cli.execute(args);
+        return out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8) + "exit=" + code;
+    }
+
+    /** Runs {@code imsm keys rotate --url URL} in-process with the token; returns its output and exit code. */
+    public static String keysRotate(String url, String token) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        return run(new KeysCommand.Rotate(Map.of("IMSM_TOKEN", token), new PrintStream(out, true, StandardCharsets.UTF_8)), out,
+                "--url", url);
+    }
+
+    /** Runs {@code imsm svc ARGS} in-process; returns its output and exit code. */
+    public static String svc(String... args) {
+        return run(new SvcCommand(), new ByteArrayOutputStream(), args);
+    }
 }

@@ -192,8 +192,8 @@ class StoresTest {
 
         AuditStore audit = new AuditStore();
         db.inTransaction(h -> {
-            audit.append(h, new AuditEvent(now, "dan", "login", "dan", "::1", "ok", null));
-            audit.append(h, new AuditEvent(now, "dan", "logout", "dan", "::1", "ok", "x"));
+            audit.append(h, new AuditEvent(now, "dan", "login", "dan", "::1", "ok", null), 1, "0".repeat(64), "a".repeat(64));
+            audit.append(h, new AuditEvent(now, "dan", "logout", "dan", "::1", "ok", "x"), 2, "a".repeat(64), "b".repeat(64));
             return null;
         });
         assertThat(read((Handle h) -> StoredRows.audit(h, null, 10))).extracting(AuditEvent::action).containsExactly("logout", "login");

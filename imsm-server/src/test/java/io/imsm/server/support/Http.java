@@ -32,6 +32,13 @@ public final class Http {
                 .connectTimeout(Duration.ofSeconds(5)).build();
     }
 
+    /** Over HTTPS with this TLS context (the trusted CA, and a client certificate for mTLS when it holds one). */
+    public Http(String base, javax.net.ssl.SSLContext tls) {
+        this.base = base;
+        this.client = HttpClient.newBuilder().cookieHandler(cookies).followRedirects(HttpClient.Redirect.NEVER)
+                .connectTimeout(Duration.ofSeconds(5)).sslContext(tls).build();
+    }
+
     public record Res(int status, HttpHeaders headers, String body) {
         public JsonNode json() {
             try {
@@ -68,6 +75,10 @@ public final class Http {
 
     public Res putJson(String path, Object body, String... headers) {
         return send(json(path, body).PUT(HttpRequest.BodyPublishers.ofString(write(body))), headers);
+    }
+
+    public Res patchJson(String path, Object body, String... headers) {
+        return send(json(path, body).method("PATCH", HttpRequest.BodyPublishers.ofString(write(body))), headers);
     }
 
     public Res delete(String path, String... headers) {

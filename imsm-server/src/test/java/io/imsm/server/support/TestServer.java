@@ -92,6 +92,14 @@ public final class TestServer implements AutoCloseable {
         return "http://127.0.0.1:" + server.port();
     }
 
+    /** The HTTPS listener ({@code tls.port}); the server must have been started with one. */
+    public String tlsBaseUrl() {
+        if (server.tlsPort() < 0) {
+            throw new IllegalStateException("started without tls.port");
+        }
+        return "https://127.0.0.1:" + server.tlsPort();
+    }
+
     public Bootstrap.BootstrapAdmin bootstrapAdmin() {
         return server.bootstrapAdmin().orElseThrow();
     }

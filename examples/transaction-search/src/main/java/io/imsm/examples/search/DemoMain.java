@@ -38,6 +38,13 @@ public final class DemoMain {
         }
     }
 
+    /**
+     * The demo's scope mapping (unless IMSM_SCOPES says otherwise): its people hold scopes at once, so
+     * they can make API tokens on the Tokens page and pass an ingress that asks IMSM.
+     */
+    static final String DEMO_SCOPES = "{\"read:transactions\": [\"analyst\", \"ops\"], \"user:token\": [\"analyst\", \"ops\"], "
+            + "\"admin:token\": [\"admin\"]}";
+
     public static void main(String[] args) throws Exception {
         Map<String, String> overrides = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
@@ -53,6 +60,9 @@ public final class DemoMain {
                     System.exit(2);
                 }
             }
+        }
+        if (!System.getenv().containsKey("IMSM_SCOPES")) {
+            overrides.put("scopes", DEMO_SCOPES);
         }
         Demo demo;
         try {

@@ -1,7 +1,7 @@
 package io.imsm.server.web.api;
 
 import io.imsm.server.ImsmException;
-import io.imsm.server.access.ScopeMapping;
+import io.imsm.server.access.ScopeMappings;
 import io.imsm.server.identity.AccountService;
 import io.imsm.server.identity.Caller;
 import io.imsm.server.identity.IdentityService;
@@ -17,10 +17,10 @@ public final class AccountApi {
     private final IdentityService identity;
     private final AccountService account;
     private final WebAuth auth;
-    private final ScopeMapping scopes;
+    private final ScopeMappings scopes;
     private final int absoluteTimeoutSeconds;
 
-    public AccountApi(IdentityService identity, AccountService account, WebAuth auth, ScopeMapping scopes, int absoluteTimeoutSeconds) {
+    public AccountApi(IdentityService identity, AccountService account, WebAuth auth, ScopeMappings scopes, int absoluteTimeoutSeconds) {
         this.identity = Objects.requireNonNull(identity);
         this.account = Objects.requireNonNull(account);
         this.auth = Objects.requireNonNull(auth);
@@ -51,7 +51,7 @@ public final class AccountApi {
             return;
         }
         ApiBodies.UserView user = ApiBodies.UserView.of(c.user());
-        ctx.json(new ApiBodies.Me(user, user.roles(), java.util.List.copyOf(scopes.scopesFor(user.roles())), c.session().csrfToken(),
+        ctx.json(new ApiBodies.Me(user, user.roles(), java.util.List.copyOf(scopes.scopesFor(user.roles())), c.session() == null ? null : c.session().csrfToken(),
                 c.mfaRequired(), false));
     }
 

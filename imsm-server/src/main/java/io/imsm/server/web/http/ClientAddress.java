@@ -61,6 +61,11 @@ public final class ClientAddress {
         return nearest;
     }
 
+    /** True when the TCP peer is one of {@code server.trusted_proxies} (so its forwarded headers count). */
+    public boolean trustsPeer(String peer) {
+        return !trusted.isEmpty() && isTrusted(stripBrackets(peer));
+    }
+
     private boolean isTrusted(String address) {
         InetAddress a = literal(address);
         return a != null && trusted.test(a);

@@ -30,6 +30,7 @@ public final class WebAuth {
     private final boolean secureCookies;
     private final String sessionCookie;
     private final String loginCsrfCookie;
+    private final String returnCookie;
 
     public WebAuth(IdentityService identity, BearerAuthenticator bearer, boolean secureCookies) {
         this.identity = Objects.requireNonNull(identity);
@@ -38,6 +39,7 @@ public final class WebAuth {
         // The __Host- prefix makes browsers refuse the cookie unless Secure, Path=/ and host-only.
         this.sessionCookie = secureCookies ? "__Host-imsm_session" : "imsm_session";
         this.loginCsrfCookie = secureCookies ? "__Host-imsm_login_csrf" : "imsm_login_csrf";
+        this.returnCookie = secureCookies ? "__Host-imsm_return" : "imsm_return";
     }
 
     public String sessionCookieName() { return sessionCookie; }
@@ -72,6 +74,10 @@ public final class WebAuth {
                 throw new ImsmException.Unauthenticated(ErrorCode.INVALID_TOKEN, "Use 'Authorization: Bearer <token>'.");
             }
             caller = bearer.authenticate(token, WebSupport.clientIp(ctx), ctx.method().name(), ctx.path());
+            if (caller.viaApiToken() && ctx.path().startsWith("/api/v1/me/")) {
+                // passwords, second factors and login sessions need the person at a login, not a token
+                throw new ImsmException.Forbidden(ErrorCode.FORBIDDEN, "This needs a login session, not an API token.");
+            }
         } else {
             caller = identity.authenticate(ctx.cookie(sessionCookie), WebSupport.clientIp(ctx))
                     .orElseThrow(() -> new ImsmException.Unauthenticated(ErrorCode.UNAUTHENTICATED, "Log in first."));
@@ -117,6 +123,38 @@ public final class WebAuth {
         if (cookie == null || !ConstantTime.equals(cookie, ctx.formParam(CSRF_FIELD))) {
             throw new ImsmException.Forbidden(ErrorCode.CSRF_FAILED, "The login form expired. Reload the page and try again.");
         }
+    }
+
+    /**
+     * Where to go after the login that a protocol page (an OAuth authorization request, the device
+     * page) sent the person to: a short-lived cookie holding a local path under {@code /oauth2/} or
+     * {@code /device}, never a full URL, so it cannot send anyone elsewhere.
+     */
+    public void rememberReturn(Context ctx, String localPath) {
+        if (isReturnPath(localPath)) {
+            ctx.cookie(new Cookie(returnCookie, java.util.Base64.getUrlEncoder().withoutPadding()
+                    .encodeToString(localPath.getBytes(java.nio.charset.StandardCharsets.UTF_8)), "/", 600, secureCookies, true, null, SameSite.LAX));
+        }
+    }
+
+    /** The remembered path (once: the cookie is cleared), if any. */
+    public Optional<String> takeReturn(Context ctx) {
+        String v = ctx.cookie(returnCookie);
+        if (v == null) {
+            return Optional.empty();
+        }
+        ctx.cookie(new Cookie(returnCookie, "", "/", 0, secureCookies, true, null, SameSite.LAX));
+        try {
+            String path = new String(java.util.Base64.getUrlDecoder().decode(v), java.nio.charset.StandardCharsets.UTF_8);
+            return isReturnPath(path) ? Optional.of(path) : Optional.empty();
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static boolean isReturnPath(String p) {
+        return p != null && p.length() <= 3000 && (p.startsWith("/oauth2/authorize?") || p.equals("/device") || p.startsWith("/device?"))
+                && p.chars().noneMatch(ch -> ch < 0x21 || ch == '\\');
     }
 
     private static boolean isStateChanging(HandlerType m) {

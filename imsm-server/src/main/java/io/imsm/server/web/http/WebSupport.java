@@ -66,6 +66,36 @@ public final class WebSupport {
         }
     }
 
+    /** The audit filter's query parameters (actor, action, target, outcome, from, to as ISO-8601, before). */
+    public static io.imsm.server.audit.review.AuditService.Query auditQuery(Context ctx) {
+        String before = ctx.queryParam("before");
+        Long cursor;
+        try {
+            cursor = before == null || before.isBlank() ? null : Long.parseLong(before.trim());
+        } catch (NumberFormatException e) {
+            throw ImsmException.Invalid.inField("before", "before must be the 'next' value of the previous page");
+        }
+        return new io.imsm.server.audit.review.AuditService.Query(ctx.queryParam("actor"), ctx.queryParam("action"), ctx.queryParam("target"),
+                ctx.queryParam("outcome"), instantParam(ctx, "from"), instantParam(ctx, "to"), cursor);
+    }
+
+    private static java.time.Instant instantParam(Context ctx, String name) {
+        String v = ctx.queryParam(name);
+        if (v == null || v.isBlank()) {
+            return null;
+        }
+        try {
+            return java.time.Instant.parse(v.trim());
+        } catch (java.time.format.DateTimeParseException e) {
+            try {
+                // what a datetime-local form field sends, read as UTC
+                return java.time.LocalDateTime.parse(v.trim()).toInstant(java.time.ZoneOffset.UTC);
+            } catch (java.time.format.DateTimeParseException e2) {
+                throw ImsmException.Invalid.inField(name, name + " must be a time like 2026-01-31T08:00:00Z");
+            }
+        }
+    }
+
     public static boolean wantsApi(Context ctx) {
         return ctx.path().startsWith("/api/");
     }

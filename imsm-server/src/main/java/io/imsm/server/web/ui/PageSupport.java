@@ -16,7 +16,9 @@ public final class PageSupport {
     /** Confirmation messages after a redirect. Only our own texts are shown, so a crafted link cannot put words on our pages. */
     private static final Set<String> DONE_MESSAGES = Set.of("Phone saved.", "Session ended.", "Other sessions ended.",
             "Authenticator removed.", "Password changed.", "Roles saved.", "Status changed.", "Second factor reset.", "Service deleted.",
-            "Token revoked.", "Profile saved.", "Account unlocked.");
+            "Token revoked.", "Profile saved.", "Account unlocked.",
+            "Token deleted.", "Token renamed.", "Scopes saved.",
+            "Request approved.", "Request denied.", "Request cancelled.", "Access requested.");
 
     private final WebAuth auth;
     private final Clock clock;

@@ -2,6 +2,7 @@ package io.imsm.server.web.ui;
 
 import io.imsm.server.ErrorCode;
 import io.imsm.server.access.CatalogService;
+import io.imsm.server.approval.AccessRequests;
 import io.imsm.server.identity.AccountService;
 import io.imsm.server.identity.IdentityService;
 import io.imsm.server.identity.QrCodes;
@@ -38,8 +39,14 @@ public final class Pages {
     private final PageSupport support;
     private final int absoluteTimeoutSeconds;
 
+    private final io.imsm.server.access.ScopeMappings scopeMappings;
+    private final AccessRequests accessRequests;
+
     public Pages(IdentityService identity, AccountService account, CatalogService catalog, TokenService tokens, WebAuth auth,
-                 PageSupport support, Secrets secrets, PageRenderer renderer, int absoluteTimeoutSeconds) {
+                 PageSupport support, Secrets secrets, PageRenderer renderer, int absoluteTimeoutSeconds,
+                 io.imsm.server.access.ScopeMappings scopeMappings, AccessRequests accessRequests) {
+        this.scopeMappings = Objects.requireNonNull(scopeMappings);
+        this.accessRequests = Objects.requireNonNull(accessRequests);
         this.identity = Objects.requireNonNull(identity);
         this.account = Objects.requireNonNull(account);
         this.catalog = Objects.requireNonNull(catalog);
@@ -67,7 +74,11 @@ public final class Pages {
             IdentityService.LoginResult res = identity.passwordStep(username, ctx.formParam("password"),
                     WebSupport.clientIp(ctx), ctx.userAgent());
             auth.setSession(ctx, res.cookie(), absoluteTimeoutSeconds);
-            ctx.redirect(res.stage().equals("full") ? "/" : "/login/otp");
+            if (res.stage().equals("full")) {
+                afterLogin(ctx);
+            } else {
+                ctx.redirect("/login/otp");
+            }
         } catch (ImsmException.Unauthenticated | ImsmException.Throttled e) {
             ctx.status(e.code().status());
             retryAfter(ctx, e);
@@ -95,7 +106,7 @@ public final class Pages {
             IdentityService.LoginResult res = identity.completeSecondFactor(auth.sessionCookieValue(ctx),
                     ctx.formParam("otp"), WebSupport.clientIp(ctx), ctx.userAgent());
             auth.setSession(ctx, res.cookie(), absoluteTimeoutSeconds);
-            ctx.redirect("/");
+            afterLogin(ctx);
         } catch (ImsmException.Unauthenticated | ImsmException.Throttled e) {
             if (e.code() == ErrorCode.UNAUTHENTICATED) {
                 ctx.redirect("/login");
@@ -107,6 +118,20 @@ public final class Pages {
             String message = e.code() == ErrorCode.LOGIN_FAILED
                     ? "Wrong code. Enter the current code from your authenticator app, or a recovery code." : e.getMessage();
             ctx.html(renderer.render("login_otp.jte", new Views.LoginOtp(message)));
+        }
+    }
+
+    /**
+     * Home, or back to the protocol page that sent the person here (an OAuth authorization request).
+     * That way goes through a page rather than a redirect: browsers hold the redirects after a form
+     * post to the login page's CSP form-action, which would stop the final redirect to the client.
+     */
+    private void afterLogin(Context ctx) {
+        var back = auth.takeReturn(ctx);
+        if (back.isPresent()) {
+            ctx.html(renderer.render("continue.jte", new Views.Continue(back.get())));
+        } else {
+            ctx.redirect("/");
         }
     }
 
@@ -133,7 +158,9 @@ public final class Pages {
         User u = c.user();
         noStore(ctx);
         ctx.html(renderer.render("home.jte", new Views.Home(nav(c), u.displayName(), sorted(u.roles()), catalog.menu(c),
-                u.hasTotp(), account.unusedRecoveryCodes(c), tokens.live(c), support.now(), done(ctx))));
+                u.hasTotp(), account.unusedRecoveryCodes(c), tokens.live(c), support.now(), done(ctx),
+                accessRequests.list(c, "requester").stream().filter(r -> !r.status().equals("cancelled") && r.pickedUpAt() == null)
+                        .limit(20).toList())));
     }
 
     public void settings(Context ctx) {
@@ -147,7 +174,8 @@ public final class Pages {
     private void renderSettings(Context ctx, Caller c, String message, Form form) {
         noStore(ctx);
         ctx.html(renderer.render("settings.jte", new Views.Settings(nav(c), c.user(), account.listSessions(c),
-                account.unusedRecoveryCodes(c), c.mfaRequired(), message, form, support.now())));
+                account.unusedRecoveryCodes(c), c.mfaRequired(), message, form, support.now(),
+                scopeMappings.scopesFor(c.user().roles()))));
     }
 
     /**

@@ -27,14 +27,14 @@ import java.util.TreeSet;
 public record ServiceForm(String id, String name, String description, String baseUrl, String binding, String kxUrl,
                           String publicJwk, Set<String> roles, String otherRoles, String scopes, Set<String> fields,
                           String encryptedClaims, boolean allowRequestLimit, String defaultTtl, String defaultTtlUnit,
-                          String maxTtl, String maxTtlUnit) {
+                          String maxTtl, String maxTtlUnit, String approval, String rules) {
     public static final List<String> UNITS = List.of("minutes", "hours");
     /** Field order on the page: a person fills them in this order. */
     public static final List<String> KNOWN_FIELDS = ServiceDefinition.KNOWN_FIELDS.stream().sorted().toList();
 
     public static ServiceForm blank() {
         return new ServiceForm("", "", "", "", Binding.KX.wire(), "", "", Set.of(), "", "", Set.of(), "", true,
-                "15", "minutes", "1", "hours");
+                "15", "minutes", "1", "hours", "", "");
     }
 
     public static ServiceForm of(ServiceDefinition d) {
@@ -50,7 +50,8 @@ public record ServiceForm(String id, String name, String description, String bas
         }
         return new ServiceForm(d.id(), d.name(), orEmpty(d.description()), orEmpty(d.baseUrl()), d.binding().wire(), orEmpty(d.kxUrl()), jwk,
                 new TreeSet<>(d.roles()), "", String.join(", ", d.scopes()), new TreeSet<>(d.fields()),
-                String.join(", ", d.encryptedClaims()), !Boolean.FALSE.equals(d.allowRequestLimit()), dflt[0], dflt[1], max[0], max[1]);
+                String.join(", ", d.encryptedClaims()), !Boolean.FALSE.equals(d.allowRequestLimit()), dflt[0], dflt[1], max[0], max[1],
+                d.approval() == null ? "" : pretty(d.approval()), d.rules() == null || d.rules().isEmpty() ? "" : pretty(d.rules()));
     }
 
     /** What the form posted (an absent checkbox is false, absent text is empty). */
@@ -59,7 +60,8 @@ public record ServiceForm(String id, String name, String description, String bas
                 param(ctx, "binding"), param(ctx, "kx_url"), param(ctx, "public_jwk"), new TreeSet<>(ctx.formParams("roles")),
                 param(ctx, "other_roles"), param(ctx, "scopes"), new TreeSet<>(ctx.formParams("fields")),
                 param(ctx, "encrypted_claims"), ctx.formParam("allow_request_limit") != null,
-                param(ctx, "default_ttl"), param(ctx, "default_ttl_unit"), param(ctx, "max_ttl"), param(ctx, "max_ttl_unit"));
+                param(ctx, "default_ttl"), param(ctx, "default_ttl_unit"), param(ctx, "max_ttl"), param(ctx, "max_ttl_unit"),
+                param(ctx, "approval"), param(ctx, "rules"));
     }
 
     /** Raised for a value the form itself cannot read; {@code field} is the form field to show it at. */
@@ -83,7 +85,28 @@ public record ServiceForm(String id, String name, String description, String bas
         return new ServiceDefinition(id.trim(), name, blankToNull(description), blankToNull(baseUrl), parsed,
                 kx ? blankToNull(kxUrl) : null, kx ? jwk() : null, List.copyOf(allRoles), split(scopes),
                 seconds("default_ttl", defaultTtl, defaultTtlUnit), seconds("max_ttl", maxTtl, maxTtlUnit),
-                List.copyOf(fields), allowRequestLimit, split(encryptedClaims));
+                List.copyOf(fields), allowRequestLimit, split(encryptedClaims), parsed("approval", approval, new TypeReference<ServiceDefinition.Approval>() {}),
+                parsed("rules", rules, new TypeReference<List<ServiceDefinition.Rule>>() {}));
+    }
+
+    /** The approval rule and the CEL rules are edited as JSON (docs/approvals.md); empty means none. */
+    private static <T> T parsed(String field, String json, TypeReference<T> type) {
+        if (json == null || json.isBlank()) {
+            return null;
+        }
+        try {
+            return Json.mapper().readValue(json, type);
+        } catch (JsonProcessingException e) {
+            throw new FieldError(field, "Not valid JSON for " + field + " (see docs/approvals.md): " + e.getOriginalMessage());
+        }
+    }
+
+    private static String pretty(Object o) {
+        try {
+            return Json.prettyWithoutNulls().writeValueAsString(o);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private Binding parsedBinding() {
@@ -110,7 +133,7 @@ public record ServiceForm(String id, String name, String description, String bas
         fieldsByWireName.put("default_ttl_seconds", "default_ttl");
         fieldsByWireName.put("max_ttl_seconds", "max_ttl");
         for (String f : List.of("id", "name", "description", "base_url", "binding", "kx_url", "public_jwk", "roles", "scopes",
-                "fields", "allow_request_limit", "encrypted_claims")) {
+                "fields", "allow_request_limit", "encrypted_claims", "approval", "rules")) {
             fieldsByWireName.put(f, f);
         }
         if (message.startsWith("max_ttl_seconds")) {

@@ -2,6 +2,7 @@ package io.imsm.server.web.ui;
 
 import io.imsm.server.access.CatalogService;
 import io.imsm.server.access.ServiceDefinition;
+import io.imsm.server.approval.AccessRequests;
 import io.imsm.server.token.TokenService;
 import io.imsm.server.ImsmException;
 import io.imsm.server.identity.Caller;
@@ -26,8 +27,11 @@ public final class TokenPages {
     private final WebAuth auth;
     private final PageSupport support;
     private final PageRenderer renderer;
+    private final AccessRequests accessRequests;
 
-    public TokenPages(CatalogService catalog, TokenService tokens, WebAuth auth, PageSupport support, PageRenderer renderer) {
+    public TokenPages(CatalogService catalog, TokenService tokens, WebAuth auth, PageSupport support, PageRenderer renderer,
+                      AccessRequests accessRequests) {
+        this.accessRequests = Objects.requireNonNull(accessRequests);
         this.catalog = Objects.requireNonNull(catalog);
         this.tokens = Objects.requireNonNull(tokens);
         this.auth = Objects.requireNonNull(auth);
@@ -76,7 +80,13 @@ public final class TokenPages {
                     throw ImsmException.Invalid.inField("ttl_seconds", "not a whole number");
                 }
             }
-            TokenService.Issued issued = tokens.issue(c, svc.id(), new TokenService.TokenRequest(ctx.formParams("scope"), ttl, fields, limit));
+            AccessRequests.Outcome outcome = accessRequests.requestToken(c, svc.id(),
+                    new TokenService.TokenRequest(ctx.formParams("scope"), ttl, fields, limit));
+            if (outcome instanceof AccessRequests.Pending p) {
+                ctx.redirect("/requests/" + p.request().requestId() + "?done=Access+requested.");
+                return;
+            }
+            TokenService.Issued issued = ((AccessRequests.Minted) outcome).issued();
             noStore(ctx);
             ctx.html(renderer.render("token_issued.jte", new Views.TokenIssued(nav(c), svc.name(), issued, describe(limit),
                     curl(svc, limit, issued.token()), support.now())));

@@ -29,7 +29,7 @@ public final class Views {
     /** {@code now} is the server's clock, for "in 14 min"; {@code message} confirms the last action. */
     public record Home(Nav nav, String displayName, List<String> roles, List<io.imsm.server.access.ServiceDefinition> services,
                        boolean mfaEnrolled, int recoveryCodesLeft, List<io.imsm.server.token.TokenService.SessionView> tokens,
-                       Instant now, String message) {
+                       Instant now, String message, List<io.imsm.server.approval.AccessRequests.RequestView> requests) {
         /** A token's request limit as one line, e.g. {@code GET /search?account=12345}, or null when unlimited. */
         public static String limit(io.imsm.server.token.TokenService.SessionView t) {
             return TokenPages.describe(t.authorizationDetails());
@@ -43,7 +43,7 @@ public final class Views {
 
     /** {@code form} is the rejected form, if any; its fields are prefixed by form ({@code phone}, {@code totp_remove.password}...). */
     public record Settings(Nav nav, User user, List<AccountService.SessionView> sessions, int recoveryCodesLeft,
-                           boolean mfaRequired, String message, Form form, Instant now) {}
+                           boolean mfaRequired, String message, Form form, Instant now, java.util.SortedSet<String> scopes) {}
 
     public record PasswordChange(Nav nav, boolean forced, int minLength, Form form) {}
 
@@ -105,4 +105,70 @@ public final class Views {
 
     /** {@code error} is about the password field. */
     public record Invite(String token, String username, int minLength, String error, boolean done) {}
+
+    /** The audit log page: the filter as typed, one page of entries, the link to the next (older) page. */
+    public record AdminAudit(Nav nav, io.imsm.server.audit.review.AuditService.Query query, io.imsm.server.audit.review.AuditService.Page page,
+                             Instant now) {
+        public String value(String s) { return s == null ? "" : s; }
+        /** The first 40 characters of a user agent (the whole one is the cell's title). */
+        public static String shortAgent(String ua) { return ua.length() <= 40 ? ua : ua.substring(0, 39) + "…"; }
+        public String time(Instant t) { return t == null ? "" : t.toString(); }
+        /** The query string of the next page: the same filter, older entries. */
+        public String nextQuery() {
+            StringBuilder b = new StringBuilder("before=").append(page.next());
+            param(b, "actor", query.actor());
+            param(b, "action", query.action());
+            param(b, "target", query.target());
+            param(b, "outcome", query.outcome());
+            param(b, "from", query.from() == null ? null : query.from().toString());
+            param(b, "to", query.to() == null ? null : query.to().toString());
+            return b.toString();
+        }
+        private static void param(StringBuilder b, String name, String v) {
+            if (v != null && !v.isBlank()) {
+                b.append('&').append(name).append('=').append(URLEncoder.encode(v, StandardCharsets.UTF_8));
+            }
+        }
+    }
+
+    /** The approvers' queue (pending requests the caller may decide) and the caller's own requests. */
+    public record Requests(Nav nav, List<io.imsm.server.approval.AccessRequests.RequestView> queue,
+                           List<io.imsm.server.approval.AccessRequests.RequestView> mine, Instant now, String message) {
+        public static String scopes(io.imsm.server.approval.AccessRequests.RequestView r) {
+            return r.asked().get("scopes") instanceof List<?> l ? String.join(" ", l.stream().map(String::valueOf).toList()) : "";
+        }
+
+        /** A form field of a request as approvers see it, or a dash. */
+        public static String field(io.imsm.server.approval.AccessRequests.RequestView r, String name) {
+            return r.asked().get("fields") instanceof Map<?, ?> f && f.get(name) != null ? String.valueOf(f.get(name)) : "—";
+        }
+    }
+
+    /** One access request; {@code mine}: the caller asked; {@code canDecide}: the caller holds an approver role and did not ask. */
+    public record Request(Nav nav, io.imsm.server.approval.AccessRequests.RequestView r, boolean mine, boolean canDecide, Instant now,
+                          String message, String error) {
+        public boolean pending() { return r.status().equals("pending"); }
+        public boolean canPickUp() {
+            return mine && r.status().equals("approved") && r.pickedUpAt() == null && r.pickupUntil() != null && now.isBefore(r.pickupUntil());
+        }
+        public boolean canCancel() { return mine && (pending() || (r.status().equals("approved") && r.pickedUpAt() == null)); }
+        public String asked(String key) {
+            Object v = r.asked().get(key);
+            if (v instanceof List<?> l) {
+                return String.join(" ", l.stream().map(String::valueOf).toList());
+            }
+            if (v instanceof Map<?, ?> m) {
+                return String.join("; ", m.entrySet().stream().map(e -> String.valueOf(e.getKey()).replace('_', ' ') + ": " + e.getValue()).toList());
+            }
+            return v == null ? "" : String.valueOf(v);
+        }
+    }
+    /** A page that moves the browser on to {@code location} (a meta refresh, with a link for when it does not). */
+    public record Continue(String location) {}
+
+    /** The consent page of a client registered with require_consent; {@code params} go back with the decision. */
+    public record OAuthConsent(Nav nav, String clientName, List<String> scopes, Map<String, String> params) {}
+
+    /** The device page (RFC 8628): enter or confirm a user code. */
+    public record Device(Nav nav, String userCode, String clientName, String message, String error) {}
 }
