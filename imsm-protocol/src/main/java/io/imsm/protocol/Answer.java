@@ -15,8 +15,11 @@ import java.util.Objects;
  * @param sid      the offer's {@code sid}, echoed
  * @param nonce    the offer's {@code jti}
  * @param epk      the service's ephemeral public key
+ * @param ticket   optional {@code ticket}: the service's sealed session ({@link SessionTicket}), carried by the
+ *                 IMS unread into each token of the session; {@code null} when the service sends none
  */
-public record Answer(String issuer, String audience, Instant issuedAt, Instant expiresAt, String sid, String nonce, ECKey epk) {
+public record Answer(String issuer, String audience, Instant issuedAt, Instant expiresAt, String sid, String nonce, ECKey epk,
+                     String ticket) {
 
     public Answer {
         MessageChecks.requireText(issuer, "issuer");
@@ -30,6 +33,19 @@ public record Answer(String issuer, String audience, Instant issuedAt, Instant e
             throw new IllegalArgumentException("exp must be after iat");
         }
         epk = MessageChecks.publicEpk(epk);
+        if (ticket != null && !SessionTicket.isWellFormed(ticket)) {
+            throw new IllegalArgumentException("ticket must be a compact JWE of at most " + SessionTicket.MAX_LENGTH + " characters");
+        }
+    }
+
+    /** An answer without a session ticket (a single-replica service). */
+    public Answer(String issuer, String audience, Instant issuedAt, Instant expiresAt, String sid, String nonce, ECKey epk) {
+        this(issuer, audience, issuedAt, expiresAt, sid, nonce, epk, null);
+    }
+
+    /** This answer carrying {@code ticket}. */
+    public Answer withTicket(String ticket) {
+        return new Answer(issuer, audience, issuedAt, expiresAt, sid, nonce, epk, ticket);
     }
 
     /** The answer to a verified offer, issued now, expiring after {@link Kx1#MAX_MESSAGE_LIFETIME}. */

@@ -52,15 +52,18 @@ public final class KxSigner {
     }
 
     public String sign(Answer a) {
-        return sign(new JWTClaimsSet.Builder()
+        JWTClaimsSet.Builder b = new JWTClaimsSet.Builder()
                 .issuer(a.issuer())
                 .audience(a.audience())
                 .issueTime(Date.from(a.issuedAt()))
                 .expirationTime(Date.from(a.expiresAt()))
                 .claim("sid", a.sid())
                 .claim("nonce", a.nonce())
-                .claim("epk", a.epk().toJSONObject())
-                .build());
+                .claim("epk", a.epk().toJSONObject());
+        if (a.ticket() != null) {
+            b.claim("ticket", a.ticket());
+        }
+        return sign(b.build());
     }
 
     public String sign(Revocation r) {

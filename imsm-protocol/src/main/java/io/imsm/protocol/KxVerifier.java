@@ -169,7 +169,11 @@ public final class KxVerifier {
             throw new KxException(NONCE_MISMATCH, "the answer's nonce is not the offer's jti");
         }
         ECKey epk = epk(c);
-        return build(() -> new Answer(c.getIssuer(), expectedAudience, t.issuedAt(), t.expiresAt(), sid, nonce, epk));
+        Object ticket = c.getClaim("ticket");
+        if (ticket != null && !(ticket instanceof String s && SessionTicket.isWellFormed(s))) {
+            throw new KxException(MALFORMED, "the answer's ticket is not a compact JWE of at most " + SessionTicket.MAX_LENGTH + " characters");
+        }
+        return build(() -> new Answer(c.getIssuer(), expectedAudience, t.issuedAt(), t.expiresAt(), sid, nonce, epk, (String) ticket));
     }
 
     private JWTClaimsSet verifiedClaims(String compactJws) {

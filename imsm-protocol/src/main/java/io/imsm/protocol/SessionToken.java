@@ -27,7 +27,7 @@ public record SessionToken(String issuer, String subject, String audience, Insta
 
     /** Claim names of the outer token; an encrypted claim may not reuse one of them. */
     public static final Set<String> REGISTERED_CLAIMS = Set.of(
-            "iss", "sub", "aud", "iat", "exp", "nbf", "jti", "sid", "scope", "authorization_details", "enc");
+            "iss", "sub", "aud", "iat", "exp", "nbf", "jti", "sid", "scope", "authorization_details", "enc", "tkt");
 
     public SessionToken {
         MessageChecks.requireText(issuer, "issuer");

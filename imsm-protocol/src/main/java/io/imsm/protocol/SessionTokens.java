@@ -38,7 +38,18 @@ public final class SessionTokens {
      * @param random           source of the JWE initialisation vector
      */
     public static String mintHs256(SessionToken token, Instant sessionExpiresAt, SessionKeys keys, SecureRandom random) {
+        return mintHs256(token, sessionExpiresAt, keys, null, random);
+    }
+
+    /**
+     * As above, carrying the service's session ticket (docs/protocol.md section 14) unread in the
+     * claim {@code tkt}; {@code ticket} {@code null}: no such claim, the token of a single-replica service.
+     */
+    public static String mintHs256(SessionToken token, Instant sessionExpiresAt, SessionKeys keys, String ticket, SecureRandom random) {
         Objects.requireNonNull(token, "token");
+        if (ticket != null && !SessionTicket.isWellFormed(ticket)) {
+            throw new IllegalArgumentException("not a session ticket");
+        }
         Objects.requireNonNull(keys, "keys");
         if (token.sid() == null) {
             throw new IllegalArgumentException("a session token needs its sid");
@@ -49,6 +60,9 @@ public final class SessionTokens {
         JWTClaimsSet.Builder claims = claims(token);
         if (!token.confidentialClaims().isEmpty()) {
             claims.claim("enc", encrypt(token, keys, Objects.requireNonNull(random, "random")));
+        }
+        if (ticket != null) {
+            claims.claim("tkt", ticket);
         }
         final MACSigner signer;
         try {

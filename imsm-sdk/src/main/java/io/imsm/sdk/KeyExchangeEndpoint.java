@@ -18,6 +18,7 @@ import io.imsm.protocol.ProtocolException;
 import io.imsm.protocol.ReplayGuard;
 import io.imsm.protocol.Revocation;
 import io.imsm.protocol.SessionKeys;
+import io.imsm.protocol.SessionTicket;
 
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -108,6 +109,8 @@ public final class KeyExchangeEndpoint {
     private final Clock clock;
     private final SecureRandom random;
     private final Duration maxSkew;
+    /** Non-null when the service runs as several replicas: answers carry the sealed session. */
+    private final SessionTicket.Key ticketKey;
     private volatile VerifierForSet verifierForSet;
 
     private KeyExchangeEndpoint(Builder b) {
@@ -124,6 +127,7 @@ public final class KeyExchangeEndpoint {
             throw new IllegalArgumentException("the service key must be a private EC P-256 JWK with a kid");
         }
         this.signer = new KxSigner(key, random);
+        this.ticketKey = b.sessionTickets ? SessionTicket.key(key) : null;
         // Fail at start, not at the first offer, on a bad skew.
         new KxVerifier(issuer, serviceId, new JWKSet(), clock, maxSkew, replayGuard);
     }
@@ -157,8 +161,17 @@ public final class KeyExchangeEndpoint {
         private SecureRandom random;
         private ReplayGuard replayGuard;
         private Duration maxSkew;
+        private boolean sessionTickets;
 
         private Builder() {}
+
+        /**
+         * For a service running as several replicas (docs/decisions/0016-service-replicas.md): every
+         * answer carries the session sealed under the ticket key derived from the service key, the IMS
+         * puts it into the session's tokens, and a {@link TokenVerifier} built with
+         * the same service key ({@link TokenVerifier#withSessionTickets}) on any replica opens it. Off by default.
+         */
+        public Builder sessionTickets(boolean on) { this.sessionTickets = on; return this; }
 
         public Builder clock(Clock clock) { this.clock = Objects.requireNonNull(clock); return this; }
 
@@ -224,7 +237,12 @@ public final class KeyExchangeEndpoint {
             if (!added) {
                 return refused(409, "duplicate_sid", "the session id is already known", "offer");
             }
-            String answer = signer.sign(Answer.to(offer, ephemeralPublic, clock));
+            Answer answerClaims = Answer.to(offer, ephemeralPublic, clock);
+            if (ticketKey != null) {
+                answerClaims = answerClaims.withTicket(SessionTicket.seal(new SessionTicket.Contents(offer.sid(), keys,
+                        offer.sessionExpiresAt(), offer.subject(), offer.scope()), ticketKey, random));
+            }
+            String answer = signer.sign(answerClaims);
             LOG.log(System.Logger.Level.DEBUG, "key exchange: session {0} for {1} until {2}",
                     offer.sid(), offer.subject(), offer.sessionExpiresAt());
             return new Response(200, Map.of("Content-Type", APPLICATION_JWT, "Cache-Control", "no-store"),

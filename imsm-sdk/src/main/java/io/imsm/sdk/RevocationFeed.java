@@ -48,7 +48,9 @@ import java.util.concurrent.TimeoutException;
  * </ul>
  *
  * <p>Worst-case delay between a revocation at the IMS and its refusal here: {@code interval} plus the
- * fetch deadline (15 s with the defaults). Thread-safe; {@link #close()} stops the poller.
+ * fetch deadline (15 s with the defaults). A service running as several replicas learns here the
+ * revocations pushed to another replica: poll every 500 ms to refuse them within a second
+ * (docs/decisions/0016-service-replicas.md). Thread-safe; {@link #close()} stops the poller.
  */
 public final class RevocationFeed implements AutoCloseable {
     public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);

@@ -5,11 +5,13 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import io.imsm.protocol.BearerHeader;
 import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import io.imsm.protocol.Kx1;
 import io.imsm.protocol.ProtocolException;
+import io.imsm.protocol.SessionTicket;
 import io.imsm.protocol.SessionToken;
 import io.imsm.protocol.SessionTokenVerifier;
 import io.imsm.protocol.TokenException;
@@ -52,6 +54,8 @@ public final class TokenVerifier {
     private final Clock clock;
     private final Duration maxSkew;
     private final RevocationFeed revocations;
+    /** Non-null: a session unknown here is taken from the token's {@code tkt} (docs/protocol.md section 14). */
+    private final SessionTicket.Key ticketKey;
     /**
      * Verified ES256 tokens by their exact compact form, until their {@code exp} (+ skew). ECDSA
      * verification costs ~0.6 ms; a hit costs a map lookup and the time checks. Keyed by the exact
@@ -88,6 +92,38 @@ public final class TokenVerifier {
      */
     public TokenVerifier(String issuer, String serviceId, SessionKeyStore sessions, JwksSource imsKeys, Clock clock,
                          Duration maxSkew, RevocationFeed revocations) {
+        this(issuer, serviceId, sessions, imsKeys, clock, maxSkew, revocations, null);
+    }
+
+    /**
+     * This verifier, also accepting session tokens of sessions exchanged with another replica of the
+     * service: their {@code tkt} claim is opened with the ticket key of {@code serviceKey} (the
+     * service's long-term private key, the one its {@link KeyExchangeEndpoint} signs with) and the
+     * session added to the {@link SessionKeyStore}. A session revoked here stays refused; revocations
+     * made at another replica arrive through the {@link RevocationFeed}, which a replicated service
+     * therefore needs (docs/decisions/0016-service-replicas.md).
+     */
+    public TokenVerifier withSessionTickets(ECKey serviceKey) {
+        if (sessions == null) {
+            throw new IllegalStateException("session tickets need a session key store");
+        }
+        return new TokenVerifier(verifier, sessions, imsKeys, clock, maxSkew, revocations, SessionTicket.key(serviceKey));
+    }
+
+    private TokenVerifier(SessionTokenVerifier verifier, SessionKeyStore sessions, JwksSource imsKeys, Clock clock,
+                          Duration maxSkew, RevocationFeed revocations, SessionTicket.Key ticketKey) {
+        this.verifier = verifier;
+        this.sessions = sessions;
+        this.imsKeys = imsKeys;
+        this.clock = clock;
+        this.maxSkew = maxSkew;
+        this.jwksCache = newJwksCache();
+        this.revocations = revocations;
+        this.ticketKey = ticketKey;
+    }
+
+    private TokenVerifier(String issuer, String serviceId, SessionKeyStore sessions, JwksSource imsKeys, Clock clock,
+                          Duration maxSkew, RevocationFeed revocations, SessionTicket.Key ticketKey) {
         if (sessions == null && imsKeys == null) {
             throw new IllegalArgumentException("a token verifier needs session keys, IMS keys or both");
         }
@@ -96,14 +132,19 @@ public final class TokenVerifier {
         this.imsKeys = imsKeys;
         this.clock = Objects.requireNonNull(clock, "clock");
         this.maxSkew = maxSkew;
-        this.jwksCache = Caffeine.newBuilder().maximumSize(JWKS_CACHE_MAX)
+        this.jwksCache = newJwksCache();
+        this.revocations = revocations;
+        this.ticketKey = ticketKey;
+    }
+
+    private Cache<String, VerifiedToken> newJwksCache() {
+        return Caffeine.newBuilder().maximumSize(JWKS_CACHE_MAX)
                 .expireAfter(Expiry.<String, VerifiedToken>creating((token, v) -> {
                     // Memory only: a hit is still checked against the injected clock before it is used.
                     Duration left = Duration.between(this.clock.instant(), v.expiresAt().plus(this.maxSkew));
                     return left.isNegative() ? Duration.ZERO : left;
                 }))
                 .build();
-        this.revocations = revocations;
     }
 
     /**
@@ -163,6 +204,9 @@ public final class TokenVerifier {
                 if (s.isEmpty() && sessions.isRevoked(sid)) {
                     throw new TokenException(ProtocolException.Reason.REVOKED, "session " + sid + " was revoked");
                 }
+                if (s.isEmpty() && ticketKey != null) {
+                    s = fromTicket(token, sid);
+                }
                 session[0] = s.orElse(null);
                 return s.map(SessionKeyStore.Session::keys);
             });
@@ -184,6 +228,36 @@ public final class TokenVerifier {
             throw new AccessDeniedException(SESSION_MISMATCH, "scope exceeds the scopes granted to the session");
         }
         return new VerifiedToken(VerifiedToken.Binding.SESSION, verified);
+    }
+
+    /**
+     * The session a token's {@code tkt} names, opened with the ticket key and kept in the store (when
+     * it has room) so later tokens of the session cost a lookup. Opening proves the ticket was sealed
+     * by this service; the token's MAC under the opened key is checked by the caller as for any session.
+     */
+    private Optional<SessionKeyStore.Session> fromTicket(String token, String sid) {
+        int first = token.indexOf('.');
+        int second = token.indexOf('.', first + 1);
+        if (second < 0) {
+            return Optional.empty();
+        }
+        final Object tkt;
+        try {
+            tkt = JSONObjectUtils.parse(new Base64URL(token.substring(first + 1, second)).decodeToString()).get("tkt");
+        } catch (java.text.ParseException | RuntimeException e) {
+            return Optional.empty(); // the verifier reports the malformed payload
+        }
+        if (!(tkt instanceof String ticket)) {
+            return Optional.empty();
+        }
+        SessionTicket.Contents c = SessionTicket.open(ticket, sid, ticketKey);
+        SessionKeyStore.Session session = new SessionKeyStore.Session(sid, c.keys(), c.sessionExpiresAt(), c.subject(), c.scope());
+        try {
+            sessions.add(session);
+        } catch (SessionKeyStore.FullException | IllegalArgumentException e) {
+            // full or expired: judged from the ticket alone this time
+        }
+        return Optional.of(session);
     }
 
     private VerifiedToken verifyJwks(String token) {

@@ -84,7 +84,8 @@ public final class KeyExchangeClient implements AutoCloseable {
         this.http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).build();
     }
 
-    public record Exchanged(String sid, SessionKeys keys) {
+    /** @param ticket the service's sealed session to carry in its tokens (docs/protocol.md section 14), or {@code null} */
+    public record Exchanged(String sid, SessionKeys keys, String ticket) {
         @Override public String toString() { return "Exchanged[sid=" + sid + "]"; }
     }
 
@@ -115,7 +116,7 @@ public final class KeyExchangeClient implements AutoCloseable {
                     "gave an answer that does not verify (" + e.reason().code() + ")", e);
         }
         SessionKeys derived = KeyDerivation.deriveForIms(ephemeral, answer.epk(), offer.sid());
-        return new Exchanged(offer.sid(), derived);
+        return new Exchanged(offer.sid(), derived, answer.ticket());
     }
 
     /**

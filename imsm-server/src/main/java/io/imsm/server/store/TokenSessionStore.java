@@ -99,6 +99,28 @@ public final class TokenSessionStore {
                 .list();
     }
 
+    /**
+     * Claims the oldest message due for {@code target}: its {@code next_attempt} moves to
+     * {@code leaseUntil}, so no other IMSM instance takes it while this one delivers; if this one
+     * dies, the message is due again after the lease. Run in a short transaction of its own. On
+     * PostgreSQL {@code FOR UPDATE SKIP LOCKED} lets instances claiming at once take different
+     * messages instead of queueing on one row; H2 runs in one process and takes the row lock.
+     *
+     * @return the claimed message, empty when none is due
+     */
+    public java.util.Optional<OutboxRow> claimDue(Handle h, String target, Instant now, Instant leaseUntil, boolean skipLocked) {
+        java.util.Optional<OutboxRow> row = h.createQuery("SELECT id, kind, target, payload, attempts, next_attempt FROM outbox "
+                        + "WHERE target = :t AND delivered_at IS NULL AND next_attempt <= :now ORDER BY id LIMIT 1 FOR UPDATE"
+                        + (skipLocked ? " SKIP LOCKED" : ""))
+                .bind("t", target).bind("now", ts(now))
+                .map((rs, ctx) -> new OutboxRow(rs.getLong("id"), rs.getString("kind"), rs.getString("target"),
+                        rs.getString("payload"), rs.getInt("attempts"), instant(rs, "next_attempt")))
+                .findFirst();
+        row.ifPresent(r -> h.createUpdate("UPDATE outbox SET next_attempt = :n WHERE id = :id")
+                .bind("n", ts(leaseUntil)).bind("id", r.id()).execute());
+        return row;
+    }
+
     public void delivered(Handle h, long id, Instant at) {
         h.createUpdate("UPDATE outbox SET delivered_at = :at, attempts = attempts + 1 WHERE id = :id").bind("at", ts(at)).bind("id", id).execute();
     }

@@ -31,6 +31,8 @@ public final class Outbox implements AutoCloseable {
     /** Services started per round and messages per service per task: a backlog drains over rounds. */
     static final int TARGETS_PER_ROUND = 200;
     static final int MESSAGES_PER_TASK = 50;
+    /** How long a claimed message is out of other instances' reach: beyond one call's deadline (kx.timeout_seconds, at most 60 s). */
+    static final Duration LEASE = Duration.ofSeconds(120);
     private static final Logger LOG = LoggerFactory.getLogger(Outbox.class);
     private final Database db;
     private final TokenSessionStore store;
@@ -76,10 +78,21 @@ public final class Outbox implements AutoCloseable {
         return started;
     }
 
-    /** Delivers one service's due messages in order; stops at the first it cannot reach. */
+    /**
+     * Delivers one service's due messages in order; stops at the first it cannot reach. Each message
+     * is claimed first ({@link TokenSessionStore#claimDue}, a short transaction, no lock held during the
+     * call), so with several IMSM instances on one database each attempt is made by one instance only,
+     * and a purge never waits behind a delivery.
+     */
     private void deliverTo(String target) {
         var svc = catalog.find(target);
-        for (TokenSessionStore.OutboxRow m : db.read(h -> store.dueFor(h, target, clock.instant(), MESSAGES_PER_TASK))) {
+        for (int i = 0; i < MESSAGES_PER_TASK; i++) {
+            Instant now = clock.instant();
+            var claimed = db.inTransaction(h -> store.claimDue(h, target, now, now.plus(LEASE), db.isPostgres()));
+            if (claimed.isEmpty()) {
+                return;
+            }
+            TokenSessionStore.OutboxRow m = claimed.get();
             if (svc.isEmpty() || svc.get().kxUrl() == null) {
                 db.inTransaction(h -> { store.delivered(h, m.id(), clock.instant()); return null; });
                 continue;

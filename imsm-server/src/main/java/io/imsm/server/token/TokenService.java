@@ -236,7 +236,7 @@ public final class TokenService {
         try {
             String token = kxBound
                     ? SessionTokens.mintHs256(new SessionToken(issuer.get(), sub, svc.id(), now, exp, jti, sid, scope, details,
-                            confidential), exp, ex.keys(), random)
+                            confidential), exp, ex.keys(), ex.ticket(), random)
                     : SessionTokens.mintEs256(new SessionToken(issuer.get(), sub, svc.id(), now, exp, jti, sid, scope, details, Map.of()),
                             signingKeys.activeKey(), random);
             // never a value the service wanted encrypted: the audit log is read by more people than the service

@@ -9,7 +9,9 @@ import com.sun.net.httpserver.HttpServer;
 import io.imsm.sdk.AccessDeniedException;
 import io.imsm.sdk.JdkHttpServerAdapter;
 import io.imsm.sdk.JwksSource;
+import io.imsm.protocol.Kx1;
 import io.imsm.sdk.KeyExchangeEndpoint;
+import io.imsm.sdk.RevocationFeed;
 import io.imsm.sdk.SessionKeyStore;
 import io.imsm.sdk.TokenVerifier;
 import io.imsm.sdk.VerifiedToken;
@@ -18,7 +20,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -39,18 +43,44 @@ public final class SdkService implements AutoCloseable {
     private final TokenVerifier verifier;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final HttpServer server;
+    private final RevocationFeed feed;
 
     public SdkService(TestServer ims, String id) {
-        this.id = id;
+        this(ims, id, newKey(id), null);
+    }
+
+    /**
+     * One replica of a service that runs as several (docs/decisions/0016-service-replicas.md): all
+     * replicas share {@code key}, answers carry session tickets, and the IMS revocation list is polled
+     * every {@code revocationPoll}. Besides {@code /imsm/kx} it answers {@code GET /whoami} with what
+     * {@link #call} returns for the request's Bearer token.
+     */
+    public static SdkService replica(TestServer ims, String id, ECKey key, Duration revocationPoll) {
+        return new SdkService(ims, id, key, revocationPoll);
+    }
+
+    /** A fresh long-term service key. */
+    public static ECKey newKey(String id) {
         try {
-            this.key = new ECKeyGenerator(Curve.P_256).keyID(id + "-key").generate();
+            return new ECKeyGenerator(Curve.P_256).keyID(id + "-key").generate();
         } catch (JOSEException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private SdkService(TestServer ims, String id, ECKey key, Duration revocationPoll) {
+        this.id = id;
+        this.key = key;
+        boolean replicated = revocationPoll != null;
         JwksSource imsKeys = JwksSource.fixed(ims.server.wiring().signingKeys().jwks());
         this.sessions = new SessionKeyStore(ims.clock);
-        KeyExchangeEndpoint kx = KeyExchangeEndpoint.builder(ims.baseUrl(), id, key, imsKeys, sessions).clock(ims.clock).build();
-        this.verifier = new TokenVerifier(ims.baseUrl(), id, sessions, imsKeys, ims.clock);
+        KeyExchangeEndpoint kx = KeyExchangeEndpoint.builder(ims.baseUrl(), id, key, imsKeys, sessions).clock(ims.clock)
+                .sessionTickets(replicated).build();
+        this.feed = replicated
+                ? RevocationFeed.builder(ims.baseUrl(), id, imsKeys).clock(ims.clock).interval(revocationPoll).start()
+                : null;
+        TokenVerifier v = new TokenVerifier(ims.baseUrl(), id, sessions, imsKeys, ims.clock, Kx1.MAX_CLOCK_SKEW, feed);
+        this.verifier = replicated ? v.withSessionTickets(key) : v;
         JdkHttpServerAdapter adapter = new JdkHttpServerAdapter(kx);
         try {
             server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -64,11 +94,23 @@ public final class SdkService implements AutoCloseable {
             }
             adapter.handle(ex);
         });
+        server.createContext("/whoami", ex -> {
+            try (ex) {
+                Answer a = call(Objects.requireNonNullElse(ex.getRequestHeaders().getFirst("Authorization"), "").replaceFirst("^Bearer ", ""));
+                byte[] body = a.body().getBytes(StandardCharsets.UTF_8);
+                ex.sendResponseHeaders(a.status(), body.length);
+                ex.getResponseBody().write(body);
+            }
+        });
         server.start();
     }
 
     public String kxUrl() {
-        return "http://127.0.0.1:" + server.getAddress().getPort() + "/imsm/kx";
+        return baseUrl() + "/imsm/kx";
+    }
+
+    public String baseUrl() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
     public Map<String, Object> publicJwk() {
@@ -103,6 +145,9 @@ public final class SdkService implements AutoCloseable {
 
     @Override
     public void close() {
+        if (feed != null) {
+            feed.close();
+        }
         server.stop(0);
         executor.close();
     }
