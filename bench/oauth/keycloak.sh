@@ -11,7 +11,10 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 KC_VERSION="${KC_VERSION:-26.7.3}"
 CACHE="${KC_CACHE:-$ROOT/bench/target/keycloak}"
 command -v wrk >/dev/null || { echo "install wrk (apt-get install wrk)" >&2; exit 1; }
-JAVA_HOME="${JAVA_HOME:-$(ls -d /usr/lib/jvm/*25* /usr/lib/jvm/*21* 2>/dev/null | head -1)}"; export JAVA_HOME
+if [ -z "${JAVA_HOME:-}" ]; then
+  for j in /usr/lib/jvm/*25* /usr/lib/jvm/*21*; do [ -x "$j/bin/java" ] && JAVA_HOME="$j" && break; done
+fi
+export JAVA_HOME
 KC_HOME="$CACHE/keycloak-$KC_VERSION"
 if [ ! -x "$KC_HOME/bin/kc.sh" ]; then
   mkdir -p "$CACHE"
