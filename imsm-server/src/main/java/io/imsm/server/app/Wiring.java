@@ -106,6 +106,7 @@ import io.imsm.server.web.ui.AdminPages;
 import io.imsm.server.web.ui.AuditPages;
 import io.imsm.server.web.ui.RequestPages;
 import io.imsm.server.web.ui.HookPages;
+import io.imsm.server.web.ui.ClientPages;
 import io.imsm.server.web.ui.PageRenderer;
 import io.imsm.server.web.ui.PageSupport;
 import io.imsm.server.web.ui.Pages;
@@ -321,7 +322,8 @@ public final class Wiring {
                 new OAuthPages(authorization, identity, auth, renderer, baseUrl),
                 new PkiApi(ca, serviceCertificates, serviceIdentities, auth),
                 new HookApi(hooks, auth),
-                new HookPages(hooks, auth, pageSupport, renderer));
+                new HookPages(hooks, auth, pageSupport, renderer),
+                new ClientPages(clients, auth, pageSupport, renderer));
     }
 
     private static ScopeMapping scopeMapping(Config cfg) {

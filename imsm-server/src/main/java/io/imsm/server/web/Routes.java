@@ -15,6 +15,7 @@ import io.imsm.server.web.api.PkiApi;
 import io.imsm.server.web.ui.AdminPages;
 import io.imsm.server.web.ui.ApiTokenPages;
 import io.imsm.server.web.ui.HookPages;
+import io.imsm.server.web.ui.ClientPages;
 import io.imsm.server.web.ui.Pages;
 import io.imsm.server.web.ui.TokenPages;
 import io.imsm.server.web.api.AuditApi;
@@ -59,6 +60,7 @@ public final class Routes {
     private final PkiApi pkiApi;
     private final HookApi hookApi;
     private final HookPages hookPages;
+    private final ClientPages clientPages;
 
     public Routes(SystemApi system, AccountApi accountApi, AdminApi adminApi, CatalogApi catalogApi, TokenApi tokenApi, RevocationApi revocationApi,
                   Pages pages, AdminPages adminPages, TokenPages tokenPages,
@@ -68,7 +70,8 @@ public final class Routes {
                   AuditApi auditApi, AuditPages auditPages, RequestsApi requestsApi, RequestPages requestPages,
                   OAuthApi oauthApi, OAuthAdminApi oauthAdminApi, OAuthPages oauthPages,
                   PkiApi pkiApi,
-                  HookApi hookApi, HookPages hookPages) {
+                  HookApi hookApi, HookPages hookPages,
+                  ClientPages clientPages) {
         this.system = Objects.requireNonNull(system);
         this.accountApi = Objects.requireNonNull(accountApi);
         this.adminApi = Objects.requireNonNull(adminApi);
@@ -93,6 +96,7 @@ public final class Routes {
         this.pkiApi = Objects.requireNonNull(pkiApi);
         this.hookApi = Objects.requireNonNull(hookApi);
         this.hookPages = Objects.requireNonNull(hookPages);
+        this.clientPages = Objects.requireNonNull(clientPages);
     }
 
     void addTo(RoutesConfig r) {
@@ -309,5 +313,11 @@ public final class Routes {
         r.post("/admin/hooks",                               hookPages::adminHookSave);
         r.post("/admin/hooks/{id}/delete",                   hookPages::adminHookDelete);
         r.post("/admin/events/dead-letters/{id}/replay",     hookPages::adminReplay);
+
+        // Pages: registered OAuth clients (admins)
+        r.get("/admin/clients",                              clientPages::adminClients);
+        r.post("/admin/clients",                             clientPages::adminClientCreate);
+        r.post("/admin/clients/{id}/rotate-secret",          clientPages::adminClientRotate);
+        r.post("/admin/clients/{id}/delete",                 clientPages::adminClientDelete);
     }
 }
