@@ -58,12 +58,14 @@ class AuditChainTest {
             var db = s.server.wiring().ctx().database();
             long seq = db.read(h -> h.createQuery("SELECT MAX(chain_seq) FROM audit_log").mapTo(Long.class).one()) - 2;
             long id = db.read(h -> h.createQuery("SELECT id FROM audit_log WHERE chain_seq = :s").bind("s", seq).mapTo(Long.class).one());
-            db.inTransaction(h -> h.createUpdate("UPDATE audit_log SET outcome = 'ok' WHERE chain_seq = :s").bind("s", seq).execute());
+            // the row's own outcome depends on which event landed there (a failed login, a lockout...): change it to one no event has
+            String original = db.read(h -> h.createQuery("SELECT outcome FROM audit_log WHERE chain_seq = :s").bind("s", seq).mapTo(String.class).one());
+            db.inTransaction(h -> h.createUpdate("UPDATE audit_log SET outcome = 'tampered' WHERE chain_seq = :s").bind("s", seq).execute());
             String broken = MainTestAccess.auditVerify(env, "--data", s.dataDir.toString());
             assertThat(broken).contains("BROKEN at row id " + id + ", sequence " + seq).contains("row changed").contains("exit=3");
 
             // put it back, then a deleted row in the middle is named too
-            db.inTransaction(h -> h.createUpdate("UPDATE audit_log SET outcome = 'failed' WHERE chain_seq = :s").bind("s", seq).execute());
+            db.inTransaction(h -> h.createUpdate("UPDATE audit_log SET outcome = :o WHERE chain_seq = :s").bind("o", original).bind("s", seq).execute());
             assertThat(MainTestAccess.auditVerify(env, "--data", s.dataDir.toString())).contains("exit=0");
             db.inTransaction(h -> h.createUpdate("DELETE FROM audit_log WHERE chain_seq = :s").bind("s", seq).execute());
             assertThat(MainTestAccess.auditVerify(env, "--data", s.dataDir.toString()))
