@@ -25,8 +25,8 @@ import java.util.regex.Pattern;
 
 /**
  * The forward-auth decision behind {@code /ingress/auth} (nginx {@code auth_request}, ingress-nginx
- * {@code auth-url}, Traefik ForwardAuth, Envoy {@code ext_authz}): who is asking (a user API token as
- * bearer or in HTTP Basic, or the browser cookie), whether they carry the scopes the route needs, and
+ * {@code auth-url}, Traefik ForwardAuth, Envoy {@code ext_authz}): who is asking (a user API token or an
+ * IMSM OAuth access token as bearer or in HTTP Basic, or the browser cookie), whether they carry the scopes the route needs, and
  * the identity headers for the backend, with a delegated token minted for it when asked. Answers only
  * with 200, 401 or 403, the statuses an ingress understands; other failures are a 403 carrying
  * {@code X-Error-Status} and {@code X-Error-Body} for an error page to restore.
