@@ -297,6 +297,21 @@ abstract class AccessTokensAtResourcesContract {
         assertThat(atIngress(bound)).isEqualTo(401);
     }
 
+    @Test
+    @Order(12)
+    void whenPersonIsDeactivated_thenTheirAccessTokensAreRefusedAtOnce() throws Exception {
+        People.Person bert = People.ready(s, "bert", List.of("analyst"));
+        s.clock.advance(Duration.ofSeconds(30));
+        Http browser = s.client();
+        assertThat(People.login(s, browser, bert).status()).isEqualTo(200);
+        String at = codeFlow("webapp", browser, "openid read:data").path("access_token").asText();
+        assertThat(ingress("service=data", at).header("X-Auth-Request-User")).isEqualTo("bert");
+        assertThat(s.client().putJson("/api/v1/admin/users/" + bert.id() + "/status", Map.of("status", "deactivated"), "Authorization", BEARER)
+                .status()).isEqualTo(200);
+        assertThat(atIngress(at)).isEqualTo(401);
+        assertThat(onApi(at)).isEqualTo(401);
+    }
+
     Http.Res tokenRequestRevoke(String client, String token) {
         return s.client().postForm("/oauth2/revoke", Http.form("token", token, "client_id", client, "client_secret", secrets.get(client)));
     }
