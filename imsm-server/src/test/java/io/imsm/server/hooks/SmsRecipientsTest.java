@@ -86,7 +86,7 @@ class SmsRecipientsTest {
         smsHook("approver-texts", List.of("access.requested"), List.of("approvers"),
                 "IMSM: {{user}} asks for {{service}}, request {{request_id}}");
         smsHook("requester-texts", List.of("access.approved", "access.denied"), List.of("user"),
-                "IMSM: your request {{request_id}} for {{service}}: {{type}} by {{actor}}");
+                "IMSM: your request {{request_id}} for {{service}} is {{status}} ({{actor}})");
         String id = ask(rita, "payroll", Map.of());
 
         List<LoggedRequest> texts = HookTargets.awaitRequests(twilio, TWILIO, 2, WAIT);
@@ -108,7 +108,7 @@ class SmsRecipientsTest {
         all = twilio.findAll(com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor(urlEqualTo(TWILIO)));
         assertThat(all).hasSize(3);
         assertThat(all.stream().map(t -> NotificationHooksTest.form(t.getBodyAsString())).toList())
-                .contains(Map.of("To", RITA, "From", FROM, "Body", "IMSM: your request " + id + " for payroll: access.approved by lee"))
+                .contains(Map.of("To", RITA, "From", FROM, "Body", "IMSM: your request " + id + " for payroll is approved (lee)"))
                 .filteredOn(f -> f.get("To").equals(RITA)).hasSize(1);
     }
 
