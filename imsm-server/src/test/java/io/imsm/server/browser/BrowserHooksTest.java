@@ -71,6 +71,8 @@ class BrowserHooksTest {
             assertThat(chromium.driver.getPageSource()).doesNotContain("whsec_");
             Files.createDirectories(SCREENSHOTS);
             Files.write(SCREENSHOTS.resolve("admin-hooks.png"), ((TakesScreenshot) chromium.driver).getScreenshotAs(OutputType.BYTES));
+            Files.write(SCREENSHOTS.resolve("admin-hooks-dead-letters.png"),
+                    chromium.driver.findElement(By.id("dead-letters")).getScreenshotAs(OutputType.BYTES));
 
             chromium.driver.findElement(By.cssSelector("#dead-letters button")).click();
             wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("message"), "queued for delivery again"));
