@@ -34,10 +34,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * WireMock stand-in of Twilio's Messages API: the exact form fields and basic auth per recipient,
  * nobody else (not the requester, not approvers without a phone number or no longer active, not
  * people without an approver role), each recipient's text retried on its own, and a bounded number
- * of approvers however many hold the role.
+ * of approvers however many hold the role. Run on H2 and PostgreSQL by the subclasses (the approvers
+ * are found by a query).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class SmsRecipientsTest {
+abstract class SmsRecipientsContract {
     static final String BEARER = "Bearer " + TestServer.BOOTSTRAP_TOKEN;
     static final String TWILIO = "/2010-04-01/Accounts/AC9f00/Messages.json";
     static final String FROM = "+15550000001";
@@ -52,10 +53,12 @@ class SmsRecipientsTest {
     People.Person rita;
     People.Person lee;
 
+    abstract TestDatabases.Kind kind();
+
     @BeforeAll
     void start() {
         twilio = HookTargets.start();
-        s = TestServer.start(TestDatabases.Kind.H2, Map.of("hooks.poll_millis", "100", "hooks.max_attempts", "3",
+        s = TestServer.start(kind(), Map.of("hooks.poll_millis", "100", "hooks.max_attempts", "3",
                 "hooks.timeout_seconds", "2"));
         admin = s.client();
         service("payroll", List.of("lead", "security"));
