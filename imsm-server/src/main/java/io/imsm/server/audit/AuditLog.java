@@ -3,6 +3,7 @@ package io.imsm.server.audit;
 import io.imsm.server.model.AuditEvent;
 import io.imsm.server.store.AuditStore;
 import io.imsm.server.store.Database;
+import io.imsm.server.store.GroupCommit;
 import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,13 +47,33 @@ public final class AuditLog {
     }
 
     public void record(Handle h, String actor, String action, String target, String ip, String outcome, String detail) {
+        record(h, actor, action, target, ip, outcome, detail, RequestOrigin.userAgent());
+    }
+
+    /**
+     * A change and its audit event in a transaction shared with the changes other requests make at
+     * the same moment ({@link Database#inGroupCommit}): one commit and one chain lock for the group.
+     * Returns once both are committed; throws what the change or the record threw, and then neither
+     * was written. {@code change} may run twice (see {@link io.imsm.server.store.GroupCommit}).
+     */
+    public void recordGrouped(GroupCommit.Write change, String actor, String action, String target, String ip, String outcome,
+                              String detail) {
+        // read here: the group's transaction may run on another request's thread
+        String userAgent = RequestOrigin.userAgent();
+        db.inGroupCommit(h -> {
+            change.run(h);
+            record(h, actor, action, target, ip, outcome, detail, userAgent);
+        });
+    }
+
+    private void record(Handle h, String actor, String action, String target, String ip, String outcome, String detail,
+                        String userAgent) {
         // Cut to the columns (V1 audit_log) rather than fail: a failed audit insert rolls back the
         // action it records, which may already have happened outside the database (a key exchange).
         // The time is read under the chain lock, so chain order and time agree; microseconds because
         // that is what the databases keep (the hash covers the stored value).
         // Appended just before the commit: the chain lock is then the transaction's last lock (no
         // deadlock with the change's own row locks) and held only for the commit.
-        String userAgent = RequestOrigin.userAgent();
         Runnable append = () -> {
             AuditStore.Chain chain = store.lockChain(h);
             AuditEvent e = new AuditEvent(clock.instant().truncatedTo(ChronoUnit.MICROS), fit(actor, 80), action, fit(target, 80),

@@ -165,6 +165,12 @@ public final class KeyExchangeClient implements AutoCloseable {
             }
         }, RESOLVER), deadline);
         long left = Math.max(TimeUnit.MILLISECONDS.toNanos(1), deadline - System.nanoTime());
+        if ("http".equalsIgnoreCase(uri.getScheme())) {
+            // Plain http is only ever this machine (ServiceUrls). The client's default, HTTP/2, would offer
+            // an h2c upgrade on every call, which the services' servers decline: a wasted header set and
+            // an upgrade check on both sides per exchange. Over https, ALPN picks the version at no cost.
+            request.version(HttpClient.Version.HTTP_1_1);
+        }
         return await(service, http.sendAsync(request.timeout(Duration.ofNanos(left)).build(), body), deadline);
     }
 
