@@ -12,6 +12,7 @@ import io.imsm.sdk.VerifiedToken;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
@@ -26,7 +27,11 @@ import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** What a protected service pays per request with the SDK: TokenVerifier (+ RequestGuard) on a session token. */
+/**
+ * What a protected service pays per request with the SDK: TokenVerifier (+ RequestGuard) on a session
+ * token (HS256), on an IMS-signed token (ES256) found in the verification cache, verified in full (a
+ * new verifier per call, so its cache is empty), and found in a cache filled to its capacity.
+ */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -61,6 +66,46 @@ public class SdkVerifyBenchmark {
         ims.close();
     }
 
+    /** A verifier with an empty cache for every call: the ES256 token is verified in full each time. */
+    @State(Scope.Thread)
+    public static class ColdVerifier {
+        TokenVerifier verifier;
+
+        @Setup(Level.Invocation)
+        public void fresh(SdkVerifyBenchmark b) {
+            verifier = new TokenVerifier(b.ims.issuer(), "transaction-search", null, b.ims.jwksSource(), Clock.systemUTC());
+        }
+    }
+
+    /**
+     * A verifier whose ES256 cache holds as many tokens as it may (TokenVerifier.JWKS_CACHE_MAX, 10 000),
+     * each verified once; the benchmark then uses them round robin: at capacity a hit must cost what it
+     * costs in a small cache (no scan, no clear).
+     */
+    @State(Scope.Benchmark)
+    public static class FullCache {
+        static final int CAPACITY = 10_000;
+        TokenVerifier verifier;
+        String[] tokens;
+        int next;
+
+        @Setup
+        public void fill(SdkVerifyBenchmark b) {
+            verifier = new TokenVerifier(b.ims.issuer(), "transaction-search", null, b.ims.jwksSource(), Clock.systemUTC());
+            tokens = new String[CAPACITY];
+            for (int i = 0; i < CAPACITY; i++) {
+                tokens[i] = b.ims.jwksToken("user" + i, "search:read").audience("transaction-search")
+                        .lifetime(java.time.Duration.ofHours(1)).mint();
+                verifier.verify(tokens[i]);
+            }
+        }
+    }
+
+    @Benchmark
+    public VerifiedToken sessionTokenVerifyOnly() {
+        return verifier.verify(sessionToken);
+    }
+
     @Benchmark
     public VerifiedToken sessionTokenVerifyAndGuard() {
         VerifiedToken t = verifier.verify(sessionToken);
@@ -73,5 +118,19 @@ public class SdkVerifyBenchmark {
         VerifiedToken t = verifier.verify(jwksToken);
         guard.enforce(t, "GET", requestUri);
         return t;
+    }
+
+    @Benchmark
+    public VerifiedToken jwksTokenVerifyCacheMiss(ColdVerifier cold) {
+        VerifiedToken t = cold.verifier.verify(jwksToken);
+        guard.enforce(t, "GET", requestUri);
+        return t;
+    }
+
+    @Benchmark
+    public VerifiedToken jwksTokenVerifyCacheFull(FullCache full) {
+        int i = full.next;
+        full.next = i + 1 == FullCache.CAPACITY ? 0 : i + 1;
+        return full.verifier.verify(full.tokens[i]);
     }
 }
