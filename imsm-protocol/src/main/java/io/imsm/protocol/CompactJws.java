@@ -183,9 +183,17 @@ public final class CompactJws {
         return Arrays.copyOf(ascii, secondDot);
     }
 
-    /** The decoded signature; empty when the third part is. */
+    /**
+     * The decoded signature; empty when the third part is.
+     *
+     * @throws TokenException {@code bad_signature} when it is not base64url (no length of it can verify)
+     */
     byte[] signature() {
-        return decode(ascii, secondDot + 1, ascii.length, "the signature");
+        try {
+            return decode(ascii, secondDot + 1, ascii.length, "the signature");
+        } catch (TokenException e) {
+            throw new TokenException(BAD_SIGNATURE, "the signature does not verify", e);
+        }
     }
 
     /**
@@ -295,7 +303,8 @@ public final class CompactJws {
     private static Object value(JsonParser p, JsonToken t) throws IOException {
         return switch (t) {
             case VALUE_STRING -> p.getText();
-            case VALUE_NUMBER_INT -> p.getNumberType() == JsonParser.NumberType.BIG_INTEGER ? p.getDoubleValue() : p.getLongValue();
+            // as Nimbus' JSON (Gson, LONG_OR_DOUBLE): a Long when it fits, else a Double (boxed apart: ?: would widen both)
+            case VALUE_NUMBER_INT -> p.getNumberType() == JsonParser.NumberType.BIG_INTEGER ? (Object) p.getDoubleValue() : (Object) p.getLongValue();
             case VALUE_NUMBER_FLOAT -> p.getDoubleValue();
             case VALUE_TRUE -> Boolean.TRUE;
             case VALUE_FALSE -> Boolean.FALSE;

@@ -148,6 +148,12 @@ public final class TokenVerifier {
                 .build();
     }
 
+    /** Tokens in the ES256 verification cache, after pending evictions ran (tests). */
+    long cachedJwksTokens() {
+        jwksCache.cleanUp();
+        return jwksCache.estimatedSize();
+    }
+
     /**
      * Verifies the value of an {@code Authorization} header ({@code Bearer <token>}, RFC 6750 section 2.1).
      *
