@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -173,7 +172,7 @@ public final class CompactJws {
         } catch (GeneralSecurityException e) {
             throw new TokenException(BAD_SIGNATURE, "the signature cannot be verified", e);
         }
-        if (signature.length != HS256_LENGTH || !MessageDigest.isEqual(expected, signature)) {
+        if (signature.length != HS256_LENGTH || !ConstantTime.equals(expected, signature)) {
             throw new TokenException(BAD_SIGNATURE, "the signature does not verify");
         }
     }
