@@ -18,4 +18,9 @@ public final class ConstantTime {
         }
         return MessageDigest.isEqual(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
     }
+
+    /** True when both are non-null and equal: MACs and other secret bytes. */
+    public static boolean equals(byte[] a, byte[] b) {
+        return a != null && b != null && MessageDigest.isEqual(a, b);
+    }
 }

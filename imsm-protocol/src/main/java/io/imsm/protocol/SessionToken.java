@@ -44,16 +44,18 @@ public record SessionToken(String issuer, String subject, String audience, Insta
             throw new IllegalArgumentException("exp must be after iat");
         }
         authorizationDetails = authorizationDetails == null ? List.of() : List.copyOf(authorizationDetails);
-        Map<String, Object> confidential = new LinkedHashMap<>();
-        if (confidentialClaims != null) {
+        if (confidentialClaims == null || confidentialClaims.isEmpty()) {
+            confidentialClaims = Map.of();
+        } else {
+            Map<String, Object> confidential = new LinkedHashMap<>();
             confidentialClaims.forEach((name, value) -> {
                 if (REGISTERED_CLAIMS.contains(Objects.requireNonNull(name, "claim name"))) {
                     throw new IllegalArgumentException("the claim " + name + " cannot be encrypted");
                 }
                 confidential.put(name, value);
             });
+            confidentialClaims = Collections.unmodifiableMap(confidential);
         }
-        confidentialClaims = Collections.unmodifiableMap(confidential);
     }
 
     /** A token without per-request limits or encrypted claims. */

@@ -7,33 +7,36 @@ import com.nimbusds.jose.JWEHeader;
 import com.nimbusds.jose.JWEObject;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.crypto.DirectDecrypter;
-import com.nimbusds.jose.crypto.ECDSAVerifier;
-import com.nimbusds.jose.crypto.MACVerifier;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.util.JSONObjectUtils;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
+import org.bouncycastle.math.ec.ECPoint;
 
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 import static io.imsm.protocol.ProtocolException.Reason.*;
 
 /**
  * Verifies session tokens for one service (KX1 section 4): {@code kid} names the session, the MAC is
- * HS256 under that session's {@code mac_key} (alg pinned, constant-time comparison in Nimbus'
- * {@link MACVerifier}), {@code aud} is this service, {@code iss} the IMS, {@code exp}/{@code nbf}/
+ * HS256 under that session's {@code mac_key} (alg pinned, constant-time comparison), {@code aud} is this service, {@code iss} the IMS, {@code exp}/{@code nbf}/
  * {@code iat} within the allowed skew, {@code sid} equal to {@code kid}; then the {@code enc} claim is
  * decrypted and its claims merged. Every refusal is a {@link TokenException}. The request itself is
  * checked afterwards with {@link SessionToken#check}.
+ *
+ * <p>Tokens are split and parsed by {@link CompactJws} (bounded, strict JSON, duplicate members
+ * refused), the MAC or signature is checked before the claims are read; the {@code enc} JWE is
+ * decrypted by Nimbus.
  *
  * <p>Immutable and thread-safe.
  */
@@ -42,6 +45,18 @@ public final class SessionTokenVerifier {
     private final String expectedAudience;
     private final Clock clock;
     private final Duration maxSkew;
+    /** Validated points of the IMS keys seen, by key. */
+    private final Map<ECKey, ECPoint> points = new ConcurrentHashMap<>();
+    private static final int MAX_POINTS = 64;
+    /** The claims the verifier reads; other members of the payload are skipped. */
+    private static final Set<String> CLAIMS = Set.of(
+            "iss", "sub", "aud", "exp", "iat", "nbf", "jti", "sid", "scope", "authorization_details", "enc");
+    private static final List<String> SESSION_TOKEN_TYPES = List.of(Kx1.TOKEN_TYPE);
+    private static final List<String> ES256_TOKEN_TYPES = List.of(Kx1.TOKEN_TYPE, Kx1.ACCESS_TOKEN_TYPE);
+    /** RFC 7518 section 3.2: an HS256 key has at least 256 bits. */
+    private static final int MIN_MAC_KEY_BYTES = 32;
+    /** 9999-12-31T23:59:59Z: later NumericDates are refused rather than overflow. */
+    private static final long MAX_EPOCH_SECOND = 253_402_300_799L;
 
     public SessionTokenVerifier(String expectedIssuer, String expectedAudience, Clock clock, Duration maxSkew) {
         MessageChecks.requireText(expectedIssuer, "expectedIssuer");
@@ -60,28 +75,34 @@ public final class SessionTokenVerifier {
      *                  {@link TokenException} with {@link ProtocolException.Reason#REVOKED} itself.
      */
     public SessionToken verify(String token, Function<String, Optional<SessionKeys>> keysBySid) {
+        return verify(CompactJws.parse(token), keysBySid);
+    }
+
+    /**
+     * {@link #verify(String, Function)} of a token whose header was already parsed (the SDK reads
+     * {@code alg} to choose the verifier and parses the header once).
+     */
+    public SessionToken verify(CompactJws jws, Function<String, Optional<SessionKeys>> keysBySid) {
+        Objects.requireNonNull(jws, "jws");
         Objects.requireNonNull(keysBySid, "keysBySid");
-        SignedJWT jwt = Jws.parse(token, JWSAlgorithm.HS256, Kx1.TOKEN_TYPE, Jws.TOKEN);
-        String kid = jwt.getHeader().getKeyID();
+        jws.requireHeader(JWSAlgorithm.HS256.getName(), SESSION_TOKEN_TYPES);
+        String kid = jws.keyId();
         if (!Kx1.isValidId(kid)) {
             throw new TokenException(UNKNOWN_KEY, "the header kid does not name a session");
         }
         SessionKeys keys = keysBySid.apply(kid)
                 .orElseThrow(() -> new TokenException(UNKNOWN_KEY, "no live session " + kid));
-        final MACVerifier verifier;
-        try {
-            verifier = new MACVerifier(keys.macKey());
-        } catch (JOSEException e) {
-            throw new TokenException(UNKNOWN_KEY, "the session key cannot verify HS256", e);
+        if (keys.macKey().length < MIN_MAC_KEY_BYTES) {
+            throw new TokenException(UNKNOWN_KEY, "the session key cannot verify HS256");
         }
-        Jws.verify(jwt, verifier, Jws.TOKEN);
-        JWTClaimsSet c = Jws.claims(jwt, Jws.TOKEN);
+        jws.verifyHs256(keys.macKey()); // before the payload is parsed: only authenticated claims are read
+        Map<String, Object> c = jws.claims(CLAIMS);
         CheckedClaims p = checkClaims(c, true);
         if (p.sid == null || !ConstantTime.equals(p.sid, kid)) {
             throw new TokenException(SID_MISMATCH, "the sid claim is not the header kid");
         }
-        Map<String, Object> confidential = c.getClaim("enc") == null ? Map.of() : decrypt(c.getClaim("enc"), kid, keys);
-        return build(c, p, confidential);
+        Map<String, Object> confidential = c.get("enc") == null ? Map.of() : decrypt(c.get("enc"), kid, keys);
+        return build(p, confidential);
     }
 
     /**
@@ -89,41 +110,164 @@ public final class SessionTokenVerifier {
      * key id). Such tokens have no session secret, so an {@code enc} claim is refused.
      */
     public SessionToken verifyEs256(String token, JWKSet imsKeys) {
-        Objects.requireNonNull(imsKeys, "imsKeys");
-        SignedJWT jwt = Jws.parse(token, JWSAlgorithm.ES256, java.util.List.of(Kx1.TOKEN_TYPE, Kx1.ACCESS_TOKEN_TYPE), Jws.TOKEN,
-                Jws.MAX_COMPACT_LENGTH);
-        ECKey key = Jws.es256Key(imsKeys, jwt.getHeader().getKeyID(), Jws.TOKEN);
-        final ECDSAVerifier verifier;
-        try {
-            verifier = new ECDSAVerifier(key);
-        } catch (JOSEException e) {
-            throw new TokenException(UNKNOWN_KEY, "the key cannot verify ES256", e);
-        }
-        Jws.verify(jwt, verifier, Jws.TOKEN);
-        JWTClaimsSet c = Jws.claims(jwt, Jws.TOKEN);
-        CheckedClaims p = checkClaims(c, false);
-        if (c.getClaim("enc") != null) {
-            throw new TokenException(BAD_ENC, "a jwks-binding token cannot carry an enc claim");
-        }
-        return build(c, p, Map.of());
+        return verifyEs256(CompactJws.parse(token), imsKeys);
     }
 
-    private record CheckedClaims(Jws.Times times, String subject, String jti, String sid, String scope,
-                         List<HttpAuthorizationDetail> details) {}
+    /**
+     * {@link #verifyEs256(String, JWKSet)} of a token whose header was already parsed. The signature
+     * is checked by {@link P256} (BouncyCastle's P-256): exactly 64 bytes of P1363 {@code r || s}
+     * with r and s in [1, n-1]; the key's point is validated (canonical coordinates, on the curve)
+     * once per key and kept.
+     */
+    public SessionToken verifyEs256(CompactJws jws, JWKSet imsKeys) {
+        Objects.requireNonNull(jws, "jws");
+        Objects.requireNonNull(imsKeys, "imsKeys");
+        jws.requireHeader(JWSAlgorithm.ES256.getName(), ES256_TOKEN_TYPES);
+        ECKey key = Jws.es256Key(imsKeys, jws.keyId(), Jws.TOKEN);
+        if (!P256.verify(point(key), jws.signingInput(), jws.signature())) {
+            throw new TokenException(BAD_SIGNATURE, "the signature does not verify");
+        }
+        Map<String, Object> c = jws.claims(CLAIMS);
+        CheckedClaims p = checkClaims(c, false);
+        if (c.get("enc") != null) {
+            throw new TokenException(BAD_ENC, "a jwks-binding token cannot carry an enc claim");
+        }
+        return build(p, Map.of());
+    }
+
+    /** The validated point of an IMS key, kept per key (a key set holds a few keys; more are dropped all at once). */
+    private ECPoint point(ECKey key) {
+        ECPoint q = points.get(key);
+        if (q != null) {
+            return q;
+        }
+        try {
+            q = P256.publicPoint(key);
+        } catch (IllegalArgumentException e) {
+            throw new TokenException(UNKNOWN_KEY, "the key cannot verify ES256", e);
+        }
+        if (points.size() >= MAX_POINTS) {
+            points.clear();
+        }
+        points.put(key, q);
+        return q;
+    }
+
+    private record CheckedClaims(String issuer, Instant issuedAt, Instant expiresAt, String subject, String jti, String sid,
+                                 String scope, List<HttpAuthorizationDetail> details) {}
 
     /**
-     * {@code scope} is required in session tokens; IMS-signed access tokens (RFC 9068 section 2.2.3)
-     * may leave it out (the certificate exchange's carry roles instead): absent means no scopes.
+     * The checks of {@code Jws.checkIssuer}, {@code checkAudience}, {@code checkTimes} and the claim
+     * types, in their order, on the parsed claims. {@code scope} is required in session tokens;
+     * IMS-signed access tokens (RFC 9068 section 2.2.3) may leave it out (the certificate exchange's
+     * carry roles instead): absent means no scopes.
      */
-    private CheckedClaims checkClaims(JWTClaimsSet c, boolean scopeRequired) {
-        Jws.checkIssuer(c, expectedIssuer, Jws.TOKEN);
-        Jws.checkAudience(c, expectedAudience, Jws.TOKEN);
-        Jws.Times times = Jws.checkTimes(c, clock.instant(), maxSkew, Jws.TOKEN);
-        String sub = Jws.requireString(c, "sub", Jws.TOKEN);
-        String jti = Jws.requireId(c, "jti", Jws.TOKEN);
-        String sid = c.getClaim("sid") == null ? null : Jws.requireId(c, "sid", Jws.TOKEN);
-        String scope = !scopeRequired && c.getClaim("scope") == null ? "" : Jws.requireString(c, "scope", Jws.TOKEN);
-        return new CheckedClaims(times, sub, jti, sid, scope, details(c.getClaim("authorization_details")));
+    private CheckedClaims checkClaims(Map<String, Object> c, boolean scopeRequired) {
+        // RFC 7519 section 4.1: registered claims of the wrong JSON type make the claims set invalid.
+        Object iss = c.get("iss");
+        Object sub = c.get("sub");
+        List<String> aud = audience(c.get("aud"));
+        Long exp = numericDate(c.get("exp"), "exp");
+        Long iat = numericDate(c.get("iat"), "iat");
+        Long nbf = numericDate(c.get("nbf"), "nbf");
+        if ((iss != null && !(iss instanceof String)) || (sub != null && !(sub instanceof String))) {
+            throw new TokenException(MALFORMED, "the payload is not a JWT claims set (iss and sub must be strings)");
+        }
+        if (iss == null) {
+            throw new TokenException(MALFORMED, "iss is missing");
+        }
+        if (!expectedIssuer.equals(iss)) {
+            throw new TokenException(WRONG_ISSUER, "iss is not " + expectedIssuer);
+        }
+        if (aud == null || aud.isEmpty()) {
+            throw new TokenException(MALFORMED, "aud is missing");
+        }
+        if (!aud.contains(expectedAudience)) {
+            throw new TokenException(WRONG_AUDIENCE, "aud does not contain " + expectedAudience);
+        }
+        // RFC 7519 sections 4.1.4-4.1.6: exp and iat required, nbf honoured, each with at most maxSkew of tolerance.
+        if (exp == null || iat == null) {
+            throw new TokenException(MALFORMED, "exp and iat are required");
+        }
+        Instant expires = instant(exp);
+        Instant issued = instant(iat);
+        if (!expires.isAfter(issued)) {
+            throw new TokenException(MALFORMED, "exp is not after iat");
+        }
+        Instant now = clock.instant();
+        if (now.isAfter(expires.plus(maxSkew))) {
+            throw new TokenException(EXPIRED, "expired at " + expires);
+        }
+        Instant latestStart = now.plus(maxSkew);
+        if (issued.isAfter(latestStart)) {
+            throw new TokenException(NOT_YET_VALID, "issued in the future (" + issued + ")");
+        }
+        if (nbf != null && instant(nbf).isAfter(latestStart)) {
+            throw new TokenException(NOT_YET_VALID, "not valid before " + instant(nbf));
+        }
+        String subject = requireString(c, "sub");
+        String jti = requireId(c, "jti");
+        String sid = c.get("sid") == null ? null : requireId(c, "sid");
+        String scope = !scopeRequired && c.get("scope") == null ? "" : requireString(c, "scope");
+        return new CheckedClaims((String) iss, issued, expires, subject, jti, sid, scope, details(c.get("authorization_details")));
+    }
+
+    /** {@code aud}: a string or an array of strings (RFC 7519 section 4.1.3); {@code null} when absent. */
+    private static List<String> audience(Object aud) {
+        if (aud == null) {
+            return null;
+        }
+        if (aud instanceof String s) {
+            return List.of(s);
+        }
+        if (aud instanceof List<?> list) {
+            List<String> out = new ArrayList<>(list.size());
+            for (Object a : list) {
+                if (!(a instanceof String s)) {
+                    throw new TokenException(MALFORMED, "aud must hold strings");
+                }
+                out.add(s);
+            }
+            return out;
+        }
+        throw new TokenException(MALFORMED, "aud must be a string or an array of strings");
+    }
+
+    /** A NumericDate (RFC 7519 section 2) in whole seconds, as Nimbus read it: a fraction is cut off. */
+    private static Long numericDate(Object value, String name) {
+        if (value == null) {
+            return null;
+        }
+        if (!(value instanceof Number n)) {
+            throw new TokenException(MALFORMED, name + " must be a NumericDate");
+        }
+        return n.longValue();
+    }
+
+    private static Instant instant(long epochSecond) {
+        if (epochSecond < -MAX_EPOCH_SECOND || epochSecond > MAX_EPOCH_SECOND) {
+            throw new TokenException(MALFORMED, "a NumericDate is out of range");
+        }
+        return Instant.ofEpochSecond(epochSecond);
+    }
+
+    private static String requireString(Map<String, Object> c, String name) {
+        Object value = c.get(name);
+        if (value == null) {
+            throw new TokenException(MALFORMED, name + " is missing");
+        }
+        if (!(value instanceof String s)) {
+            throw new TokenException(MALFORMED, name + " must be a string");
+        }
+        return s;
+    }
+
+    private static String requireId(Map<String, Object> c, String name) {
+        String value = requireString(c, name);
+        if (!Kx1.isValidId(value)) {
+            throw new TokenException(MALFORMED, name + " must be 1..128 base64url characters");
+        }
+        return value;
     }
 
     /** RFC 9396 section 2: a JSON array of objects; every entry must be one we can enforce. */
@@ -189,9 +333,9 @@ public final class SessionTokenVerifier {
         return claims;
     }
 
-    private SessionToken build(JWTClaimsSet c, CheckedClaims p, Map<String, Object> confidential) {
+    private SessionToken build(CheckedClaims p, Map<String, Object> confidential) {
         try {
-            return new SessionToken(c.getIssuer(), p.subject, expectedAudience, p.times.issuedAt(), p.times.expiresAt(),
+            return new SessionToken(p.issuer, p.subject, expectedAudience, p.issuedAt, p.expiresAt,
                     p.jti, p.sid, p.scope, p.details, confidential);
         } catch (IllegalArgumentException e) {
             throw new TokenException(MALFORMED, e.getMessage(), e);

@@ -121,6 +121,26 @@ final class Fixture {
         return resign(jws, key, h -> {}, claims);
     }
 
+    /**
+     * An HS256 JWS of exactly these header and payload texts (which need not be valid JSON), MACed with
+     * {@code key}: for inputs a map cannot hold, such as duplicate members.
+     */
+    static String macRaw(String headerJson, String payloadJson, byte[] key) {
+        String input = b64(headerJson) + "." + b64(payloadJson);
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
+            return input + "." + Base64URL.encode(mac.doFinal(input.getBytes(StandardCharsets.US_ASCII)));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The decoded text of part {@code i} (0 header, 1 payload) of a compact JWS. */
+    static String rawPart(String jws, int i) {
+        return new Base64URL(jws.split("\\.")[i]).decodeToString();
+    }
+
     /** Replaces the payload but keeps the original signature. */
     static String swapPayload(String jws, Consumer<Map<String, Object>> claims) {
         String[] parts = jws.split("\\.");

@@ -207,6 +207,38 @@ class SessionTokenTest {
     }
 
     @Test
+    void whenAClaimAppearsTwiceUnderAValidMac_thenMalformed() {
+        String compact = mint(Map.of());
+        String header = Fixture.rawPart(compact, 0);
+        String payload = Fixture.rawPart(compact, 1);
+        assertThat(verify(Fixture.macRaw(header, payload, keys.macKey())).subject()).as("the raw re-MAC itself verifies").isEqualTo("alice");
+        for (String claim : new String[] {"\"scope\":\"admin\",", "\"sub\":\"mallory\",", "\"aud\":\"other\",", "\"exp\":4102444800,",
+                "\"sid\":\"" + sid + "\","}) {
+            String twice = Fixture.macRaw(header, "{" + claim + payload.substring(1), keys.macKey());
+            assertThat(tokenFailure(() -> verify(twice))).as(claim).isEqualTo(MALFORMED);
+        }
+        String headerTwice = Fixture.macRaw("{\"kid\":\"other\"," + header.substring(1), payload, keys.macKey());
+        assertThat(tokenFailure(() -> verify(headerTwice))).isEqualTo(MALFORMED);
+    }
+
+    @Test
+    void whenARegisteredClaimHasTheWrongJsonType_thenMalformed() {
+        String compact = mint(Map.of());
+        long now = f.clock.instant().getEpochSecond();
+        List<java.util.function.Consumer<Map<String, Object>>> edits = List.of(
+                c -> c.put("exp", String.valueOf(now + 60)), c -> c.put("iat", true), c -> c.put("nbf", List.of(now)),
+                c -> c.put("iss", List.of(ISSUER)), c -> c.put("sub", 7), c -> c.put("aud", List.of(SERVICE, 1)), c -> c.put("aud", Map.of()),
+                c -> c.put("jti", 5), c -> c.put("sid", List.of(sid)), c -> c.put("scope", List.of("search:read")),
+                c -> c.put("exp", 1e300), c -> c.put("exp", -1e300));
+        for (var edit : edits) {
+            assertThat(tokenFailure(() -> verify(resignClaims(compact, keys.macKey(), edit)))).isEqualTo(MALFORMED);
+        }
+        // a NumericDate may have a fraction (RFC 7519 section 2); it is cut to whole seconds
+        assertThat(verify(resignClaims(compact, keys.macKey(), c -> c.put("exp", now + 60.75))).expiresAt().getEpochSecond())
+                .isEqualTo(now + 60);
+    }
+
+    @Test
     void whenMintingBeyondSessionExpOrWithReservedEncryptedClaims_thenRefused() {
         SessionToken t = token(Map.of());
         assertThatThrownBy(() -> SessionTokens.mintHs256(t, t.expiresAt().minusSeconds(1), keys, f.random))

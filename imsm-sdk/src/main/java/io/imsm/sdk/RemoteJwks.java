@@ -35,9 +35,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * failure ({@link JwksUnavailableException}).
  *
  * <ul>
- *   <li>The first {@link #keys()} fetches; the copy is used until it is {@code maxAge} old (default
- *       1 h); in its last {@value #REFRESH_AHEAD_SECONDS} s a background fetch replaces it. If a fetch
- *       fails the old copy is kept and used, for at most {@link #DEFAULT_OUTAGE_TOLERANCE}.</li>
+ *   <li>The first {@link #keys()} fetches (the only time a request waits for the IMS's key set, with
+ *       {@link #refresh()}). From {@value #REFRESH_AHEAD_SECONDS} s before the copy is {@code maxAge} old
+ *       (default 1 h) a request starts a fetch in the background and is answered from the copy at once;
+ *       the fetched set replaces the copy. While the IMS cannot be reached each later request starts
+ *       another background fetch (the rate limit below spaces them) and the copy keeps being used, for at
+ *       most {@link #DEFAULT_OUTAGE_TOLERANCE} (or {@code maxAge} if longer) after it was fetched; past
+ *       that a request fetches itself and fails when the IMS still cannot be reached.</li>
  *   <li>{@link #refresh()} (an unknown {@code kid}: the IMS may have rotated its key) fetches at most
  *       once per {@code minRefreshInterval} (default 30 s), counted from the last attempt, successful
  *       or not, so tokens with made-up {@code kid}s cannot make the service hammer the IMS. Nimbus'
@@ -99,11 +103,16 @@ public final class RemoteJwks implements JwksSource, AutoCloseable {
             t.setDaemon(true); // a library must not keep the service's JVM alive
             return t;
         });
+        // Nimbus' cache fetches on the request path once a copy has expired, so the copy is kept for the
+        // whole outage tolerance and refreshed in the background from (maxAge - 30 s) of age on: a
+        // failed refresh keeps the copy and the next request starts another (rate-limited) one.
+        Duration keep = maxAge.compareTo(DEFAULT_OUTAGE_TOLERANCE) > 0 ? maxAge : DEFAULT_OUTAGE_TOLERANCE;
+        Duration refreshAhead = keep.minus(maxAge).plusSeconds(REFRESH_AHEAD_SECONDS);
         this.nimbus = (JWKSetBasedJWKSource<SecurityContext>) JWKSourceBuilder.create(new AttemptRecorder(fetch, lastAttempt))
-                .cache(maxAge.toMillis(), DEFAULT_TIMEOUT.toMillis())
-                .refreshAheadCache(Duration.ofSeconds(REFRESH_AHEAD_SECONDS).toMillis(), null, refresher, true, null, false)
+                .cache(keep.toMillis(), DEFAULT_TIMEOUT.toMillis())
+                .refreshAheadCache(refreshAhead.toMillis(), null, refresher, true, null, false)
                 .rateLimited(minRefreshInterval.toMillis())
-                .outageTolerant(DEFAULT_OUTAGE_TOLERANCE.toMillis())
+                .outageTolerant(false)
                 .build();
         this.source = nimbus.getJWKSetSource();
     }

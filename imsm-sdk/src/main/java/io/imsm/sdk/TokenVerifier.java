@@ -4,6 +4,8 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import io.imsm.protocol.BearerHeader;
+import io.imsm.protocol.CompactJws;
+import io.imsm.protocol.Scopes;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWKSet;
@@ -19,7 +21,6 @@ import io.imsm.protocol.TokenException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -147,6 +148,12 @@ public final class TokenVerifier {
                 .build();
     }
 
+    /** Tokens in the ES256 verification cache, after pending evictions ran (tests). */
+    long cachedJwksTokens() {
+        jwksCache.cleanUp();
+        return jwksCache.estimatedSize();
+    }
+
     /**
      * Verifies the value of an {@code Authorization} header ({@code Bearer <token>}, RFC 6750 section 2.1).
      *
@@ -167,12 +174,13 @@ public final class TokenVerifier {
      * @throws AccessDeniedException with the failure, never anything else for a bad token
      */
     public VerifiedToken verify(String token) {
-        String alg = headerAlgorithm(token);
+        CompactJws jws = parse(token);
+        String alg = jws.algorithm();
         if (JWSAlgorithm.HS256.getName().equals(alg) && sessions != null) {
-            return notRevoked(verifySession(token));
+            return notRevoked(verifySession(jws));
         }
         if (JWSAlgorithm.ES256.getName().equals(alg) && imsKeys != null) {
-            return notRevoked(verifyJwks(token));
+            return notRevoked(verifyJwks(jws));
         }
         throw new AccessDeniedException(WRONG_ALGORITHM, "alg " + alg + " is not accepted by this service");
     }
@@ -195,7 +203,7 @@ public final class TokenVerifier {
         return t;
     }
 
-    private VerifiedToken verifySession(String token) {
+    private VerifiedToken verifySession(CompactJws token) {
         SessionKeyStore.Session[] session = new SessionKeyStore.Session[1];
         final SessionToken verified;
         try {
@@ -205,7 +213,7 @@ public final class TokenVerifier {
                     throw new TokenException(ProtocolException.Reason.REVOKED, "session " + sid + " was revoked");
                 }
                 if (s.isEmpty() && ticketKey != null) {
-                    s = fromTicket(token, sid);
+                    s = fromTicket(token.compact(), sid);
                 }
                 session[0] = s.orElse(null);
                 return s.map(SessionKeyStore.Session::keys);
@@ -224,7 +232,7 @@ public final class TokenVerifier {
         if (!verified.subject().equals(s.subject())) {
             throw new AccessDeniedException(SESSION_MISMATCH, "sub is not the session's subject");
         }
-        if (!s.scopes().containsAll(verified.scopes())) {
+        if (!Scopes.containsAll(s.scope(), verified.scope())) {
             throw new AccessDeniedException(SESSION_MISMATCH, "scope exceeds the scopes granted to the session");
         }
         return new VerifiedToken(VerifiedToken.Binding.SESSION, verified);
@@ -260,7 +268,8 @@ public final class TokenVerifier {
         return Optional.of(session);
     }
 
-    private VerifiedToken verifyJwks(String token) {
+    private VerifiedToken verifyJwks(CompactJws jws) {
+        String token = jws.compact();
         VerifiedToken hit = jwksCache.getIfPresent(token);
         if (hit != null) {
             java.time.Instant now = clock.instant();
@@ -269,12 +278,12 @@ public final class TokenVerifier {
             }
             jwksCache.invalidate(token); // expired: the full check below reports it as such
         }
-        VerifiedToken verified = verifyJwksUncached(token);
+        VerifiedToken verified = verifyJwksUncached(jws);
         jwksCache.put(token, verified);
         return verified;
     }
 
-    private VerifiedToken verifyJwksUncached(String token) {
+    private VerifiedToken verifyJwksUncached(CompactJws token) {
         try {
             try {
                 return jwksToken(verifier.verifyEs256(token, imsKeys.keys()));
@@ -297,28 +306,15 @@ public final class TokenVerifier {
 
     private static VerifiedToken jwksToken(SessionToken t) { return new VerifiedToken(VerifiedToken.Binding.JWKS, t); }
 
-    /** The header {@code alg}, read only to choose the verifier; each verifier checks the header again. */
-    private static String headerAlgorithm(String token) {
-        if (token == null || token.isEmpty()) {
-            throw new AccessDeniedException(MALFORMED, "no token given");
-        }
-        if (token.length() > Kx1.MAX_MESSAGE_BYTES) {
-            throw new AccessDeniedException(MALFORMED, "the token is too long");
-        }
-        int dot = token.indexOf('.');
-        if (dot <= 0) {
-            throw new AccessDeniedException(MALFORMED, "not a compact JWS");
-        }
-        final Map<String, Object> header;
+    /**
+     * The token split and its header parsed once ({@link CompactJws}: bounded, strict); the header
+     * {@code alg} only chooses the verifier, which pins its algorithm and checks the header again.
+     */
+    private static CompactJws parse(String token) {
         try {
-            header = JSONObjectUtils.parse(new Base64URL(token.substring(0, dot)).decodeToString());
-        } catch (java.text.ParseException | RuntimeException e) {
-            throw new AccessDeniedException(MALFORMED, "the JOSE header is not valid", e);
+            return CompactJws.parse(token);
+        } catch (TokenException e) {
+            throw AccessDeniedException.forSessionToken(e); // always malformed here
         }
-        Object alg = header.get("alg");
-        if (!(alg instanceof String s)) {
-            throw new AccessDeniedException(MALFORMED, "the JOSE header has no alg");
-        }
-        return s;
     }
 }

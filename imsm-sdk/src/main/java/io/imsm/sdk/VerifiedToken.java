@@ -3,6 +3,7 @@ package io.imsm.sdk;
 import io.imsm.protocol.HttpAuthorizationDetail;
 import io.imsm.protocol.RequestDecision;
 import io.imsm.protocol.RequestTarget;
+import io.imsm.protocol.Scopes;
 import io.imsm.protocol.SessionToken;
 
 import java.time.Instant;
@@ -39,7 +40,7 @@ public record VerifiedToken(Binding binding, SessionToken token) {
     /** The granted scopes ({@code scope} split at spaces). */
     public Set<String> scopes() { return token.scopes(); }
 
-    public boolean hasScope(String scope) { return token.scopes().contains(scope); }
+    public boolean hasScope(String scope) { return Scopes.contains(token.scope(), scope); }
 
     /** The session id ({@code kid} and {@code sid}); {@code null} for a jwks-binding token without one. */
     public String sid() { return token.sid(); }

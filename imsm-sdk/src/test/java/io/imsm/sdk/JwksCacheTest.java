@@ -38,4 +38,31 @@ class JwksCacheTest {
                     .satisfies(e -> assertThat(((AccessDeniedException) e).code()).isEqualTo("expired"));
         }
     }
+
+    @Test
+    void whenCacheIsFull_thenAHotTokenStaysCached_andTheCacheStaysBounded() {
+        Clock clock = Clock.systemUTC();
+        ECKey serviceKey = EphemeralKeys.generate(new SecureRandom());
+        try (MockIms ims = MockIms.create("svc", serviceKey.toPublicJWK(), clock)) {
+            java.util.concurrent.atomic.AtomicInteger fullChecks = new java.util.concurrent.atomic.AtomicInteger();
+            JwksSource counting = () -> {
+                fullChecks.incrementAndGet(); // asked once per token verified in full, never on a cache hit
+                return ims.jwksSource().keys();
+            };
+            TokenVerifier v = new TokenVerifier(ims.issuer(), "svc", null, counting, clock);
+            String hot = ims.jwksToken("alice", "read").lifetime(Duration.ofMinutes(30)).mint();
+            v.verify(hot);
+            int oneOffs = TokenVerifier.JWKS_CACHE_MAX + 2_000;
+            for (int i = 0; i < oneOffs; i++) {
+                v.verify(ims.jwksToken("user" + i, "read").lifetime(Duration.ofMinutes(30)).mint());
+                if (i % 100 == 0) {
+                    v.verify(hot);
+                }
+            }
+            assertThat(fullChecks.get()).as("each one-off once, the hot token once").isEqualTo(oneOffs + 1);
+            v.verify(hot);
+            assertThat(fullChecks.get()).as("the hot token is still a hit").isEqualTo(oneOffs + 1);
+            assertThat(v.cachedJwksTokens()).isLessThanOrEqualTo(TokenVerifier.JWKS_CACHE_MAX);
+        }
+    }
 }

@@ -13,6 +13,11 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -61,14 +66,77 @@ class RemoteJwksTest {
     }
 
     @Test
-    void whenCopyIsOld_thenFetchedAgain() {
+    void whenCopyIsOld_thenFetchedAgain() throws Exception {
         RemoteJwks jwks = new RemoteJwks(ims.jwksUri(), clock, INTERVAL, Duration.ofMinutes(10));
         jwks.keys();
+        String rotated = ims.rotateKey();
 
         clock.advance(Duration.ofMinutes(10));
-        jwks.keys();
+        jwks.keys(); // starts the fetch in the background
 
-        assertThat(ims.jwksRequests()).isEqualTo(2);
+        awaitRequests(ims::jwksRequests, 2);
+        assertThat(jwks.keys().getKeyByKeyId(rotated)).isNotNull();
+    }
+
+    @Test
+    void whenCopyIsDueForRefresh_andTheImsHangs_thenRequestsAreAnsweredFromTheCopyAtOnce() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicBoolean hang = new AtomicBoolean();
+        AtomicInteger requests = new AtomicInteger();
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.setExecutor(Executors.newCachedThreadPool());
+        server.createContext("/.well-known/jwks.json", ex -> {
+            try (ex) {
+                requests.incrementAndGet();
+                if (hang.get()) {
+                    release.await(20, TimeUnit.SECONDS); // an IMS that accepts the connection and never answers in time
+                }
+                byte[] body = ims.jwks().toString().getBytes(StandardCharsets.UTF_8);
+                ex.sendResponseHeaders(200, body.length);
+                try (OutputStream out = ex.getResponseBody()) {
+                    out.write(body);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        server.start();
+        try (RemoteJwks jwks = new RemoteJwks(RemoteJwks.jwksUri("http://127.0.0.1:" + server.getAddress().getPort()), clock,
+                INTERVAL, Duration.ofMinutes(10))) {
+            JWKSet first = jwks.keys();
+            hang.set(true);
+
+            // in the refresh-ahead window, past maxAge, and hours into the outage: answered at once from the copy
+            for (Duration step : List.of(Duration.ofSeconds(590), Duration.ofSeconds(20), Duration.ofMinutes(1), Duration.ofHours(5))) {
+                clock.advance(step);
+                long started = System.nanoTime();
+                for (int i = 0; i < 20; i++) {
+                    assertThat(jwks.keys().getKeys()).isEqualTo(first.getKeys());
+                }
+                assertThat(Duration.ofNanos(System.nanoTime() - started)).as("after " + step).isLessThan(Duration.ofSeconds(1));
+            }
+            awaitRequests(requests::get, 2);
+            assertThat(requests.get()).as("background fetches spaced by the rate limit").isLessThanOrEqualTo(4);
+
+            // beyond the outage tolerance the copy is not used any more: a request fetches (and waits) itself
+            release.countDown();
+            hang.set(false);
+            clock.advance(RemoteJwks.DEFAULT_OUTAGE_TOLERANCE);
+            server.stop(0);
+            assertThatThrownBy(jwks::keys).isInstanceOf(JwksUnavailableException.class);
+        } finally {
+            release.countDown();
+            server.stop(0);
+            ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+        }
+    }
+
+    private static void awaitRequests(java.util.function.IntSupplier count, int atLeast) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (count.getAsInt() < atLeast && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(count.getAsInt()).isGreaterThanOrEqualTo(atLeast);
     }
 
     @Test
