@@ -27,8 +27,8 @@ import java.util.concurrent.TimeUnit;
  * <ul>
  *   <li>every {@code interval} (default 60 s) one fetch with one deadline (default 5 s) and at most
  *       1 MiB read;</li>
- *   <li>the list is accepted only when a configured CA certificate signed it, and only if its
- *       {@code thisUpdate} is not older than the list held;</li>
+ *   <li>the list is accepted only when a configured CA certificate signed it, its {@code nextUpdate}
+ *       has not passed, and its {@code thisUpdate} is not older than the list held;</li>
  *   <li>a failed fetch keeps the last list for {@code maxStaleness} (default 1 h) after it was
  *       fetched; beyond that (or before any list) {@link #isCurrent()} is false and callers refuse
  *       client certificates: a revoked one must not pass because IMSM is unreachable.</li>
@@ -42,6 +42,7 @@ public final class CrlFeed implements AutoCloseable {
     public static final Duration DEFAULT_MAX_STALENESS = Duration.ofHours(1);
     /** IMSM lists revoked certificates until they expire (a day): far fewer than this fits. */
     static final int MAX_CRL_BYTES = 1024 * 1024;
+    private static final Duration MAX_SKEW = Duration.ofMinutes(1);
     private static final System.Logger LOG = System.getLogger(CrlFeed.class.getName());
 
     private record Snapshot(Set<BigInteger> serials, Instant thisUpdate, Instant fetchedAt) {}
@@ -144,6 +145,10 @@ public final class CrlFeed implements AutoCloseable {
         try {
             X509CRL crl = verify(BoundedGet.get(http, uri, "application/pkix-crl", timeout, MAX_CRL_BYTES));
             Instant thisUpdate = crl.getThisUpdate().toInstant();
+            if (crl.getNextUpdate() != null && clock.instant().isAfter(crl.getNextUpdate().toInstant().plus(MAX_SKEW))) {
+                // a list replayed from the past (the CRL travels over plain HTTP): its signature is fine, its news is not
+                throw new IllegalStateException("the CRL's nextUpdate " + crl.getNextUpdate().toInstant() + " has passed");
+            }
             Snapshot old = snapshot;
             if (old != null && thisUpdate.isBefore(old.thisUpdate())) {
                 LOG.log(System.Logger.Level.WARNING, "ignoring a CRL from {0} older than the one held", uri);
