@@ -69,7 +69,9 @@ public final class ImsmServer implements AutoCloseable {
             if (n > 0) {
                 LOG.atInfo().addKeyValue("count", n).addKeyValue("audit_rows", retained.auditRows())
                         .addKeyValue("sessions", retained.sessions()).addKeyValue("invites", retained.invites())
-                        .addKeyValue("rate_limit_buckets", retained.rateLimitBuckets()).log("purged expired rows");
+                        .addKeyValue("rate_limit_buckets", retained.rateLimitBuckets())
+                        .addKeyValue("event_deliveries", retained.eventDeliveries()).addKeyValue("events", retained.events())
+                        .log("purged expired rows");
             }
         } catch (Throwable e) {
             // a periodic task that throws is never run again, so catch everything; an Error is fatal

@@ -191,7 +191,9 @@ public final class Wiring {
         Config cfg = ctx.config();
         this.secrets = new Secrets(ctx.random());
         EventStore eventStore = new EventStore(ctx.database().isPostgres());
-        this.audit = new AuditLog(ctx.database(), auditStore, ctx.clock(), new EventOutbox(eventStore, hookStore, ctx.random()));
+        AccessRequestStore accessRequestStore = new AccessRequestStore();
+        this.audit = new AuditLog(ctx.database(), auditStore, ctx.clock(),
+                new EventOutbox(eventStore, hookStore, userStore, accessRequestStore, ctx.random()));
         this.hasher = new PasswordHasher(cfg.passwords(), ctx.random());
         PasswordPolicy passwordPolicy = new PasswordPolicy(cfg.passwords().minLength(), cfg.passwords().minStrength());
         LoginThrottle throttle = ctx.database().isPostgres()
@@ -208,7 +210,7 @@ public final class Wiring {
         // at most one audit row per address (or account name) and minute for failures strangers cause
         FailureSampler failureSampler = new FailureSampler(ctx.clock(), Duration.ofMinutes(1));
         this.retention = new Retention(ctx.database(), auditStore, sessionStore, inviteStore, new RateLimitStore(), ctx.clock(),
-                cfg.retention());
+                cfg.retention(), eventStore);
         this.identity = new IdentityService(ctx.database(), userStore, sessionStore, audit, hasher, throttle, mfaPolicies,
                 ctx.kek(), recoveryCodeKey, secrets, ctx.clock(), cfg.sessions(), new LoginNames(ctx.kek()), failureSampler);
         this.account = new AccountService(ctx.database(), userStore, sessionStore, inviteStore, audit, hasher, passwordPolicy,
@@ -255,7 +257,7 @@ public final class Wiring {
                 RateLimitBuckets.inMemory(ctx.clock(), Duration.ofMinutes(2), 100_000));
 
         this.auditService = new AuditService(ctx.database(), auditStore);
-        this.accessRequests = new AccessRequests(ctx.database(), new AccessRequestStore(), userStore, catalog, tokens, audit, ctx.kek(),
+        this.accessRequests = new AccessRequests(ctx.database(), accessRequestStore, userStore, catalog, tokens, audit, ctx.kek(),
                 ctx.clock(), ctx.random());
 
         // The OAuth 2 / OpenID Connect provider (docs/oauth.md): client authentication methods and

@@ -83,7 +83,8 @@ public record Config(Server server, String dataDir, Database database, Passwords
     public record Log(String format) {}
 
     /** How long the housekeeping keeps rows that would otherwise grow without bound. */
-    public record Retention(int auditDays, int sessionsDays, int invitesDays) {}
+    public record Retention(int auditDays, int sessionsDays, int invitesDays,
+                            int eventsDays) {}
 
     /** Delivery of events to notification hooks (docs/hooks.md). */
     public record Hooks(int timeoutSeconds, int maxAttempts, int retryBaseSeconds, int retryMaxSeconds, int pollMillis) {}
@@ -214,6 +215,7 @@ public record Config(Server server, String dataDir, Database database, Passwords
         require(retention.auditDays() >= 1, "retention.audit_days", "must be at least 1");
         require(retention.sessionsDays() >= 1, "retention.sessions_days", "must be at least 1");
         require(retention.invitesDays() >= 1, "retention.invites_days", "must be at least 1");
+        require(retention.eventsDays() >= 1, "retention.events_days", "must be at least 1");
         require(oauth.keyRotationDays() >= 1, "oauth.key_rotation_days", "must be at least 1");
         require(oauth.keyPublishAheadSeconds() >= 0, "oauth.key_publish_ahead_seconds", "must be 0 or more");
         require(oauth.maxAccessTokenTtlSeconds() >= 60 && oauth.maxAccessTokenTtlSeconds() <= 86_400,

@@ -69,6 +69,15 @@ public final class EventTypes {
         if (aboutService) {
             data.put("user", a.actor()); // replaced by the detail's user= when an admin acted for someone
         }
+        if (type.startsWith("access.")) {
+            // the request's state after the change: the same word as the API's status
+            data.put("status", switch (type) {
+                case ACCESS_REQUESTED -> "pending";
+                case ACCESS_APPROVED -> "approved";
+                case ACCESS_DENIED -> "denied";
+                default -> "expired";
+            });
+        }
         if (type.equals(USER_CHANGED)) {
             data.put("change", USER_CHANGES.get(a.action()));
         }

@@ -86,10 +86,9 @@ public final class EventDelivery implements AutoCloseable {
 
     private void deliverTo(String hookId) {
         Optional<HookService.Loaded> target = db.read(h -> hooks.load(h, hookId));
-        // the claim must outlast the calls of one delivery (an SMS hook makes one per recipient), and no more:
-        // after a crash mid-call the delivery is due again when the claim runs out
-        Duration lease = callTimeout.multipliedBy(target.map(t -> t.hook().to() == null ? 1 : t.hook().to().size()).orElse(1))
-                .plus(LEASE_MARGIN);
+        // the claim must outlast the one call of a delivery (an SMS hook's text to each recipient is a delivery
+        // of its own), and no more: after a crash mid-call the delivery is due again when the claim runs out
+        Duration lease = callTimeout.plus(LEASE_MARGIN);
         for (int i = 0; i < EVENTS_PER_TASK && !Thread.currentThread().isInterrupted(); i++) {
             Instant now = clock.instant();
             Optional<EventStore.Due> claimed = db.inTransaction(h -> store.claim(h, hookId, now, now.plus(lease)));

@@ -16,17 +16,17 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Sends one event to one notification hook, in the form its kind expects (docs/hooks.md):
  * a Standard Webhooks signed POST, a Slack incoming-webhook message, a Jira issue, or Twilio
- * Messages API calls. Throws {@link Failed} unless the target answered 2xx.
+ * Messages API call (one per recipient and delivery). Throws {@link Failed} unless the target answered 2xx.
  */
 final class Notifications {
     static final String DEFAULT_TEMPLATE = "IMSM {{type}}: user {{user}} service {{service}} from {{client_ip}} at {{timestamp}}";
@@ -94,35 +94,27 @@ final class Notifications {
                 .header("Authorization", basic(hook.username(), apiToken)));
     }
 
-    /** Twilio Messages API: one form-encoded POST (To, From, Body) per recipient, basic auth. */
+    /**
+     * Twilio Messages API: one form-encoded POST (To, From, Body), basic auth, to the delivery's one
+     * recipient (EventOutbox wrote one delivery per recipient): a phone number, or a person whose number
+     * is read now. A person who no longer has one gets nothing, and the delivery is done.
+     */
     private void sms(Hook hook, String authToken, EventStore.Due event) throws Failed {
-        Map<String, Object> vars = variables(event);
-        String text = cut(Templates.render(hook.template() == null ? DEFAULT_TEMPLATE : hook.template(), vars), 1500);
-        for (String number : recipients(hook, vars)) {
-            String form = "To=" + enc(number) + "&From=" + enc(hook.from()) + "&Body=" + enc(text);
-            post(hook, URI.create(hook.url()), HttpRequest.newBuilder()
-                    .header("Content-Type", "application/x-www-form-urlencoded")
-                    .header("Authorization", basic(hook.accountSid(), authToken))
-                    .POST(HttpRequest.BodyPublishers.ofString(form)));
+        String recipient = event.recipient();
+        if (recipient == null) {
+            throw new Failed("sms hook " + hook.id() + ": the delivery names no recipient");
         }
-    }
-
-    /** Fixed numbers, and the phone of the person the event is about when {@code to} holds {@code user}. */
-    private List<String> recipients(Hook hook, Map<String, Object> vars) {
-        List<String> out = new ArrayList<>();
-        for (String t : hook.to()) {
-            if ("user".equals(t)) {
-                Object user = vars.get("user");
-                if (user != null) {
-                    db.read(h -> users.findByUsername(h, user.toString())).map(u -> u.phone())
-                            .filter(p -> p != null && !p.isBlank()).ifPresent(out::add);
-                }
-            } else if (t.startsWith("+")) {
-                out.add(t);
-            }
-            // "approvers" is filled in by access requests (issue 11, approvals)
+        Optional<String> number = recipient.startsWith("+") ? Optional.of(recipient)
+                : db.read(h -> users.findByUsername(h, recipient)).map(u -> u.phone()).filter(p -> p != null && !p.isBlank());
+        if (number.isEmpty()) {
+            return;
         }
-        return out.stream().distinct().toList();
+        String text = cut(Templates.render(hook.template() == null ? DEFAULT_TEMPLATE : hook.template(), variables(event)), 1500);
+        String form = "To=" + enc(number.get()) + "&From=" + enc(hook.from()) + "&Body=" + enc(text);
+        post(hook, URI.create(hook.url()), HttpRequest.newBuilder()
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .header("Authorization", basic(hook.accountSid(), authToken))
+                .POST(HttpRequest.BodyPublishers.ofString(form)));
     }
 
     private void post(Hook hook, URI uri, HttpRequest.Builder request) throws Failed {

@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
 public final class Templates {
     /** The documented variables (docs/hooks.md): the event's id, type and time, and its data fields. */
     public static final List<String> VARIABLES = List.of("id", "type", "timestamp", "actor", "user", "service", "client_ip",
-            "sid", "scope", "ttl_seconds", "change", "reason", "revoked", "request_id", "status", "comment");
+            "sid", "scope", "ttl_seconds", "change", "reason", "revoked", "request_id", "status", "active_kid", "retired_kid");
     public static final int MAX_LENGTH = 2000;
     private static final Pattern VAR = Pattern.compile("\\{\\{\\s*([a-z_]+)\\s*}}");
 

@@ -15,12 +15,16 @@ import static io.imsm.server.store.UserStore.ts;
  * and its next attempt moved past the call's deadline, all in the caller's short transaction.
  */
 public final class EventStore {
-    /** A delivery with what sending it needs. */
-    public record Due(long id, String eventId, String hookId, String type, String payload, int attempts, Instant createdAt) {}
+    /**
+     * A delivery with what sending it needs; {@code recipient} is for SMS hooks only (V95): a phone
+     * number, or the username of the person whose phone number the text goes to.
+     */
+    public record Due(long id, String eventId, String hookId, String recipient, String type, String payload, int attempts,
+                      Instant createdAt) {}
 
     /** An undeliverable event as the dead-letter list shows it. */
-    public record Dead(long id, String eventId, String hookId, String type, int attempts, Instant deadAt, String lastError,
-                       Instant createdAt) {}
+    public record Dead(long id, String eventId, String hookId, String recipient, String type, int attempts, Instant deadAt,
+                       String lastError, Instant createdAt) {}
 
     private final boolean skipLocked;
 
@@ -34,10 +38,11 @@ public final class EventStore {
                 .bind("id", id).bind("type", type).bind("payload", payload).bind("at", ts(at)).execute();
     }
 
-    public void insertDelivery(Handle h, String eventId, String hookId, Instant at) {
-        h.createUpdate("INSERT INTO event_deliveries (event_id, hook_id, attempts, next_attempt, created_at) "
-                        + "VALUES (:e, :hook, 0, :at, :at)")
-                .bind("e", eventId).bind("hook", hookId).bind("at", ts(at)).execute();
+    /** @param recipient null but for SMS hooks (see {@link Due}) */
+    public void insertDelivery(Handle h, String eventId, String hookId, String recipient, Instant at) {
+        h.createUpdate("INSERT INTO event_deliveries (event_id, hook_id, recipient, attempts, next_attempt, created_at) "
+                        + "VALUES (:e, :hook, :recipient, 0, :at, :at)")
+                .bind("e", eventId).bind("hook", hookId).bind("recipient", recipient).bind("at", ts(at)).execute();
     }
 
     /** Hooks with a delivery due at {@code now}, at most {@code limit}. */
@@ -61,11 +66,11 @@ public final class EventStore {
         }
         h.createUpdate("UPDATE event_deliveries SET attempts = attempts + 1, next_attempt = :lease WHERE id = :id")
                 .bind("lease", ts(leaseUntil)).bind("id", id.get()).execute();
-        return h.createQuery("SELECT d.id, d.event_id, d.hook_id, d.attempts, e.type, e.payload, e.created_at "
+        return h.createQuery("SELECT d.id, d.event_id, d.hook_id, d.recipient, d.attempts, e.type, e.payload, e.created_at "
                         + "FROM event_deliveries d JOIN events e ON e.id = d.event_id WHERE d.id = :id")
                 .bind("id", id.get())
-                .map((rs, ctx) -> new Due(rs.getLong("id"), rs.getString("event_id"), rs.getString("hook_id"), rs.getString("type"),
-                        rs.getString("payload"), rs.getInt("attempts"), instant(rs, "created_at")))
+                .map((rs, ctx) -> new Due(rs.getLong("id"), rs.getString("event_id"), rs.getString("hook_id"), rs.getString("recipient"),
+                        rs.getString("type"), rs.getString("payload"), rs.getInt("attempts"), instant(rs, "created_at")))
                 .findOne();
     }
 
@@ -85,12 +90,12 @@ public final class EventStore {
     }
 
     public List<Dead> deadLetters(Handle h, int limit) {
-        return h.createQuery("SELECT d.id, d.event_id, d.hook_id, e.type, d.attempts, d.dead_at, d.last_error, e.created_at "
+        return h.createQuery("SELECT d.id, d.event_id, d.hook_id, d.recipient, e.type, d.attempts, d.dead_at, d.last_error, e.created_at "
                         + "FROM event_deliveries d JOIN events e ON e.id = d.event_id WHERE d.dead_at IS NOT NULL "
                         + "ORDER BY d.dead_at DESC, d.id DESC LIMIT :limit")
                 .bind("limit", limit)
-                .map((rs, ctx) -> new Dead(rs.getLong("id"), rs.getString("event_id"), rs.getString("hook_id"), rs.getString("type"),
-                        rs.getInt("attempts"), instant(rs, "dead_at"), rs.getString("last_error"), instant(rs, "created_at")))
+                .map((rs, ctx) -> new Dead(rs.getLong("id"), rs.getString("event_id"), rs.getString("hook_id"), rs.getString("recipient"),
+                        rs.getString("type"), rs.getInt("attempts"), instant(rs, "dead_at"), rs.getString("last_error"), instant(rs, "created_at")))
                 .list();
     }
 
@@ -104,6 +109,23 @@ public final class EventStore {
     /** Deliveries of a hook that is being deleted: they can never be sent. */
     public int dropForHook(Handle h, String hookId) {
         return h.createUpdate("DELETE FROM event_deliveries WHERE hook_id = :hook").bind("hook", hookId).execute();
+    }
+
+    /**
+     * Retention: deletes at most {@code limit} deliveries delivered or dead before {@code before}.
+     * Rows being delivered are neither: the purge never touches, nor waits for, a claimed row.
+     */
+    public int purgeFinished(Handle h, Instant before, int limit) {
+        return h.createUpdate("DELETE FROM event_deliveries WHERE id IN (SELECT id FROM event_deliveries "
+                        + "WHERE delivered_at < :before OR dead_at < :before LIMIT :limit)")
+                .bind("before", ts(before)).bind("limit", limit).execute();
+    }
+
+    /** Retention: deletes at most {@code limit} events older than {@code before} that no delivery needs any more. */
+    public int purgeUnreferenced(Handle h, Instant before, int limit) {
+        return h.createUpdate("DELETE FROM events WHERE id IN (SELECT e.id FROM events e WHERE e.created_at < :before "
+                        + "AND NOT EXISTS (SELECT 1 FROM event_deliveries d WHERE d.event_id = e.id) LIMIT :limit)")
+                .bind("before", ts(before)).bind("limit", limit).execute();
     }
 
     private static String cut(String s) {

@@ -228,6 +228,20 @@ public final class UserStore {
                 .bind("id", userId).mapTo(Integer.class).one();
     }
 
+    /**
+     * Usernames of active people other than {@code exceptUserId} who hold one of {@code roles} and have a
+     * phone number, in name order, at most {@code limit}: the approvers an SMS hook texts.
+     */
+    public List<String> activeWithPhoneInRoles(Handle h, List<String> roles, String exceptUserId, int limit) {
+        if (roles.isEmpty()) {
+            return List.of();
+        }
+        return h.createQuery("SELECT DISTINCT u.username FROM users u JOIN user_roles r ON r.user_id = u.id "
+                        + "WHERE r.role IN (<roles>) AND u.status = 'active' AND u.phone IS NOT NULL AND u.phone <> '' "
+                        + "AND u.id <> :except ORDER BY u.username LIMIT :limit")
+                .bindList("roles", roles).bind("except", exceptUserId).bind("limit", limit).mapTo(String.class).list();
+    }
+
     static String key(String s) {
         return s.trim().toLowerCase(Locale.ROOT);
     }

@@ -23,7 +23,7 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The hooks page in a real browser: a hook saved from pasted JSON shows its secret once; a dead event is sent again. */
+/** The hooks page in a real browser: a hook saved from pasted JSON shows its secret once; a dead event (an SMS one naming its recipient) is sent again. */
 class BrowserHooksTest {
     private static final Path SCREENSHOTS = Path.of(System.getProperty("basedir", ".")).resolve("target/screenshots");
 
@@ -53,17 +53,26 @@ class BrowserHooksTest {
             assertThat(chromium.driver.findElement(By.id("secret")).getText()).startsWith("whsec_");
             assertThat(chromium.driver.findElement(By.id("hooks")).getText()).contains("nowhere").contains("user.created");
 
+            // an SMS hook's text to each recipient is a delivery of its own: the dead letter names the number
+            Map<String, Object> sms = new java.util.LinkedHashMap<>(Map.of("id", "texts", "kind", "sms", "url", "http://127.0.0.1:" + closed
+                    + "/sms", "events", List.of("user.created"), "account_sid", "AC1", "from", "+15550000001", "to", List.of("+15550009999")));
+            sms.put("auth_token", "sms-token-1");
+            assertThat(s.client().postJson("/api/v1/admin/hooks", sms, "Authorization", "Bearer " + TestServer.BOOTSTRAP_TOKEN).status())
+                    .isEqualTo(201);
             // the target is down and one attempt is all: the event is dead at once
             People.createUser(s, "hook-frank", "initial-Kq7v-pass-frank", List.of("ops"));
             long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
             do {
                 Thread.sleep(200);
                 chromium.driver.get(s.baseUrl() + "/admin/hooks");
-            } while (!chromium.driver.findElement(By.id("dead-letters")).getText().contains("user.created") && System.nanoTime() < end);
-            assertThat(chromium.driver.findElement(By.id("dead-letters")).getText()).contains("user.created").contains("nowhere");
+            } while (!chromium.driver.findElement(By.id("dead-letters")).getText().contains("+15550009999") && System.nanoTime() < end);
+            assertThat(chromium.driver.findElement(By.id("dead-letters")).getText()).contains("user.created").contains("nowhere")
+                    .contains("texts").contains("to +15550009999");
             assertThat(chromium.driver.getPageSource()).doesNotContain("whsec_");
             Files.createDirectories(SCREENSHOTS);
             Files.write(SCREENSHOTS.resolve("admin-hooks.png"), ((TakesScreenshot) chromium.driver).getScreenshotAs(OutputType.BYTES));
+            Files.write(SCREENSHOTS.resolve("admin-hooks-dead-letters.png"),
+                    chromium.driver.findElement(By.id("dead-letters")).getScreenshotAs(OutputType.BYTES));
 
             chromium.driver.findElement(By.cssSelector("#dead-letters button")).click();
             wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("message"), "queued for delivery again"));

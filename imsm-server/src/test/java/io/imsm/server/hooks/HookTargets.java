@@ -1,7 +1,10 @@
 package io.imsm.server.hooks;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import io.imsm.server.support.Http;
+import io.imsm.server.support.TestServer;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -11,7 +14,10 @@ import java.util.Base64;
 import java.util.List;
 import java.util.function.Predicate;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.ok;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 
@@ -23,6 +29,19 @@ final class HookTargets {
         WireMockServer w = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
         w.start();
         return w;
+    }
+
+    /** A target that takes everything (200), and no hook left on the server: the start of each test of a shared server. */
+    static void reset(WireMockServer w, Http admin) {
+        w.resetAll();
+        w.stubFor(any(anyUrl()).willReturn(ok()));
+        String bearer = "Bearer " + TestServer.BOOTSTRAP_TOKEN;
+        for (JsonNode h : admin.get("/api/v1/admin/hooks", "Authorization", bearer).json().path("hooks")) {
+            Http.Res r = admin.delete("/api/v1/admin/hooks/" + h.path("id").asText(), "Authorization", bearer);
+            if (r.status() != 204) {
+                throw new AssertionError("hook not deleted: " + r);
+            }
+        }
     }
 
     /** Requests to {@code path} that match, once at least {@code n} have arrived (fails after the timeout). */

@@ -24,8 +24,6 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
-import static com.github.tomakehurst.wiremock.client.WireMock.any;
-import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static com.github.tomakehurst.wiremock.client.WireMock.ok;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
@@ -60,11 +58,7 @@ class NotificationHooksTest {
 
     @BeforeEach
     void clean() {
-        target.resetAll();
-        target.stubFor(any(anyUrl()).willReturn(ok()));
-        for (JsonNode h : admin.get("/api/v1/admin/hooks", "Authorization", BEARER).json().path("hooks")) {
-            assertThat(admin.delete("/api/v1/admin/hooks/" + h.path("id").asText(), "Authorization", BEARER).status()).isEqualTo(204);
-        }
+        HookTargets.reset(target, admin);
     }
 
     Http.Res createHook(Map<String, Object> hook) {

@@ -38,4 +38,31 @@ public final class StoredRows {
         return wiring.ctx().database().read(h ->
                 h.createQuery("SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL").mapTo(Integer.class).one());
     }
+
+    /** One row of the event outbox: its hook, the {@code data.user} of its event, and its state. */
+    public record EventDelivery(String hookId, String user, String recipient, String state, int attempts) {}
+
+    /** Every delivery of the event outbox, states {@code delivered}, {@code dead} or {@code pending}. */
+    public static List<EventDelivery> eventDeliveries(Wiring wiring) {
+        return wiring.ctx().database().read(h -> h.createQuery("SELECT d.hook_id, d.recipient, d.attempts, d.delivered_at, d.dead_at, "
+                        + "e.payload FROM event_deliveries d JOIN events e ON e.id = d.event_id ORDER BY d.id")
+                .map((rs, ctx) -> new EventDelivery(rs.getString("hook_id"), eventUser(rs.getString("payload")), rs.getString("recipient"),
+                        rs.getObject("delivered_at") != null ? "delivered" : rs.getObject("dead_at") != null ? "dead" : "pending",
+                        rs.getInt("attempts")))
+                .list());
+    }
+
+    /** The {@code data.user} of every event in the outbox. */
+    public static List<String> eventUsers(Wiring wiring) {
+        return wiring.ctx().database().read(h -> h.createQuery("SELECT payload FROM events ORDER BY created_at").mapTo(String.class)
+                .list()).stream().map(StoredRows::eventUser).toList();
+    }
+
+    private static String eventUser(String payload) {
+        try {
+            return Http.JSON.readTree(payload).path("data").path("user").asText(null);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 }
