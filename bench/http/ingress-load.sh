@@ -2,14 +2,24 @@
 # HTTP load on the forward-auth decision: `./imsm demo` on loopback, one API token of the demo person,
 # wrk against /ingress/auth directly, then nginx (the deploy/nginx example) with and without auth_request.
 #   bench/http/ingress-load.sh [DURATION_SECONDS] [CONNECTION_COUNTS]
+# Optional environment:
+#   BENCH_RATES="5000 10000"  also /ingress/auth at these fixed rates (requests/s, BENCH_RATE_SECONDS each, default
+#                 20, after the closed-loop runs), latency from each request's intended send time (FixedRateLoad)
+#   BENCH_NGINX=0   skip the nginx rows
+#   BENCH_GC_LOG=file   the demo JVM's -Xlog:gc,safepoint to this file (with the launcher's options)
+#   IMSM_JAVA_OPTS  JVM options (default: the launcher's)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 DURATION="${1:-10}"; COUNTS="${2:-1 4 16 64}"
 command -v wrk >/dev/null || { echo "install wrk (apt-get install wrk)" >&2; exit 1; }
+JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"   # any JDK >= 11 runs the FixedRateLoad source file
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"; [ -x "$NGINX" ] || { echo "install nginx" >&2; exit 1; }
 DATA="$(mktemp -d)"
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 PORT="$(port)"; EDGE="$(port)"; BACKEND="$(port)"
+if [ -n "${BENCH_GC_LOG:-}" ]; then
+  export IMSM_JAVA_OPTS="${IMSM_JAVA_OPTS:-$(sed -n 's/^DEFAULT_OPTS="\(.*\)"$/\1/p' "$ROOT/imsm" | head -1)} -Xlog:gc*=info,safepoint=info:file=$BENCH_GC_LOG:uptime"
+fi
 "$ROOT/imsm" demo --port "$PORT" --data "$DATA" > "$DATA/demo.log" 2>&1 &
 DEMO=$!
 NGINX_PID=""
@@ -65,6 +75,13 @@ run() { # label url connections
     "$(sed -n 's/.*Non-2xx or 3xx responses: *//p' <<<"$out" | head -1)"
 }
 for c in $COUNTS; do run "/ingress/auth" "http://127.0.0.1:$PORT/ingress/auth?scope=read:transactions" "$c"; done
+for rate in ${BENCH_RATES:-}; do
+  echo "/ingress/auth at a fixed $rate requests/s, 16 connections, ${BENCH_RATE_SECONDS:-20} s:"
+  "$JAVA" "$ROOT/bench/src/main/java/io/imsm/bench/FixedRateLoad.java" "http://127.0.0.1:$PORT/ingress/auth?scope=read:transactions" \
+    "$rate" "${BENCH_RATE_SECONDS:-20}" 16 "$H" | sed 's/^/  /'
+done
+echo "demo JVM RSS after the load: $(grep VmRSS "/proc/$DEMO/status" 2>/dev/null | awk '{print int($2/1024)}') MB"
+[ "${BENCH_NGINX:-1}" = 0 ] && exit 0
 for c in $COUNTS; do
   run "nginx + auth_request" "http://127.0.0.1:$EDGE/data" "$c"
   run "nginx alone" "http://127.0.0.1:$EDGE/open/" "$c"

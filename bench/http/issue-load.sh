@@ -16,9 +16,11 @@ DATA="$(mktemp -d)"; PORT="$(python3 -c 'import socket; s=socket.socket(); s.bin
 # One person asks for tokens as fast as wrk can: the per-person and per-service issuance limits
 # (429 rate_limited otherwise, after 30 a minute) are lifted for the measurement.
 export IMSM_ISSUANCE_PER_PERSON_PER_MINUTE=0 IMSM_ISSUANCE_PER_SERVICE_PER_MINUTE=0
-LAUNCHER_OPTS="$(sed -n 's/^DEFAULT_OPTS="\(.*\)"$/\1/p' "$ROOT/imsm")"
-OPTS="${IMSM_JAVA_OPTS:-$LAUNCHER_OPTS}"
-if [ -n "${BENCH_JFR:-}" ]; then OPTS="$OPTS -XX:StartFlightRecording=filename=$BENCH_JFR,settings=profile,dumponexit=true"; fi
+# The launcher's first DEFAULT_OPTS line (its later lines add to it by shell expansion, which only the
+# launcher can do); used when a JVM option is added (BENCH_JFR) or the jar is run without the launcher.
+LAUNCHER_OPTS="$(sed -n 's/^DEFAULT_OPTS="\(.*\)"$/\1/p' "$ROOT/imsm" | head -1)"
+OPTS="${IMSM_JAVA_OPTS:-}"
+if [ -n "${BENCH_JFR:-}" ]; then OPTS="${OPTS:-$LAUNCHER_OPTS} -XX:StartFlightRecording=filename=$BENCH_JFR,settings=profile,dumponexit=true"; fi
 if [ -n "${BENCH_DEMO_JAR:-}" ]; then
   JAVA=""; BEST=0   # the newest JDK >= 21, as the launcher picks it
   for c in "${IMSM_JAVA_HOME:-}" "${JAVA_HOME:-}" /usr/lib/jvm/*; do
@@ -27,7 +29,7 @@ if [ -n "${BENCH_DEMO_JAR:-}" ]; then
     if [ -n "$v" ] && [ "$v" -ge 21 ] && [ "$v" -gt "$BEST" ]; then JAVA="$c/bin/java"; BEST="$v"; fi
   done
   # shellcheck disable=SC2086
-  "$JAVA" $OPTS -jar "$BENCH_DEMO_JAR" --port "$PORT" --data "$DATA" > "$DATA/demo.log" 2>&1 &
+  "$JAVA" ${OPTS:-$LAUNCHER_OPTS} -jar "$BENCH_DEMO_JAR" --port "$PORT" --data "$DATA" > "$DATA/demo.log" 2>&1 &
 else
   IMSM_JAVA_OPTS="$OPTS" "$ROOT/imsm" demo --port "$PORT" --data "$DATA" > "$DATA/demo.log" 2>&1 &
 fi

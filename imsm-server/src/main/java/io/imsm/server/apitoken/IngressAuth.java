@@ -4,8 +4,9 @@ import io.imsm.server.ImsmException;
 import io.imsm.server.identity.Caller;
 import io.imsm.server.identity.IdentityService;
 import io.imsm.server.model.User;
+import io.imsm.server.oauth.AccessTokenCallers;
+import io.imsm.server.oauth.OAuthTokens;
 
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -24,8 +25,8 @@ import java.util.regex.Pattern;
 
 /**
  * The forward-auth decision behind {@code /ingress/auth} (nginx {@code auth_request}, ingress-nginx
- * {@code auth-url}, Traefik ForwardAuth, Envoy {@code ext_authz}): who is asking (a user API token as
- * bearer or in HTTP Basic, or the browser cookie), whether they carry the scopes the route needs, and
+ * {@code auth-url}, Traefik ForwardAuth, Envoy {@code ext_authz}): who is asking (a user API token or an
+ * IMSM OAuth access token as bearer or in HTTP Basic, or the browser cookie), whether they carry the scopes the route needs, and
  * the identity headers for the backend, with a delegated token minted for it when asked. Answers only
  * with 200, 401 or 403, the statuses an ingress understands; other failures are a 403 carrying
  * {@code X-Error-Status} and {@code X-Error-Body} for an error page to restore.
@@ -33,11 +34,14 @@ import java.util.regex.Pattern;
 public final class IngressAuth {
     private static final Pattern SCOPE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9:._/-]{0,63}");
     private static final int MAX_SCOPES = 50;
+    /** {@code X-Auth-Request-User} of a service's OAuth token: no username holds ':', so it never names a person. */
+    public static final String SERVICE_PREFIX = "client:";
 
     private final ApiTokenService tokens;
+    private final OAuthTokens accessTokens;
     private final IdentityService identity;
     private final Clock clock;
-    private final String loginUrl;
+    private final LoginRedirects login;
     /** Delegated tokens minted for backends, reused until half their life has passed; dropped with their parent. */
     private final Map<String, ApiTokenService.Delegated> delegatedByParent = new ConcurrentHashMap<>();
 
@@ -49,11 +53,12 @@ public final class IngressAuth {
     /** What to answer: the status, the headers to set and a small JSON body. */
     public record Decision(int status, Map<String, String> headers, String body) {}
 
-    public IngressAuth(ApiTokenService tokens, IdentityService identity, Clock clock, String baseUrl) {
+    public IngressAuth(ApiTokenService tokens, OAuthTokens accessTokens, IdentityService identity, Clock clock, LoginRedirects login) {
         this.tokens = Objects.requireNonNull(tokens);
+        this.accessTokens = Objects.requireNonNull(accessTokens);
         this.identity = Objects.requireNonNull(identity);
         this.clock = Objects.requireNonNull(clock);
-        this.loginUrl = Objects.requireNonNull(baseUrl) + "/login";
+        this.login = Objects.requireNonNull(login);
         tokens.onDrop(key -> delegatedByParent.keySet().removeIf(k -> k.startsWith(key + " ")));
     }
 
@@ -70,6 +75,9 @@ public final class IngressAuth {
         }
         if (cred.token() == null) {
             return unauthenticated(p, null, "Log in or send an API token.", c.originalUrl());
+        }
+        if (AccessTokenCallers.looksLikeJwt(cred.token())) {
+            return fromAccessToken(cred.token(), p);
         }
         Optional<ApiTokenService.Holder> held;
         try {
@@ -104,6 +112,49 @@ public final class IngressAuth {
                 return failure(e.code().status() == 401 ? 403 : e.code().status(), e.code().code(), e.getMessage());
             }
         }
+        return new Decision(200, headers, "");
+    }
+
+    /**
+     * An IMSM OAuth access token (docs/decisions/0017): only where the ingress names the service it
+     * guards ({@code service}) and the token's {@code aud} holds it; checked in full and for revocation
+     * on every request. A service's token (client credentials) is named {@code client:<client_id>}.
+     */
+    private Decision fromAccessToken(String token, Params p) {
+        if (p.service() == null) {
+            return unauthenticated(p, "invalid_token", "An OAuth access token is accepted only for its audience: the ingress must name "
+                    + "the service it guards (service=).", null);
+        }
+        Optional<OAuthTokens.Presented> presented;
+        try {
+            presented = accessTokens.presentedTo(token, p.service());
+        } catch (RuntimeException e) {
+            return failure(503, "unavailable", "The token could not be checked now; try again.");
+        }
+        if (presented.isEmpty()) {
+            return unauthenticated(p, "invalid_token", "The token is not valid.", null);
+        }
+        OAuthTokens.Presented at = presented.get();
+        if (p.minimumLifetime() != null && Duration.between(clock.instant(), at.expiresAt()).compareTo(p.minimumLifetime()) < 0) {
+            return unauthenticated(p, "invalid_token", "The token expires sooner than this service needs.", null);
+        }
+        Decision missing = requireScopes(p, at.scopes());
+        if (missing != null) {
+            return missing;
+        }
+        if (p.delegateTo() != null) {
+            return failure(403, "forbidden", "A delegated token is made from a user API token; a client exchanges an OAuth access token "
+                    + "at /oauth2/token (RFC 8693) instead.");
+        }
+        Map<String, String> headers;
+        if (at.forPerson()) {
+            headers = identityHeaders(at.person(), at.scopes());
+        } else {
+            headers = new LinkedHashMap<>();
+            headers.put("X-Auth-Request-User", SERVICE_PREFIX + at.subject());
+            headers.put("X-Auth-Request-Scopes", String.join(" ", new TreeSet<>(at.scopes())));
+        }
+        headers.put("X-Auth-Request-Client", at.clientId());
         return new Decision(200, headers, "");
     }
 
@@ -178,8 +229,8 @@ public final class IngressAuth {
             challenge += ", error=\"" + error + "\"";
         }
         headers.put("WWW-Authenticate", challenge);
-        if (originalUrl != null && !originalUrl.isBlank() && originalUrl.length() <= 2000) {
-            headers.put("X-Auth-Request-Redirect", loginUrl + "?rd=" + URLEncoder.encode(originalUrl, StandardCharsets.UTF_8));
+        if (originalUrl != null && !originalUrl.isBlank()) {
+            headers.put("X-Auth-Request-Redirect", login.loginUrl(originalUrl));
         }
         return new Decision(401, headers, problem(401, error == null ? "unauthenticated" : error, message));
     }
@@ -236,7 +287,8 @@ public final class IngressAuth {
             int colon = decoded.indexOf(':');
             String user = colon < 0 ? decoded : decoded.substring(0, colon);
             String password = colon < 0 ? "" : decoded.substring(colon + 1);
-            return new Credential(user.startsWith(ApiTokenFormat.PREFIX) ? user : password.isEmpty() ? null : password);
+            boolean userIsToken = user.startsWith(ApiTokenFormat.PREFIX) || AccessTokenCallers.looksLikeJwt(user);
+            return new Credential(userIsToken ? user : password.isEmpty() ? null : password);
         }
         return new Credential(null);
     }

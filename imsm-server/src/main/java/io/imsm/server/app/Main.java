@@ -71,6 +71,7 @@ public final class Main implements Runnable {
     static final class Serve extends Common implements Callable<Integer> {
         @Override
         public Integer call() throws InterruptedException {
+            StartupWarmup.start();
             Config cfg = load();
             Logging.configure(cfg.log().format());
             ImsmServer server = ImsmServer.start(cfg, Clock.systemUTC(), System.getenv(), System.out).ownProcess();

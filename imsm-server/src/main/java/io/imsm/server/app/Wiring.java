@@ -9,6 +9,7 @@ import io.imsm.server.access.ScopeMappings;
 import io.imsm.server.apitoken.ApiTokenService;
 import io.imsm.server.apitoken.ApiTokenSubjects;
 import io.imsm.server.apitoken.IngressAuth;
+import io.imsm.server.apitoken.LoginRedirects;
 import io.imsm.server.apitoken.RevokerWithApiTokens;
 import io.imsm.server.store.ApiTokenStore;
 import io.imsm.server.store.ScopeMappingStore;
@@ -69,6 +70,7 @@ import io.imsm.server.token.RevocationLists;
 import io.imsm.server.token.KeyExchangeCheck;
 import io.imsm.server.token.TokenRevocations;
 import io.imsm.server.token.TokenService;
+import io.imsm.server.oauth.AccessTokenCallers;
 import io.imsm.server.oauth.AccessTokens;
 import io.imsm.server.oauth.Authorization;
 import io.imsm.server.oauth.AuthorizationCodeGrant;
@@ -247,7 +249,6 @@ public final class Wiring {
                 new IssuanceLimits(cfg.issuance(), issuanceBuckets), catalog, kx, signingKeys, audit, () -> baseUrl,
                 ctx.clock(), ctx.random(), outboxWorker::deliverSoon,
                 new DecisionHooks(ctx.database(), hooks, hookHttp, audit, ctx.clock()));
-        this.bearer = new BearerAuthenticator(ctx.bootstrapToken(), apiTokens, ctx.database(), audit, failureSampler, ctx.metrics());
         this.bootstrap = new Bootstrap(ctx.database(), userStore, sessionStore, settingsStore, audit, hasher, secrets, ctx.clock());
 
         this.gatewayKey = new GatewayKey(ctx.database(), settingsStore, ctx.kek(), ctx.random());
@@ -280,7 +281,11 @@ public final class Wiring {
         Authorization authorization = new Authorization(ctx.database(), oauthTokenStore, clients, personTokens, clientAuth, accessTokens,
                 secrets, audit, ctx.clock(), () -> baseUrl, cfg.oauth().codeTtlSeconds(), cfg.oauth().deviceCodeTtlSeconds());
 
-        WebAuth auth = new WebAuth(identity, bearer, cfg.secureCookies());
+        // bearer tokens on the API: user API tokens, then people's OAuth access tokens for IMSM's own audience (decision 0017)
+        this.bearer = new BearerAuthenticator(ctx.bootstrapToken(), apiTokens.or(new AccessTokenCallers(oauthTokens, () -> baseUrl)),
+                ctx.database(), audit, failureSampler, ctx.metrics());
+        LoginRedirects loginRedirects = new LoginRedirects(baseUrl, cfg.ingress().redirectHosts());
+        WebAuth auth = new WebAuth(identity, bearer, cfg.secureCookies(), loginRedirects);
         PageRenderer renderer = new PageRenderer();
         PageSupport pageSupport = new PageSupport(auth, ctx.clock());
         int absolute = (int) Math.min(Integer.MAX_VALUE, cfg.sessions().absoluteTimeoutSeconds());
@@ -309,7 +314,7 @@ public final class Wiring {
                 new GatewayApi(gateway, auth),
 
                 new ApiTokenApi(apiTokens, auth),
-                new IngressApi(new IngressAuth(apiTokens, identity, ctx.clock(), baseUrl), auth),
+                new IngressApi(new IngressAuth(apiTokens, oauthTokens, identity, ctx.clock(), loginRedirects), auth),
                 new ScopeMappingApi(scopeMappings, auth),
                 new ApiTokenPages(apiTokens, auth, pageSupport, renderer),
 

@@ -98,7 +98,7 @@ public final class AccessRequests {
     public Outcome requestToken(Caller caller, String serviceId, TokenService.TokenRequest req) {
         ServiceDefinition svc = catalog.requestable(caller, serviceId);
         if (svc.approval() == null) {
-            TokenService.Decided d = tokens.issueUnlessApprovalAsked(caller, serviceId, req);
+            TokenService.Decided d = tokens.issueUnlessApprovalAsked(caller, svc, req);
             if (!d.approvalAsked()) {
                 return new Minted(d.issued());
             }

@@ -22,7 +22,11 @@ public record Config(Server server, String dataDir, Database database, Passwords
                      Gateway gateway,
                      OAuth oauth,
                      Tls tls, Pki pki,
-                     Hooks hooks) {
+                     Hooks hooks,
+                     Ingress ingress) {
+
+    /** Forward auth (docs/ingress.md): the hosts, besides IMSM's own, the login may send a browser back to ({@code rd}). */
+    public record Ingress(List<String> redirectHosts) {}
 
     /**
      * HTTPS on {@code port} (-1 = off, 0 = a free port) asking for client certificates; without
@@ -119,6 +123,10 @@ public record Config(Server server, String dataDir, Database database, Passwords
     private static final Pattern IP_OR_CIDR = Pattern.compile(
             "(?:\\d{1,3}(?:\\.\\d{1,3}){3}(?:/\\d{1,2})?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:/\\d{1,3})?)");
 
+    /** A host name or IP literal (IPv6 in brackets), optionally with a port. */
+    private static final Pattern REDIRECT_HOST = Pattern.compile(
+            "(?:\\[[0-9A-Fa-f:.]+]|[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)(?::\\d{1,5})?");
+
     public Path dataPath() {
         return Path.of(dataDir).toAbsolutePath().normalize();
     }
@@ -164,7 +172,7 @@ public record Config(Server server, String dataDir, Database database, Passwords
         require(server != null && database != null && passwords != null && sessions != null && login != null
                 && mfa != null && bootstrap != null && kx != null && issuance != null && services != null && log != null
                 && retention != null && metrics != null && scopes != null && gateway != null && oauth != null && tls != null && pki != null
-                && hooks != null,
+                && hooks != null && ingress != null,
                 "config", "a section is missing");
         require(server.host() != null && !server.host().isBlank(), "server.host", "must not be empty");
         require(server.port() >= 0 && server.port() <= 65535, "server.port", "must be between 0 and 65535, got " + server.port());
@@ -231,6 +239,11 @@ public record Config(Server server, String dataDir, Database database, Passwords
         require(hooks.retryBaseSeconds() >= 1, "hooks.retry_base_seconds", "must be at least 1");
         require(hooks.retryMaxSeconds() >= hooks.retryBaseSeconds(), "hooks.retry_max_seconds", "must not be less than hooks.retry_base_seconds");
         require(hooks.pollMillis() >= 50 && hooks.pollMillis() <= 60_000, "hooks.poll_millis", "must be between 50 and 60000");
+        require(ingress.redirectHosts() != null, "ingress.redirect_hosts", "must be a list");
+        for (String host : ingress.redirectHosts()) {
+            require(host != null && REDIRECT_HOST.matcher(host.strip()).matches(), "ingress.redirect_hosts",
+                    "must hold host names, optionally with a port (like app.example.org or app.example.org:8443), got '" + host + "'");
+        }
         require("text".equals(log.format()) || "json".equals(log.format()), "log.format", "must be text or json");
         require(gateway.adminNetworks() != null, "gateway.admin_networks", "must be a list");
         for (String net : gateway.adminNetworks()) {

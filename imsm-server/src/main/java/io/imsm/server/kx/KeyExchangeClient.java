@@ -38,6 +38,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
@@ -69,6 +71,13 @@ public final class KeyExchangeClient implements AutoCloseable {
     private final SecureRandom random;
     private final ServiceUrls urls;
     private final HttpClient http;
+    /**
+     * The client's tasks (response handling, completing the caller's future) run on virtual threads:
+     * with its default pool of platform threads every exchange woke a pool thread and then the
+     * request's virtual thread, an extra hand-off between kernel threads that cost measurably on two
+     * busy cores (docs/benchmarks.md, issuance).
+     */
+    private final ExecutorService clientTasks = Executors.newVirtualThreadPerTaskExecutor();
     private final Duration timeout;
     private final Cache<VerifierKey, KxVerifier> answerVerifiers = Caffeine.newBuilder().maximumSize(10_000).build();
     private volatile SignerForKey signer;
@@ -81,7 +90,7 @@ public final class KeyExchangeClient implements AutoCloseable {
         this.random = Objects.requireNonNull(random);
         this.urls = Objects.requireNonNull(urls);
         this.timeout = Objects.requireNonNull(timeout);
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).build();
+        this.http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).executor(clientTasks).build();
     }
 
     /** @param ticket the service's sealed session to carry in its tokens (docs/protocol.md section 14), or {@code null} */
@@ -140,6 +149,7 @@ public final class KeyExchangeClient implements AutoCloseable {
     @Override
     public void close() {
         http.shutdownNow();
+        clientTasks.shutdownNow();
     }
 
     private URI target(ServiceDefinition service, String url) throws KeyExchangeException {
@@ -165,6 +175,12 @@ public final class KeyExchangeClient implements AutoCloseable {
             }
         }, RESOLVER), deadline);
         long left = Math.max(TimeUnit.MILLISECONDS.toNanos(1), deadline - System.nanoTime());
+        if ("http".equalsIgnoreCase(uri.getScheme())) {
+            // Plain http is only ever this machine (ServiceUrls). The client's default, HTTP/2, would offer
+            // an h2c upgrade on every call, which the services' servers decline: a wasted header set and
+            // an upgrade check on both sides per exchange. Over https, ALPN picks the version at no cost.
+            request.version(HttpClient.Version.HTTP_1_1);
+        }
         return await(service, http.sendAsync(request.timeout(Duration.ofNanos(left)).build(), body), deadline);
     }
 

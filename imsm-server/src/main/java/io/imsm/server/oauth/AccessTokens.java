@@ -127,7 +127,10 @@ public final class AccessTokens {
             }
             JWTClaimsSet claims = jwt.getJWTClaimsSet();
             Date exp = claims.getExpirationTime();
-            if (exp == null || !clock.instant().isBefore(exp.toInstant()) || !issuer.get().equals(claims.getIssuer())) {
+            Date nbf = claims.getNotBeforeTime();
+            Instant now = clock.instant();
+            if (exp == null || !now.isBefore(exp.toInstant()) || (nbf != null && now.isBefore(nbf.toInstant()))
+                    || !issuer.get().equals(claims.getIssuer())) {
                 return Optional.empty();
             }
             return Optional.of(claims);

@@ -15,9 +15,11 @@ import org.jdbi.v3.core.Handle;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /** What clients and resource servers ask about tokens: introspection (RFC 7662), revocation (RFC 7009), userinfo (OIDC Core §5.3). */
 public final class OAuthTokens {
@@ -85,6 +87,56 @@ public final class OAuthTokens {
         }
         out.values().removeIf(Objects::isNull);
         return out;
+    }
+
+    /**
+     * An IMSM access token presented to a resource (IMSM's own API, a service behind the ingress), as it
+     * stands now. {@code person} is null for a service's token (client credentials, or exchanged from
+     * one); {@code subject} is then the client it speaks for.
+     */
+    public record Presented(String subject, User person, String clientId, Set<String> scopes, Instant expiresAt) {
+        public Presented {
+            scopes = Set.copyOf(scopes);
+        }
+
+        public boolean forPerson() {
+            return person != null;
+        }
+    }
+
+    /**
+     * RFC 9068 §4 at a resource: ES256 and {@code typ: at+jwt} with a key of IMSM's JWKS, this issuer,
+     * exp and nbf against the clock ({@link AccessTokens#verify}), {@code audience} among {@code aud}, no
+     * {@code cnf} (a certificate-bound token, RFC 8705 §3, whose binding a bearer check cannot see), and
+     * live now: not revoked, its refresh-token family not ended, its person active. The live part is
+     * read on every call (not cached), so a revocation holds at once on every instance.
+     */
+    public Optional<Presented> presentedTo(String token, String audience) {
+        Optional<JWTClaimsSet> jwt = tokens.verify(token, AccessTokens.AT_JWT);
+        if (jwt.isEmpty() || audience == null) {
+            return Optional.empty();
+        }
+        JWTClaimsSet c = jwt.get();
+        List<String> aud = c.getAudience();
+        if (aud == null || !aud.contains(audience) || c.getClaim("cnf") != null || c.getSubject() == null
+                || !(c.getClaim("client_id") instanceof String clientId)) {
+            return Optional.empty();
+        }
+        Set<String> granted = c.getClaim("scope") instanceof String s ? Scopes.parse(s) : Set.of();
+        Instant exp = c.getExpirationTime().toInstant();
+        Optional<User> person = db.read(h -> {
+            if (!live(h, c)) {
+                return null;
+            }
+            return isPersons(c) ? users.findById(h, c.getSubject()) : Optional.<User>empty();
+        });
+        if (person == null) {
+            return Optional.empty();
+        }
+        // outside the read: the scope mapping may read the database itself
+        return Optional.of(person.isPresent()
+                ? new Presented(c.getSubject(), person.get(), clientId, people.scopesHeldNow(person.get(), granted), exp)
+                : new Presented(c.getSubject(), null, clientId, granted, exp));
     }
 
     /** Not revoked, its family (if any) live, its person (if any) active. */

@@ -85,6 +85,21 @@ public final class PersonTokens {
         return String.join(" ", out);
     }
 
+    /**
+     * What a person's token granted {@code granted} may do now: the OIDC scopes and those of the person's
+     * scopes their roles still give (a role taken away takes its scopes from tokens already issued).
+     */
+    public Set<String> scopesHeldNow(User person, Set<String> granted) {
+        Set<String> mine = personScopes.scopesFor(person.roles());
+        Set<String> out = new java.util.TreeSet<>();
+        for (String s : granted) {
+            if (OIDC_SCOPES.contains(s) || mine.contains(s)) {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
     /** Starts a family for a person who logged in through {@code browserSession}: access token, id_token for openid, refresh token. */
     public TokenResponse start(Handle h, OAuthClient client, String familyId, String userId, String browserSession, String scope, Instant authTime, String nonce,
                                String ip) {

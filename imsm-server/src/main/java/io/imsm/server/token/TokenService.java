@@ -125,7 +125,14 @@ public final class TokenService {
      * error: {@code approval.AccessRequests} then opens an access request for the same request.
      */
     public Decided issueUnlessApprovalAsked(Caller caller, String serviceId, TokenRequest req) {
-        ServiceDefinition svc = catalog.requestable(caller, serviceId);
+        return issueUnlessApprovalAsked(caller, catalog.requestable(caller, serviceId), req);
+    }
+
+    /**
+     * The same for a definition the caller just read with {@link CatalogService#requestable} (the
+     * token API reads it once per request, not once per layer).
+     */
+    public Decided issueUnlessApprovalAsked(Caller caller, ServiceDefinition svc, TokenRequest req) {
         if (svc.approval() != null) {
             // the token API and form turn this into an access request (approval.AccessRequests)
             throw new ImsmException.Conflict(ErrorCode.APPROVAL_REQUIRED, svc.name() + " needs approval: ask for access first.");
@@ -245,13 +252,11 @@ public final class TokenService {
             // (encrypted_claims) gets it only inside the token, and IMSM keeps no copy.
             boolean justificationEncrypted = confidential.containsKey(JUSTIFICATION);
             String justification = justificationEncrypted ? null : fields.get(JUSTIFICATION);
-            db.inTransaction(h -> {
-                store.insert(h, new TokenSessionStore.Row(sid, jti, caller.user().id(), svc.id(), svc.binding(), scope, detailText,
-                        now, exp, null, null, justification, justificationEncrypted));
-                audit.record(h, caller.actor(), "token_issue", svc.id(), caller.ip(), "ok",
-                        "sid=" + sid + " ttl=" + ttl + " scope=" + scope + ticket);
-                return null;
-            });
+            // Grouped with the tokens issued at the same moment: one commit and one audit-chain lock for all
+            // of them, each token still answered only once its row and audit record are committed.
+            audit.recordGrouped(h -> store.insert(h, new TokenSessionStore.Row(sid, jti, caller.user().id(), svc.id(), svc.binding(), scope,
+                            detailText, now, exp, null, null, justification, justificationEncrypted)),
+                    caller.actor(), "token_issue", svc.id(), caller.ip(), "ok", "sid=" + sid + " ttl=" + ttl + " scope=" + scope + ticket);
             return new Issued(token, sid, exp, scope, detailsJson, svc.id(), svc.binding(), svc.baseUrl());
         } catch (RuntimeException e) {
             if (kxBound) {

@@ -29,7 +29,8 @@ abstract class ApiTokensContract {
 
     @BeforeAll
     void start() {
-        s = TestServer.start(kind(), Map.of("scopes", TestScopes.MAPPING, "server.trusted_proxies", "127.0.0.1"));
+        s = TestServer.start(kind(), Map.of("scopes", TestScopes.MAPPING, "server.trusted_proxies", "127.0.0.1",
+                "ingress.redirect_hosts", "app.example.org"));
     }
 
     @AfterAll
@@ -249,6 +250,10 @@ abstract class ApiTokensContract {
                 "X-Forwarded-Uri", "/reports?q=1", "X-Forwarded-Method", "GET");
         assertThat(traefik.status()).isEqualTo(401);
         assertThat(traefik.header("X-Auth-Request-Redirect")).isEqualTo(s.baseUrl() + "/login?rd=https%3A%2F%2Fapp.example.org%2Freports%3Fq%3D1");
+        // a host not in ingress.redirect_hosts: the login address without rd (the login would ignore it)
+        Http.Res unlisted = ingress.get("/ingress/auth?scope=read:data", "X-Forwarded-Proto", "https", "X-Forwarded-Host", "evil.example",
+                "X-Forwarded-Uri", "/x", "X-Forwarded-Method", "GET");
+        assertThat(unlisted.header("X-Auth-Request-Redirect")).isEqualTo(s.baseUrl() + "/login");
         // Envoy: the original method and path after /ingress/auth, the parameters in X-Imsm-Auth-Query
         Http.Res envoy = ingress.postRaw("/ingress/auth/reports/run", "text/plain", "", "Authorization", "Bearer " + token,
                 "X-Imsm-Auth-Query", "scope=write:data");

@@ -120,6 +120,32 @@ class IngressNginxTest {
     }
 
     @Test
+    void whenServiceComesWithAnOAuthAccessToken_thenTheBackendLearnsTheClientAndNoForgedHeaderPasses() {
+        Http.Res reg = imsm.postJson("/api/v1/admin/clients", Map.of("client_id", "nightly", "name", "Nightly", "type", "confidential",
+                "grant_types", List.of("client_credentials"), "scopes", List.of("read:data"), "audiences", List.of("data"),
+                "token_endpoint_auth_method", "client_secret_post"), "Authorization", "Bearer " + TestServer.BOOTSTRAP_TOKEN);
+        assertThat(reg.status()).as(reg.toString()).isEqualTo(201);
+        Http.Res t = imsm.postForm("/oauth2/token", Http.form("grant_type", "client_credentials", "client_id", "nightly",
+                "client_secret", reg.json().path("client_secret").asText()));
+        String at = t.json().path("access_token").asText();
+        seen.set(null);
+        Http.Res r = viaNginx.get("/data", "Authorization", "Bearer " + at, "X-Auth-Request-User", "alice", "X-Auth-Request-Client", "forged");
+        assertThat(r.status()).as(r + nginx.errorLog()).isEqualTo(200);
+        Headers h = seen.get();
+        assertThat(h.getFirst("X-Auth-Request-User")).isEqualTo("client:nightly");
+        assertThat(h.getFirst("X-Auth-Request-Client")).isEqualTo("nightly");
+        assertThat(h.getFirst("X-Auth-Request-Scopes")).isEqualTo("read:data");
+        assertThat(h.containsKey("Authorization")).isFalse();
+        // a person's API token with a forged client header: the backend never sees the forgery
+        String token = token("sven", List.of("analyst"), List.of("read:data"));
+        assertThat(viaNginx.get("/data", "Authorization", "Bearer " + token, "X-Auth-Request-Client", "forged").status()).isEqualTo(200);
+        assertThat(seen.get().getFirst("X-Auth-Request-User")).isEqualTo("sven");
+        assertThat(seen.get().containsKey("X-Auth-Request-Client")).isFalse();
+        // the portal location names no service: no OAuth access token passes there
+        assertThat(viaNginx.get("/portal/x", "Authorization", "Bearer " + at).status()).isEqualTo(401);
+    }
+
+    @Test
     void whenScopeIsMissing_then403NamingTheScope() {
         String token = token("omar", List.of("analyst"), List.of("read:data"));
         Http.Res r = viaNginx.get("/write/x", "Authorization", "Bearer " + token);

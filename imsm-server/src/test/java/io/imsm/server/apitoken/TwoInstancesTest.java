@@ -54,4 +54,26 @@ class TwoInstancesTest {
             assertThat(status).isEqualTo(401);
         }
     }
+
+    @Test
+    void whenOAuthAccessTokenIsRevokedOnOneInstance_thenTheOtherRefusesItAtOnce() throws Exception {
+        // one public address for both, as behind a load balancer: one issuer
+        Map<String, String> config = Map.of("server.public_url", "https://imsm.example.org");
+        try (TestServer a = TestServer.start(TestDatabases.Kind.POSTGRES, config);
+             TestServer b = TestServer.start(a.db, Files.createTempDirectory("imsm-test-b"), config, a.env)) {
+            Http.Res reg = a.client().postJson("/api/v1/admin/clients", Map.of("client_id", "robot", "name", "Robot", "type", "confidential",
+                    "grant_types", List.of("client_credentials"), "audiences", List.of("data"), "token_endpoint_auth_method", "client_secret_post"),
+                    "Authorization", "Bearer " + TestServer.BOOTSTRAP_TOKEN);
+            assertThat(reg.status()).as(reg.toString()).isEqualTo(201);
+            String secret = reg.json().path("client_secret").asText();
+            String at = a.client().postForm("/oauth2/token", Http.form("grant_type", "client_credentials", "client_id", "robot",
+                    "client_secret", secret)).json().path("access_token").asText();
+            for (int i = 0; i < 3; i++) {
+                assertThat(b.client().get("/ingress/auth?service=data", "Authorization", "Bearer " + at).status()).isEqualTo(200);
+            }
+            assertThat(a.client().postForm("/oauth2/revoke", Http.form("token", at, "client_id", "robot", "client_secret", secret)).status())
+                    .isEqualTo(200);
+            assertThat(b.client().get("/ingress/auth?service=data", "Authorization", "Bearer " + at).status()).isEqualTo(401);
+        }
+    }
 }

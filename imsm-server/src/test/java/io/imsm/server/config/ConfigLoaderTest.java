@@ -8,6 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -82,6 +83,12 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> load(Optional.of(yaml("server: [\n")), Map.of())).hasMessageContaining("not valid YAML");
         assertThatThrownBy(() -> load(Optional.of(dir.resolve("missing.yaml")), Map.of())).hasMessageContaining("does not exist");
         assertThatThrownBy(() -> load(Optional.of(yaml("log:\n  format: xml\n")), Map.of())).hasMessageContaining("log.format");
+        for (String host : List.of("https://app.example.org", "app.example.org/x", "*.example.org", "evil.example@app", "a b")) {
+            assertThatThrownBy(() -> load(Optional.empty(), Map.of("IMSM_INGRESS_REDIRECT_HOSTS", host))).as(host)
+                    .hasMessageContaining("ingress.redirect_hosts");
+        }
+        assertThat(load(Optional.of(yaml("ingress:\n  redirect_hosts: [app.example.org, \"reports.example.org:8443\", \"[::1]:8080\"]\n")), Map.of())
+                .ingress().redirectHosts()).containsExactly("app.example.org", "reports.example.org:8443", "[::1]:8080");
     }
 
     @Test

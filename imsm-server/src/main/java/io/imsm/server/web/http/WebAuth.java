@@ -4,6 +4,7 @@ import io.imsm.protocol.BearerHeader;
 import io.imsm.protocol.ConstantTime;
 import io.imsm.server.ErrorCode;
 import io.imsm.server.ImsmException;
+import io.imsm.server.apitoken.LoginRedirects;
 import io.imsm.server.identity.BearerAuthenticator;
 import io.imsm.server.identity.Caller;
 import io.imsm.server.identity.IdentityService;
@@ -28,14 +29,16 @@ public final class WebAuth {
     private final IdentityService identity;
     private final BearerAuthenticator bearer;
     private final boolean secureCookies;
+    private final LoginRedirects loginRedirects;
     private final String sessionCookie;
     private final String loginCsrfCookie;
     private final String returnCookie;
 
-    public WebAuth(IdentityService identity, BearerAuthenticator bearer, boolean secureCookies) {
+    public WebAuth(IdentityService identity, BearerAuthenticator bearer, boolean secureCookies, LoginRedirects loginRedirects) {
         this.identity = Objects.requireNonNull(identity);
         this.bearer = Objects.requireNonNull(bearer);
         this.secureCookies = secureCookies;
+        this.loginRedirects = Objects.requireNonNull(loginRedirects);
         // The __Host- prefix makes browsers refuse the cookie unless Secure, Path=/ and host-only.
         this.sessionCookie = secureCookies ? "__Host-imsm_session" : "imsm_session";
         this.loginCsrfCookie = secureCookies ? "__Host-imsm_login_csrf" : "imsm_login_csrf";
@@ -132,9 +135,21 @@ public final class WebAuth {
      */
     public void rememberReturn(Context ctx, String localPath) {
         if (isReturnPath(localPath)) {
-            ctx.cookie(new Cookie(returnCookie, java.util.Base64.getUrlEncoder().withoutPadding()
-                    .encodeToString(localPath.getBytes(java.nio.charset.StandardCharsets.UTF_8)), "/", 600, secureCookies, true, null, SameSite.LAX));
+            setReturn(ctx, localPath);
         }
+    }
+
+    /**
+     * The login page's {@code rd} (where an ingress sent the person from), when {@link LoginRedirects}
+     * allows it; anything else is ignored and the login ends on the home page.
+     */
+    public void rememberLoginTarget(Context ctx, String rd) {
+        loginRedirects.target(rd).ifPresent(target -> setReturn(ctx, target));
+    }
+
+    private void setReturn(Context ctx, String target) {
+        ctx.cookie(new Cookie(returnCookie, java.util.Base64.getUrlEncoder().withoutPadding()
+                .encodeToString(target.getBytes(java.nio.charset.StandardCharsets.UTF_8)), "/", 600, secureCookies, true, null, SameSite.LAX));
     }
 
     /** The remembered path (once: the cookie is cleared), if any. */
@@ -146,7 +161,7 @@ public final class WebAuth {
         ctx.cookie(new Cookie(returnCookie, "", "/", 0, secureCookies, true, null, SameSite.LAX));
         try {
             String path = new String(java.util.Base64.getUrlDecoder().decode(v), java.nio.charset.StandardCharsets.UTF_8);
-            return isReturnPath(path) ? Optional.of(path) : Optional.empty();
+            return isReturnPath(path) ? Optional.of(path) : loginRedirects.target(path);
         } catch (IllegalArgumentException e) {
             return Optional.empty();
         }

@@ -63,6 +63,9 @@ public final class Pages {
 
     public void loginPage(Context ctx) {
         noStore(ctx);
+        if (ctx.queryParam("rd") != null) {
+            auth.rememberLoginTarget(ctx, ctx.queryParam("rd"));
+        }
         ctx.html(renderer.render("login.jte", new Views.Login(auth.issueLoginCsrf(ctx, secrets), null, "")));
     }
 
@@ -122,7 +125,8 @@ public final class Pages {
     }
 
     /**
-     * Home, or back to the protocol page that sent the person here (an OAuth authorization request).
+     * Home, or back to the protocol page that sent the person here (an OAuth authorization request), or
+     * to the allowed {@code rd} an ingress sent them with.
      * That way goes through a page rather than a redirect: browsers hold the redirects after a form
      * post to the login page's CSP form-action, which would stop the final redirect to the client.
      */
