@@ -4,13 +4,12 @@ import com.nimbusds.jose.util.JSONObjectUtils;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
-import com.sun.net.httpserver.HttpsExchange;
 import io.imsm.protocol.RequestTarget;
 import io.imsm.sdk.RequestGuard;
 import io.imsm.sdk.AccessDeniedException;
+import io.imsm.sdk.JdkHttpServerAdapter;
 import io.imsm.sdk.VerifiedToken;
 
-import javax.net.ssl.SSLPeerUnverifiedException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -21,8 +20,6 @@ import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
-import java.security.cert.Certificate;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -83,7 +80,7 @@ final class Forwarder implements HttpHandler {
             final Gate.Pass pass;
             try {
                 pass = gate.check(route, target, exchange.getRequestHeaders().getFirst("Authorization"),
-                        cookie(exchange.getRequestHeaders(), cfg.tokenCookie()), clientCertificate(exchange));
+                        cookie(exchange.getRequestHeaders(), cfg.tokenCookie()), JdkHttpServerAdapter.clientCertificate(exchange));
             } catch (Gate.Refused r) {
                 refuse(exchange, r.refusal);
                 return;
@@ -272,18 +269,6 @@ final class Forwarder implements HttpHandler {
             }
         }
         return String.join("; ", kept);
-    }
-
-    private static X509Certificate clientCertificate(HttpExchange exchange) {
-        if (!(exchange instanceof HttpsExchange https)) {
-            return null;
-        }
-        try {
-            Certificate[] chain = https.getSSLSession().getPeerCertificates();
-            return chain.length > 0 && chain[0] instanceof X509Certificate x ? x : null;
-        } catch (SSLPeerUnverifiedException e) {
-            return null; // no client certificate on this connection
-        }
     }
 
     private void refuse(HttpExchange exchange, Gate.Refusal refusal) throws IOException {

@@ -1,10 +1,9 @@
 package io.imsm.proxy;
 
-import com.nimbusds.jwt.SignedJWT;
 import io.imsm.protocol.BearerHeader;
-import io.imsm.protocol.ConstantTime;
 import io.imsm.protocol.RequestTarget;
 import io.imsm.sdk.AccessDeniedException;
+import io.imsm.sdk.CrlFeed;
 import io.imsm.sdk.JwksSource;
 import io.imsm.sdk.RequestGuard;
 import io.imsm.sdk.RevocationFeed;
@@ -13,7 +12,6 @@ import io.imsm.sdk.TokenVerifier;
 import io.imsm.sdk.VerifiedToken;
 
 import java.security.cert.X509Certificate;
-import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashSet;
@@ -27,7 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * set, the sessions the proxy's key exchange established, the revocation list), the SDK's
  * {@link RequestGuard} for the route's scopes and the token's {@code authorization_details}, and the
  * RFC 8705 certificate binding ({@code cnf.x5t#S256}) against the client certificate of the TLS
- * connection. Thread-safe; the verifiers and feeds live as long as the proxy, across reloads.
+ * connection, whose serial must not be on IMSM's CRL. Thread-safe; the verifiers and feeds live as long as the proxy, across reloads.
  */
 final class Gate implements AutoCloseable {
     /** A refusal, as RFC 6750 section 3 answers it. */
@@ -46,8 +44,11 @@ final class Gate implements AutoCloseable {
     private final Map<String, TokenVerifier> verifiers = new ConcurrentHashMap<>();
     private final Map<String, RevocationFeed> feeds = new ConcurrentHashMap<>();
     private final Map<List<String>, RequestGuard> guards = new ConcurrentHashMap<>();
+    /** IMSM's CRL for the client certificates of the listener; {@code null}: not checked. */
+    private final CrlFeed crl;
 
-    Gate(ProxyConfig.Imsm imsm, String serviceId, JwksSource imsKeys, SessionKeyStore sessions, Clock clock) {
+    Gate(ProxyConfig.Imsm imsm, String serviceId, JwksSource imsKeys, SessionKeyStore sessions, Clock clock, CrlFeed crl) {
+        this.crl = crl;
         this.issuer = imsm.issuer();
         this.serviceId = serviceId;
         this.imsKeys = imsKeys;
@@ -85,8 +86,11 @@ final class Gate implements AutoCloseable {
             if (token == null) {
                 throw new AccessDeniedException(AccessDeniedException.Failure.MISSING_TOKEN, "no Bearer token");
             }
-            VerifiedToken verified = verifier(route.audience()).verify(token);
-            checkCertificateBinding(token, clientCert);
+            if (clientCert != null && crl != null) {
+                checkNotRevoked(clientCert);
+            }
+            // RFC 8705 section 3: a cnf-bound token passes only with its certificate (the SDK's CertificateBinding)
+            VerifiedToken verified = verifier(route.audience()).verify(token, clientCert);
             guards.computeIfAbsent(route.scopes(), s -> new RequestGuard(new LinkedHashSet<>(s))).enforce(verified, target);
             return new Pass(verified);
         } catch (AccessDeniedException e) {
@@ -95,36 +99,22 @@ final class Gate implements AutoCloseable {
     }
 
     /**
-     * RFC 8705 section 3: a token with {@code cnf.x5t#S256} is valid only on a TLS connection whose
-     * client certificate has that thumbprint. The token's signature is already verified, so its claims
-     * are read from the same text.
+     * A client certificate IMSM revoked is refused at once by its CRL ({@link CrlFeed}, refreshed every
+     * {@code imsm.crl_refresh_seconds}); without a current list no certificate passes: a revoked one
+     * must not get through because IMSM is unreachable.
      */
-    private static void checkCertificateBinding(String token, X509Certificate clientCert) {
-        final Object cnf;
-        try {
-            cnf = SignedJWT.parse(token).getJWTClaimsSet().getClaim("cnf");
-        } catch (ParseException e) {
-            throw certificateRefusal("malformed");
+    private void checkNotRevoked(X509Certificate clientCert) {
+        if (!crl.isCurrent()) {
+            throw new Refused(new Refusal(503, "crl_unavailable", null));
         }
-        if (cnf == null) {
-            return;
-        }
-        if (!(cnf instanceof Map<?, ?> confirmation) || !(confirmation.get("x5t#S256") instanceof String expected)) {
-            // A confirmation method this proxy cannot check (e.g. DPoP's jkt) must not be ignored.
-            throw certificateRefusal("unsupported_confirmation");
-        }
-        if (clientCert == null) {
-            throw certificateRefusal("certificate_required");
-        }
-        if (!ConstantTime.equals(expected, TlsContext.thumbprint(clientCert))) {
-            throw certificateRefusal("certificate_mismatch");
+        if (crl.isRevoked(clientCert)) {
+            throw new Refused(new Refusal(401, "certificate_revoked",
+                    "Bearer error=\"invalid_token\", error_description=\"certificate_revoked\""));
         }
     }
 
-    /** 401 {@code invalid_token} (RFC 8705 section 3: the binding fails like any invalid token), the code as description. */
-    private static Refused certificateRefusal(String code) {
-        return new Refused(new Refusal(401, code, "Bearer error=\"invalid_token\", error_description=\"" + code + "\""));
-    }
+    /** Whether the CRL is current; {@code null} when the proxy checks none. */
+    Boolean crlCurrent() { return crl == null ? null : crl.isCurrent(); }
 
     /** The audiences verified so far and whether each one's revocation list is current (for /healthz). */
     Map<String, Boolean> revocationListsCurrent() {
@@ -138,6 +128,9 @@ final class Gate implements AutoCloseable {
     @Override
     public void close() {
         feeds.values().forEach(RevocationFeed::close);
+        if (crl != null) {
+            crl.close();
+        }
     }
 
     /** The request is refused; carries the answer. */

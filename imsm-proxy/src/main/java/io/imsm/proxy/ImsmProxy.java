@@ -6,6 +6,9 @@ import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
+import io.imsm.protocol.CertificateEnrollment;
+import io.imsm.sdk.CertificateRenewer;
+import io.imsm.sdk.CrlFeed;
 import io.imsm.sdk.JdkHttpServerAdapter;
 import io.imsm.sdk.KeyExchangeEndpoint;
 import io.imsm.sdk.RemoteJwks;
@@ -23,9 +26,11 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -59,6 +64,7 @@ public final class ImsmProxy implements AutoCloseable {
     private final ScheduledExecutorService watcher;
     private volatile FileTime lastModified;
     private final boolean tls;
+    private final CertificateRenewer identity;
 
     private ImsmProxy(Path configFile, ProxyConfig initial, Clock clock) throws IOException, GeneralSecurityException {
         this.configFile = configFile;
@@ -66,9 +72,17 @@ public final class ImsmProxy implements AutoCloseable {
         applyServerLimits(initial.limits());
         this.imsKeys = RemoteJwks.forIssuer(initial.imsm().issuer(), clock, RemoteJwks.DEFAULT_MIN_REFRESH_INTERVAL);
         this.sessions = new SessionKeyStore(clock);
-        this.gate = new Gate(initial.imsm(), initial.service().id(), imsKeys, sessions, clock);
+        this.identity = identity(initial.identity(), clock);
+        this.gate = new Gate(initial.imsm(), initial.service().id(), imsKeys, sessions, clock, crlFeed(initial, clock));
         gate.prepare(initial.routes());
-        this.upstreamClient = HttpClient.newBuilder()
+        HttpClient.Builder upstreamBuilder = HttpClient.newBuilder();
+        if ("https".equals(initial.upstream().url().getScheme())) {
+            List<X509Certificate> upstreamTrust = initial.upstream().caFile() == null ? null : TlsContext.certificates(initial.upstream().caFile());
+            // with an identity, new connections to the upstream present the current (renewed) certificate
+            upstreamBuilder.sslContext(identity != null ? identity.sslContext(upstreamTrust)
+                    : CertificateEnrollment.sslContext(upstreamTrust, null));
+        }
+        this.upstreamClient = upstreamBuilder
                 .version(HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .connectTimeout(Duration.ofMillis(initial.upstream().connectTimeoutMillis()))
@@ -139,6 +153,34 @@ public final class ImsmProxy implements AutoCloseable {
         }
     }
 
+    /** The proxy's certificate, renewed at two thirds of its lifetime; {@code null} without {@code identity}. */
+    private static CertificateRenewer identity(ProxyConfig.Identity identity, Clock clock) throws IOException, GeneralSecurityException {
+        if (identity == null) {
+            return null;
+        }
+        List<X509Certificate> trust = identity.caFile() == null ? null : TlsContext.certificates(identity.caFile());
+        try {
+            return CertificateRenewer.builder(identity.dir(), identity.imsmUrl(), trust).clock(clock).start();
+        } catch (IOException e) {
+            throw new IllegalArgumentException("identity.dir: no credentials (enroll first: imsm svc enroll --out "
+                    + identity.dir() + "): " + e.getMessage(), e);
+        }
+    }
+
+    /** IMSM's CRL for the listener's client certificates, when the listener asks for them and the CRL is on. */
+    private static CrlFeed crlFeed(ProxyConfig config, Clock clock) throws IOException, GeneralSecurityException {
+        ProxyConfig.Tls tls = config.listen().tls();
+        if (tls == null || tls.clientCaFile() == null || config.imsm().crlRefreshSeconds() == 0) {
+            return null;
+        }
+        return CrlFeed.builder(config.imsm().issuer(), TlsContext.certificates(tls.clientCaFile())).clock(clock)
+                .interval(Duration.ofSeconds(config.imsm().crlRefreshSeconds()))
+                .maxStaleness(Duration.ofSeconds(config.imsm().crlMaxStaleSeconds())).start();
+    }
+
+    /** The proxy's own certificate, or {@code null} without {@code identity} in the configuration. */
+    public CertificateRenewer identity() { return identity; }
+
     /** Loads {@code configFile}, starts listening, and reloads when the file changes. */
     public static ImsmProxy start(Path configFile, Clock clock) throws IOException, GeneralSecurityException {
         return start(configFile, ProxyConfig.load(configFile), clock);
@@ -175,7 +217,7 @@ public final class ImsmProxy implements AutoCloseable {
             lastModified = Files.getLastModifiedTime(configFile);
             ProxyConfig next = ProxyConfig.load(configFile);
             if (!next.restartOnly().equals(config.get().restartOnly())) {
-                throw new IllegalArgumentException("listen, admin, upstream, imsm, service and limits change only with a restart");
+                throw new IllegalArgumentException("listen, admin, upstream, imsm, service, limits and identity change only with a restart");
             }
             gate.prepare(next.routes());
             config.set(next);
@@ -202,8 +244,12 @@ public final class ImsmProxy implements AutoCloseable {
     private void health(HttpExchange exchange) throws IOException {
         try (exchange) {
             boolean listsCurrent = gate.revocationListsCurrent().values().stream().allMatch(Boolean::booleanValue);
-            send(exchange, listsCurrent ? 200 : 503, "application/json",
-                    "{\"status\":\"" + (listsCurrent ? "ok" : "revocation_list_stale") + "\",\"sessions\":" + sessions.size() + "}");
+            boolean crlCurrent = !Boolean.FALSE.equals(gate.crlCurrent());
+            String status = !listsCurrent ? "revocation_list_stale" : !crlCurrent ? "crl_stale" : "ok";
+            send(exchange, status.equals("ok") ? 200 : 503, "application/json",
+                    "{\"status\":\"" + status + "\",\"sessions\":" + sessions.size()
+                            + (identity == null ? "" : ",\"certificate\":\"" + identity.state().name().toLowerCase(java.util.Locale.ROOT) + "\"")
+                            + "}");
         }
     }
 
@@ -256,6 +302,9 @@ public final class ImsmProxy implements AutoCloseable {
         }
         gate.close();
         imsKeys.close();
+        if (identity != null) {
+            identity.close();
+        }
         upstreamClient.shutdownNow();
         executor.shutdownNow();
     }

@@ -27,7 +27,8 @@ import java.util.regex.Pattern;
  * the rest is read once at start ({@link #restartOnly()} is what a reload compares).
  */
 public record ProxyConfig(Listen listen, Admin admin, Upstream upstream, Imsm imsm, Service service,
-                          String tokenCookie, Map<String, String> claimHeaders, List<Route> routes, Limits limits) {
+                          String tokenCookie, Map<String, String> claimHeaders, List<Route> routes, Limits limits,
+                          Identity identity) {
 
     public record Listen(String host, int port, Tls tls) {}
 
@@ -45,15 +46,32 @@ public record ProxyConfig(Listen listen, Admin admin, Upstream upstream, Imsm im
      * @param url                  the service behind the proxy, {@code http://host:port} (a path prefix is kept)
      * @param connectTimeoutMillis connecting to it
      * @param responseTimeoutMillis until the upstream's response headers arrive
+     * @param caFile               for an https upstream: the CA certificates (PEM) its server certificate is checked
+     *                             with; {@code null}: the JDK's
      */
-    public record Upstream(URI url, int connectTimeoutMillis, int responseTimeoutMillis) {}
+    public record Upstream(URI url, int connectTimeoutMillis, int responseTimeoutMillis, Path caFile) {}
 
     /**
      * @param issuer           IMSM's base URL: {@code iss} pinned, keys at {@code {issuer}/.well-known/jwks.json}
      * @param clockSkewSeconds allowed on {@code exp}, {@code nbf}, {@code iat} (at most 60)
      * @param revocationList   poll {@code {issuer}/api/v1/services/{id}/revocations} for every audience
+     * @param crlRefreshSeconds with {@code listen.tls.client_ca_file}: poll IMSM's CRL ({@code {issuer}/api/v1/ca/crl}, signed by a
+     *                         CA of that file) this often and refuse revoked client certificates; default 60, 0: no CRL
+     * @param crlMaxStaleSeconds how long a CRL is kept while IMSM cannot be reached (default 3600); beyond that, client
+     *                         certificates are refused (503 {@code crl_unavailable})
      */
-    public record Imsm(String issuer, int clockSkewSeconds, boolean revocationList) {}
+    public record Imsm(String issuer, int clockSkewSeconds, boolean revocationList, Integer crlRefreshSeconds,
+                       Integer crlMaxStaleSeconds) {}
+
+    /**
+     * The proxy's own certificate from IMSM's CA (docs/pki.md), presented to an https upstream (mTLS)
+     * and renewed over mTLS at two thirds of its lifetime ({@code io.imsm.sdk.CertificateRenewer}).
+     *
+     * @param dir     {@code key.pem}, {@code cert.pem}, {@code chain.pem} as {@code imsm svc enroll --out DIR} wrote them
+     * @param imsmUrl IMSM's TLS listener ({@code tls.port}), where {@code /api/v1/renew} is asked
+     * @param caFile  IMSM's CA (PEM, {@code GET /api/v1/ca}) that IMSM's server certificate is checked with
+     */
+    public record Identity(Path dir, URI imsmUrl, Path caFile) {}
 
     /**
      * The upstream's identity in IMSM.
@@ -102,7 +120,7 @@ public record ProxyConfig(Listen listen, Admin admin, Upstream upstream, Imsm im
             throw new IllegalArgumentException("upstream.url must be an http(s) URL with a host");
         }
         upstream = new Upstream(upstream.url(), positive(upstream.connectTimeoutMillis(), 2000),
-                positive(upstream.responseTimeoutMillis(), 30_000));
+                positive(upstream.responseTimeoutMillis(), 30_000), upstream.caFile());
         if (imsm == null || imsm.issuer() == null || imsm.issuer().isBlank()) {
             throw new IllegalArgumentException("imsm.issuer is required");
         }
@@ -110,7 +128,16 @@ public record ProxyConfig(Listen listen, Admin admin, Upstream upstream, Imsm im
         if (skew < 0 || skew > 60) {
             throw new IllegalArgumentException("imsm.clock_skew_seconds must be between 1 and 60");
         }
-        imsm = new Imsm(imsm.issuer(), skew, imsm.revocationList());
+        int crlRefresh = imsm.crlRefreshSeconds() == null ? 60 : imsm.crlRefreshSeconds();
+        int crlMaxStale = imsm.crlMaxStaleSeconds() == null ? 3600 : imsm.crlMaxStaleSeconds();
+        if (crlRefresh < 0 || crlRefresh > 86_400 || crlMaxStale < 1 || crlMaxStale > 7 * 86_400) {
+            throw new IllegalArgumentException("imsm.crl_refresh_seconds must be 0..86400 and imsm.crl_max_stale_seconds 1..604800");
+        }
+        imsm = new Imsm(imsm.issuer(), skew, imsm.revocationList(), crlRefresh, crlMaxStale);
+        if (identity != null && (identity.dir() == null || identity.imsmUrl() == null
+                || !"https".equals(identity.imsmUrl().getScheme()) || identity.imsmUrl().getHost() == null)) {
+            throw new IllegalArgumentException("identity needs dir and imsm_url (IMSM's https listener)");
+        }
         if (service == null || service.id() == null || service.id().isBlank()) {
             throw new IllegalArgumentException("service.id is required");
         }
@@ -163,7 +190,7 @@ public record ProxyConfig(Listen listen, Admin admin, Upstream upstream, Imsm im
 
     /** The part only a restart changes; a reload with a different one is refused. */
     public List<Object> restartOnly() {
-        return List.of(listen, admin, upstream, imsm, service, limits);
+        return java.util.Arrays.asList(listen, admin, upstream, imsm, service, limits, identity);
     }
 
     private static final ObjectMapper YAML = JsonMapper.builder(new YAMLFactory())
@@ -194,8 +221,12 @@ public record ProxyConfig(Listen listen, Admin admin, Upstream upstream, Imsm im
                 new Tls(resolve(dir, tls.certFile()), resolve(dir, tls.keyFile()), resolve(dir, tls.clientCaFile()),
                         tls.requireClientCertificate()));
         Service service = new Service(raw.service().id(), resolve(dir, raw.service().kxKeyFile()), raw.service().kxPath());
-        return new ProxyConfig(listen, raw.admin(), raw.upstream(), raw.imsm(), service, raw.tokenCookie(), raw.claimHeaders(),
-                raw.routes(), raw.limits());
+        Upstream upstream = raw.upstream() == null ? null : new Upstream(raw.upstream().url(), raw.upstream().connectTimeoutMillis(),
+                raw.upstream().responseTimeoutMillis(), resolve(dir, raw.upstream().caFile()));
+        Identity identity = raw.identity() == null ? null
+                : new Identity(resolve(dir, raw.identity().dir()), raw.identity().imsmUrl(), resolve(dir, raw.identity().caFile()));
+        return new ProxyConfig(listen, raw.admin(), upstream, raw.imsm(), service, raw.tokenCookie(), raw.claimHeaders(),
+                raw.routes(), raw.limits(), identity);
     }
 
     private static Path resolve(Path dir, Path p) {

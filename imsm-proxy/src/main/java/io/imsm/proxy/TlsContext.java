@@ -1,5 +1,7 @@
 package io.imsm.proxy;
 
+import io.imsm.protocol.ServiceCredentials;
+
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -9,24 +11,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.KeyStore;
-import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.cert.Certificate;
-import java.security.cert.CertificateEncodingException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.security.spec.InvalidKeySpecException;
-import java.security.spec.PKCS8EncodedKeySpec;
-import java.util.Base64;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
-/** The listener's TLS from PEM files, and the RFC 8705 certificate thumbprint. */
+/** The listener's TLS from PEM files. */
 final class TlsContext {
-    private static final Pattern PEM = Pattern.compile("-----BEGIN ([A-Z ]+)-----([A-Za-z0-9+/=\\s]+)-----END \\1-----");
     private static final char[] NO_PASSWORD = new char[0];
 
     private TlsContext() {}
@@ -68,31 +61,11 @@ final class TlsContext {
     }
 
     /** A PKCS#8 private key ({@code BEGIN PRIVATE KEY}), EC or RSA. */
-    static PrivateKey privateKey(Path file) throws IOException, GeneralSecurityException {
-        Matcher m = PEM.matcher(Files.readString(file, StandardCharsets.US_ASCII));
-        while (m.find()) {
-            if (m.group(1).equals("PRIVATE KEY")) {
-                byte[] der = Base64.getMimeDecoder().decode(m.group(2));
-                for (String algorithm : List.of("EC", "RSA")) {
-                    try {
-                        return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der));
-                    } catch (InvalidKeySpecException e) {
-                        // try the next algorithm
-                    }
-                }
-                throw new IllegalArgumentException(file + ": the private key is neither EC nor RSA");
-            }
-        }
-        throw new IllegalArgumentException(file + " holds no PKCS#8 private key (-----BEGIN PRIVATE KEY-----)");
-    }
-
-    /** RFC 8705 section 3.1: base64url (no padding) of the SHA-256 of the certificate's DER. */
-    static String thumbprint(X509Certificate certificate) {
+    static PrivateKey privateKey(Path file) throws IOException {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(certificate.getEncoded());
-            return Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
-        } catch (CertificateEncodingException | java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("cannot encode the client certificate", e);
+            return ServiceCredentials.privateKey(Files.readString(file, StandardCharsets.US_ASCII));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
         }
     }
 }

@@ -287,6 +287,68 @@ class ProxyTest {
     }
 
     @Test
+    void whenTheConfigurationIsReloaded_thenAnOpenKeepAliveConnectionStaysOpen_andItsNextRequestGetsTheNewRules() throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", proxy.port())) {
+            socket.setSoTimeout(10_000);
+            java.io.OutputStream out = socket.getOutputStream();
+            java.io.DataInputStream in = new java.io.DataInputStream(new java.io.BufferedInputStream(socket.getInputStream()));
+            assertThat(exchangeOn(out, in, "/reloaded-public")).as("before the reload a token is needed").isEqualTo(401);
+            try {
+                Files.writeString(configFile, config("  - {prefix: /reloaded-public, public: true}\n"));
+                assertThat(proxy.reload()).isTrue();
+                // the same connection: not closed by the reload, and its next request is judged by the new rules
+                assertThat(exchangeOn(out, in, "/reloaded-public")).as("after the reload, on the same connection").isEqualTo(200);
+                assertThat(exchangeOn(out, in, "/reloaded-public")).isEqualTo(200);
+            } finally {
+                Files.writeString(configFile, config(""));
+                assertThat(proxy.reload()).isTrue();
+            }
+            assertThat(exchangeOn(out, in, "/reloaded-public")).as("and back, still on the same connection").isEqualTo(401);
+        }
+    }
+
+    /** One HTTP/1.1 GET on an open connection; reads the whole answer (fixed length or chunked) and returns its status. */
+    static int exchangeOn(java.io.OutputStream out, java.io.DataInputStream in, String path) throws Exception {
+        out.write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        String status = readLine(in);
+        assertThat(status).as("an answer on the same connection").startsWith("HTTP/1.1 ");
+        long length = -1;
+        boolean chunked = false;
+        for (String line = readLine(in); !line.isEmpty(); line = readLine(in)) {
+            String lower = line.toLowerCase(java.util.Locale.ROOT);
+            if (lower.startsWith("content-length:")) {
+                length = Long.parseLong(lower.substring(15).strip());
+            } else if (lower.startsWith("transfer-encoding:") && lower.contains("chunked")) {
+                chunked = true;
+            }
+        }
+        if (chunked) {
+            for (long n = Long.parseLong(readLine(in).strip(), 16); n > 0; n = Long.parseLong(readLine(in).strip(), 16)) {
+                in.readNBytes((int) n);
+                readLine(in);
+            }
+            readLine(in);
+        } else if (length > 0) {
+            in.readNBytes((int) length);
+        }
+        return Integer.parseInt(status.substring(9, 12));
+    }
+
+    static String readLine(java.io.DataInputStream in) throws Exception {
+        StringBuilder b = new StringBuilder();
+        for (int c = in.read(); c != '\n'; c = in.read()) {
+            if (c < 0) {
+                throw new java.io.EOFException("the connection was closed");
+            }
+            if (c != '\r') {
+                b.append((char) c);
+            }
+        }
+        return b.toString();
+    }
+
+    @Test
     void whenTheUpstreamIsDown_then502FromTheProxy() throws Exception {
         java.net.ServerSocket closed = new java.net.ServerSocket(0);
         int deadPort = closed.getLocalPort();

@@ -65,7 +65,7 @@ class ProxyTlsTest {
                   port: 0
                   tls: {cert_file: server.pem, key_file: server-key.pem, client_ca_file: ca.pem}
                 upstream: {url: "%s"}
-                imsm: {issuer: "%s"}
+                imsm: {issuer: "%s", crl_refresh_seconds: 0}
                 service: {id: orders}
                 """.formatted(upstream.url(), ims.issuer()));
         proxy = ImsmProxy.start(dir.resolve("proxy.yaml"), clock);
@@ -85,7 +85,7 @@ class ProxyTlsTest {
                 .issueTime(Date.from(now)).expirationTime(Date.from(now.plusSeconds(300))).jwtID(Kx1.newId(new SecureRandom()))
                 .claim("scope", "orders:read");
         if (boundTo != null) {
-            claims.claim("cnf", Map.of("x5t#S256", TlsContext.thumbprint(boundTo.certificate())));
+            claims.claim("cnf", Map.of("x5t#S256", io.imsm.protocol.ServiceCredentials.x5tS256(boundTo.certificate())));
         }
         SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).type(JOSEObjectType.JWT).keyID(ims.signingKey().getKeyID()).build(),
                 claims.build());

@@ -51,7 +51,13 @@ public final class AccessDeniedException extends RuntimeException {
         /** The token lacks a scope this request requires. */
         INSUFFICIENT_SCOPE("insufficient_scope", 403, "insufficient_scope"),
         /** The request is outside the token's {@code authorization_details} (RFC 9396). */
-        REQUEST_NOT_ALLOWED("request_not_allowed", 403, "insufficient_scope");
+        REQUEST_NOT_ALLOWED("request_not_allowed", 403, "insufficient_scope"),
+        /** A certificate-bound token ({@code cnf.x5t#S256}, RFC 8705 section 3) on a request without a client certificate. */
+        CERTIFICATE_REQUIRED("certificate_required", 401, "invalid_token"),
+        /** A certificate-bound token with a client certificate other than the one it is bound to. */
+        CERTIFICATE_MISMATCH("certificate_mismatch", 401, "invalid_token"),
+        /** A {@code cnf} claim with a confirmation method this SDK cannot check (e.g. DPoP's {@code jkt}): never ignored. */
+        UNSUPPORTED_CONFIRMATION("unsupported_confirmation", 401, "invalid_token");
 
         private final String code;
         private final int status;

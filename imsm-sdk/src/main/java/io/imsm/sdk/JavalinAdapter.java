@@ -43,6 +43,27 @@ public final class JavalinAdapter {
     }
 
     /**
+     * Verifies the request's bearer token ({@code Authorization: Bearer}) with {@code verifier}, a
+     * certificate-bound token against the TLS client certificate Jetty put on the request
+     * ({@link TokenVerifier#verify(String, java.security.cert.X509Certificate)}).
+     *
+     * @throws AccessDeniedException {@code missing_token}, or as the verifier
+     */
+    public static VerifiedToken verify(TokenVerifier verifier, Context ctx) {
+        String token = io.imsm.protocol.BearerHeader.token(ctx.header("Authorization"));
+        if (token == null) {
+            throw new AccessDeniedException(AccessDeniedException.Failure.MISSING_TOKEN, "no Bearer token in the Authorization header");
+        }
+        return verifier.verify(token, clientCertificate(ctx));
+    }
+
+    /** The TLS client certificate of a Javalin request (the servlet attribute), or {@code null}. */
+    public static java.security.cert.X509Certificate clientCertificate(Context ctx) {
+        Object chain = ctx.req().getAttribute("jakarta.servlet.request.X509Certificate");
+        return chain instanceof java.security.cert.X509Certificate[] certs && certs.length > 0 ? certs[0] : null;
+    }
+
+    /**
      * The canonical target of a Javalin request (docs/protocol.md): a service may parse it before it
      * verifies the token, so a malformed request is a 400 whoever sends it.
      *

@@ -2,11 +2,16 @@ package io.imsm.sdk;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpsExchange;
+
+import javax.net.ssl.SSLPeerUnverifiedException;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,6 +53,34 @@ public final class JdkHttpServerAdapter implements HttpHandler {
                     out.write(body);
                 }
             }
+        }
+    }
+
+    /**
+     * Verifies the request's bearer token ({@code Authorization: Bearer}) with {@code verifier}, a
+     * certificate-bound token against the client certificate of the request's TLS connection
+     * ({@link TokenVerifier#verify(String, X509Certificate)}).
+     *
+     * @throws AccessDeniedException {@code missing_token}, or as the verifier
+     */
+    public static VerifiedToken verify(TokenVerifier verifier, HttpExchange exchange) {
+        String token = io.imsm.protocol.BearerHeader.token(exchange.getRequestHeaders().getFirst("Authorization"));
+        if (token == null) {
+            throw new AccessDeniedException(AccessDeniedException.Failure.MISSING_TOKEN, "no Bearer token in the Authorization header");
+        }
+        return verifier.verify(token, clientCertificate(exchange));
+    }
+
+    /** The client certificate of the exchange's TLS connection, or {@code null} (plain HTTP, or none presented). */
+    public static X509Certificate clientCertificate(HttpExchange exchange) {
+        if (!(exchange instanceof HttpsExchange https) || https.getSSLSession() == null) {
+            return null;
+        }
+        try {
+            Certificate[] chain = https.getSSLSession().getPeerCertificates();
+            return chain.length > 0 && chain[0] instanceof X509Certificate x ? x : null;
+        } catch (SSLPeerUnverifiedException e) {
+            return null; // no client certificate on this connection
         }
     }
 

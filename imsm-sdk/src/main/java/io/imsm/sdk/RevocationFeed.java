@@ -6,13 +6,9 @@ import io.imsm.protocol.Kx1;
 import io.imsm.protocol.ProtocolException;
 import io.imsm.protocol.RevocationList;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -21,12 +17,9 @@ import java.util.HashSet;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Polls the IMS's signed revocation list for this service (docs/protocol.md section 8.1,
@@ -205,57 +198,8 @@ public final class RevocationFeed implements AutoCloseable {
 
     /** One GET with one deadline that covers the body too, so a dripping answer cannot hold the poller. */
     private String fetch() {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/jwt").GET().build();
-        CompletableFuture<HttpResponse<InputStream>> sent = http.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream());
-        HttpResponse<InputStream> response;
-        try {
-            response = sent.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            sent.cancel(true);
-            throw new IllegalStateException("no answer within " + timeout.toMillis() + " ms");
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot fetch: " + e.getCause(), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
-        InputStream in = response.body();
-        CompletableFuture<byte[]> body = CompletableFuture.supplyAsync(() -> {
-            try (in) {
-                return in.readNBytes(RevocationList.MAX_COMPACT_LENGTH + 1);
-            } catch (IOException e) {
-                throw new IllegalStateException("cannot read the answer: " + e, e);
-            }
-        }, r -> Thread.ofVirtual().name("imsm-revocation-read").start(r));
-        byte[] bytes;
-        try {
-            bytes = body.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            closeQuietly(in);
-            throw new IllegalStateException("the answer did not complete within " + timeout.toMillis() + " ms");
-        } catch (ExecutionException e) {
-            throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
-        } catch (InterruptedException e) {
-            closeQuietly(in);
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
-        if (response.statusCode() != 200) {
-            throw new IllegalStateException("answered " + response.statusCode());
-        }
-        if (bytes.length > RevocationList.MAX_COMPACT_LENGTH) {
-            throw new IllegalStateException("the answer is larger than " + RevocationList.MAX_COMPACT_LENGTH + " bytes");
-        }
+        byte[] bytes = BoundedGet.get(http, uri, "application/jwt", timeout, RevocationList.MAX_COMPACT_LENGTH);
         return new String(bytes, StandardCharsets.US_ASCII).strip();
-    }
-
-    private static void closeQuietly(InputStream in) {
-        try {
-            in.close();
-        } catch (IOException ignored) {
-            // the answer is abandoned either way
-        }
     }
 
     @Override

@@ -169,18 +169,35 @@ public final class TokenVerifier {
     }
 
     /**
-     * Verifies a compact token.
+     * Verifies a compact token received without a TLS client certificate: a certificate-bound token
+     * is refused ({@code certificate_required}); see {@link #verify(String, java.security.cert.X509Certificate)}.
      *
      * @throws AccessDeniedException with the failure, never anything else for a bad token
      */
     public VerifiedToken verify(String token) {
+        return verify(token, null);
+    }
+
+    /**
+     * Verifies a compact token received on a request whose TLS client certificate is
+     * {@code clientCertificate} ({@code null}: none): an IMSM-signed token bound to a certificate
+     * ({@code cnf.x5t#S256}, RFC 8705 section 3) passes only with that certificate
+     * ({@link CertificateBinding}). {@link JdkHttpServerAdapter#verify} and {@link JavalinAdapter#verify}
+     * take the certificate from the request.
+     *
+     * @throws AccessDeniedException as {@link #verify(String)}, and {@code certificate_required},
+     *                               {@code certificate_mismatch}, {@code unsupported_confirmation}
+     */
+    public VerifiedToken verify(String token, java.security.cert.X509Certificate clientCertificate) {
         CompactJws jws = parse(token);
         String alg = jws.algorithm();
         if (JWSAlgorithm.HS256.getName().equals(alg) && sessions != null) {
             return notRevoked(verifySession(jws));
         }
         if (JWSAlgorithm.ES256.getName().equals(alg) && imsKeys != null) {
-            return notRevoked(verifyJwks(jws));
+            VerifiedToken verified = notRevoked(verifyJwks(jws));
+            CertificateBinding.check(token, clientCertificate);
+            return verified;
         }
         throw new AccessDeniedException(WRONG_ALGORITHM, "alg " + alg + " is not accepted by this service");
     }

@@ -1,7 +1,12 @@
 package io.imsm.server.pki;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.imsm.protocol.ServiceCredentials;
 import io.imsm.proxy.ImsmProxy;
+import io.imsm.sdk.AccessDeniedException;
+import io.imsm.sdk.JdkHttpServerAdapter;
+import io.imsm.sdk.RemoteJwks;
+import io.imsm.sdk.TokenVerifier;
 import io.imsm.server.support.Http;
 import io.imsm.server.support.TestDatabases;
 import io.imsm.server.support.TestServer;
@@ -24,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Certificate-bound tokens of the real IMSM server checked by the real imsm-proxy: a service enrolls
@@ -33,8 +39,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * refused by the proxy; once the certificate is revoked, the token endpoint refuses it.
  */
 class BoundTokenProxyTest {
-    static final String BEARER = "Bearer " + TestServer.BOOTSTRAP_TOKEN;
     TestServer s;
+    ServicePki pki;
     ImsmProxy proxy;
     com.sun.net.httpserver.HttpServer upstream;
     @TempDir Path dir;
@@ -52,44 +58,21 @@ class BoundTokenProxyTest {
         }
     }
 
-    void register(String id, List<String> audiences) {
-        Http admin = s.client();
-        Http.Res r = admin.putJson("/api/v1/admin/services/" + id, Map.of("id", id, "name", id, "binding", "jwks",
-                "roles", List.of("ops"), "scopes", List.of("pay:write")), "Authorization", BEARER);
-        assertThat(r.status()).as(r.toString()).isEqualTo(201);
-        Http.Res identity = admin.putJson("/api/v1/admin/services/" + id + "/identity", Map.of("roles", List.of("ledger-writer"),
-                "audiences", audiences, "token_ttl_seconds", 600), "Authorization", BEARER);
-        assertThat(identity.status()).as(identity.toString()).isEqualTo(200);
-    }
-
-    List<X509Certificate> caChain() {
-        return Pem.certificates(s.client().get("/api/v1/ca").body());
-    }
-
-    EnrollmentClient.Credentials enroll(String service) {
-        Http.Res r = s.client().postJson("/api/v1/admin/services/" + service + "/join-tokens", Map.of(), "Authorization", BEARER);
-        assertThat(r.status()).as(r.toString()).isEqualTo(201);
-        return new EnrollmentClient(new SecureRandom()).enroll(URI.create(s.tlsBaseUrl()), r.json().path("join_token").asText(), caChain());
-    }
-
-    Http.Res exchange(EnrollmentClient.Credentials creds, String service) {
-        return new Http(s.tlsBaseUrl(), EnrollmentClient.sslContext(caChain(), creds))
-                .postForm("/oauth2/token", Http.form("grant_type", "client_credentials", "client_id", service));
-    }
-
     HttpResponse<String> callProxy(List<X509Certificate> proxyTrust, EnrollmentClient.Credentials presenting, String token) throws Exception {
-        SSLContext ctx = EnrollmentClient.sslContext(proxyTrust, presenting);
-        try (HttpClient c = HttpClient.newBuilder().sslContext(ctx).connectTimeout(Duration.ofSeconds(5)).build()) {
-            return c.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + proxy.port() + "/ledger/entries"))
-                    .timeout(Duration.ofSeconds(10)).header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
-        }
+        return ServicePki.get("https://127.0.0.1:" + proxy.port() + "/ledger/entries", proxyTrust, presenting, token);
+    }
+
+    /** The server with TLS, and two services whose tokens are for the audience "ledger". */
+    void startWithPaymentsAndBilling() {
+        s = TestServer.start(TestDatabases.Kind.H2, new HashMap<>(Map.of("tls.port", "0")));
+        pki = new ServicePki(s);
+        pki.register("payments", List.of("ledger"));
+        pki.register("billing", List.of("ledger"));
     }
 
     @Test
     void whenServiceCallsThroughTheProxyWithItsCertificateBoundToken_thenForwarded_andAnotherOrNoCertificateIsRefused() throws Exception {
-        s = TestServer.start(TestDatabases.Kind.H2, new HashMap<>(Map.of("tls.port", "0")));
-        register("payments", List.of("ledger"));
-        register("billing", List.of("ledger"));
+        startWithPaymentsAndBilling();
 
         // the upstream knows nothing of IMSM: it echoes the proxy's identity headers
         upstream = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
@@ -105,8 +88,7 @@ class BoundTokenProxyTest {
         upstream.start();
 
         // the proxy: HTTPS with its own certificate, asking for client certificates of IMSM's CA
-        ServiceIdentityContract.run(dir, "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                "-keyout", "proxy-key.pem", "-out", "proxy.pem", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-days", "2");
+        ServicePki.opensslServer(dir, "proxy", pki.caChain()); // proxy.pem, proxy-key.pem
         Files.writeString(dir.resolve("imsm-ca.pem"), s.client().get("/api/v1/ca").body());
         Files.writeString(dir.resolve("proxy.yaml"), """
                 listen:
@@ -114,15 +96,15 @@ class BoundTokenProxyTest {
                   port: 0
                   tls: {cert_file: proxy.pem, key_file: proxy-key.pem, client_ca_file: imsm-ca.pem}
                 upstream: {url: "http://127.0.0.1:%d"}
-                imsm: {issuer: "%s"}
+                imsm: {issuer: "%s", crl_refresh_seconds: 1}
                 service: {id: ledger}
                 """.formatted(upstream.getAddress().getPort(), s.baseUrl()));
         proxy = ImsmProxy.start(dir.resolve("proxy.yaml"), s.clock);
         List<X509Certificate> proxyTrust = Pem.certificates(Files.readString(dir.resolve("proxy.pem")));
 
-        EnrollmentClient.Credentials payments = enroll("payments");
-        EnrollmentClient.Credentials billing = enroll("billing");
-        Http.Res issued = exchange(payments, "payments");
+        EnrollmentClient.Credentials payments = pki.enroll("payments");
+        EnrollmentClient.Credentials billing = pki.enroll("billing");
+        Http.Res issued = pki.exchange(payments, "payments");
         assertThat(issued.status()).as(issued.toString()).isEqualTo(200);
         String token = issued.json().path("access_token").asText();
 
@@ -142,17 +124,92 @@ class BoundTokenProxyTest {
         assertThat(bare.headers().firstValue("WWW-Authenticate").orElseThrow()).contains("certificate_required");
 
         // billing's own token passes with billing's certificate only
-        String billingToken = exchange(billing, "billing").json().path("access_token").asText();
+        String billingToken = pki.exchange(billing, "billing").json().path("access_token").asText();
         assertThat(callProxy(proxyTrust, billing, billingToken).statusCode()).isEqualTo(200);
         assertThat(callProxy(proxyTrust, payments, billingToken).statusCode()).isEqualTo(401);
 
         // revoked: the token endpoint refuses the certificate
-        String serial = Pem.serialHex(payments.certificate().getSerialNumber());
-        Http.Res revoked = s.client().postJson("/api/v1/admin/certificates/" + serial + "/revoke", Map.of(), "Authorization", BEARER);
+        Http.Res revoked = pki.revoke(payments.certificate());
         assertThat(revoked.status()).as(revoked.toString()).isEqualTo(200);
-        Http.Res refused = exchange(payments, "payments");
+        Http.Res refused = pki.exchange(payments, "payments");
         assertThat(refused.status()).isEqualTo(401);
         assertThat(refused.json().path("code").asText()).isEqualTo("client_certificate_revoked");
-        assertThat(exchange(billing, "billing").status()).as("other services unaffected").isEqualTo(200);
+        assertThat(pki.exchange(billing, "billing").status()).as("other services unaffected").isEqualTo(200);
+
+        // and the proxy refuses the revoked certificate (its still-valid token too) once its CRL poll (every 1 s) sees it
+        ServicePki.await("the proxy refuses the revoked certificate", 10, () -> {
+            try {
+                HttpResponse<String> r = callProxy(proxyTrust, payments, token);
+                return r.statusCode() == 401 && r.headers().firstValue("WWW-Authenticate").orElse("").contains("certificate_revoked");
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+        assertThat(callProxy(proxyTrust, billing, billingToken).statusCode()).as("billing's certificate is not revoked").isEqualTo(200);
+    }
+
+    /**
+     * The SDK's own check (RFC 8705 section 3) in a service on the JDK's HTTPS server that asks for client
+     * certificates of IMSM's CA: {@link JdkHttpServerAdapter#verify} compares the token's
+     * {@code cnf.x5t#S256} with the certificate of the request's TLS connection.
+     */
+    @Test
+    void whenTheSameBoundTokenReachesAnSdkServiceWithAnotherCertificate_thenTheSdkRefusesIt() throws Exception {
+        startWithPaymentsAndBilling();
+        SSLContext serverTls = ServicePki.opensslServer(dir, "sdk", pki.caChain());
+        List<X509Certificate> sdkCert = ServiceCredentials.certificates(Files.readString(dir.resolve("sdk.pem")));
+        try (RemoteJwks keys = RemoteJwks.forIssuer(s.baseUrl(), s.clock, Duration.ofSeconds(1))) {
+            TokenVerifier verifier = new TokenVerifier(s.baseUrl(), "ledger", null, keys, s.clock);
+            com.sun.net.httpserver.HttpsServer sdk = com.sun.net.httpserver.HttpsServer.create(
+                    new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+            sdk.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(serverTls) {
+                @Override
+                public void configure(com.sun.net.httpserver.HttpsParameters params) {
+                    javax.net.ssl.SSLParameters p = serverTls.getDefaultSSLParameters();
+                    p.setWantClientAuth(true);
+                    params.setSSLParameters(p);
+                }
+            });
+            sdk.createContext("/", ex -> {
+                try (ex) {
+                    int status = 200;
+                    String body;
+                    try {
+                        body = JdkHttpServerAdapter.verify(verifier, ex).subject();
+                    } catch (AccessDeniedException e) {
+                        status = e.status();
+                        body = e.code();
+                        ex.getResponseHeaders().set("WWW-Authenticate", e.wwwAuthenticate());
+                    }
+                    byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                    ex.sendResponseHeaders(status, bytes.length);
+                    ex.getResponseBody().write(bytes);
+                }
+            });
+            sdk.start();
+            try {
+                String url = "https://127.0.0.1:" + sdk.getAddress().getPort() + "/ledger/entries";
+                EnrollmentClient.Credentials payments = pki.enroll("payments");
+                EnrollmentClient.Credentials billing = pki.enroll("billing");
+                String token = pki.exchange(payments, "payments").json().path("access_token").asText();
+
+                HttpResponse<String> ok = ServicePki.get(url, sdkCert, payments, token);
+                assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+                assertThat(ok.body()).isEqualTo("payments");
+
+                HttpResponse<String> stolen = ServicePki.get(url, sdkCert, billing, token);
+                assertThat(stolen.statusCode()).as("another certificate").isEqualTo(401);
+                assertThat(stolen.headers().firstValue("WWW-Authenticate"))
+                        .hasValue("Bearer error=\"invalid_token\", error_description=\"certificate_mismatch\"");
+                HttpResponse<String> bare = ServicePki.get(url, sdkCert, null, token);
+                assertThat(bare.statusCode()).as("no certificate").isEqualTo(401);
+                assertThat(bare.headers().firstValue("WWW-Authenticate").orElseThrow()).contains("certificate_required");
+                // a service that verifies without the request's certificate cannot be fooled either
+                assertThatThrownBy(() -> verifier.verify(token)).isInstanceOfSatisfying(AccessDeniedException.class,
+                        e -> assertThat(e.code()).isEqualTo("certificate_required"));
+            } finally {
+                sdk.stop(0);
+            }
+        }
     }
 }
