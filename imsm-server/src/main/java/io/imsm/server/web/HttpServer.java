@@ -106,7 +106,10 @@ public final class HttpServer {
                     x.header("Cache-Control", "no-store");
                 }
             });
-            c.routes.after(x -> RequestOrigin.clear());
+            c.routes.after(x -> {
+                RequestOrigin.clear();
+                drainUnreadBody(x, cfg.server().maxBodyBytes());
+            });
             routes.addTo(c.routes);
             c.routes.exception(ImsmException.class, errors::handle);
             c.routes.exception(HttpResponseException.class, errors::handleHttp);
@@ -115,6 +118,23 @@ public final class HttpServer {
         });
         app.start();
         return new HttpServer(app, port);
+    }
+
+    /**
+     * Reads a body the handler left unread (a POST of "{}" to a route that needs none, or one refused
+     * before its body was read), up to the body limit. Clients send headers and body in separate
+     * writes; when the answer was ready before the body arrived, Jetty closed the connection instead
+     * of waiting for it, and a client that reused the connection for its next request got no answer.
+     */
+    private static void drainUnreadBody(io.javalin.http.Context x, long maxBodyBytes) {
+        long length = x.req().getContentLengthLong();
+        if (length > 0 && length <= maxBodyBytes) {
+            try {
+                x.req().getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+            } catch (java.io.IOException | RuntimeException e) {
+                // the client went away or sent less: Jetty closes this connection, as before
+            }
+        }
     }
 
     private static ServerConnector httpsConnector(Server server, HttpConfiguration plain, String host, Tls tls) {
