@@ -25,7 +25,15 @@ public final class PasswordPolicy {
      * grows with its length, and strangers choose what we estimate (invites).
      */
     private static final long ESTIMATE_TIMEOUT_MS = 300;
-    private static final List<Dictionary> DICTIONARIES = ConfigurationBuilder.getDefaultDictionaries();
+
+    /**
+     * nbvcxz's word lists (about 25 MB of heap, 0.4 s of CPU to load), loaded on the first check or by
+     * {@link #preload()}: a server's start does not wait for them (docs/benchmarks.md, start-up). A
+     * check that comes while another thread loads them waits for that load (class initialisation).
+     */
+    private static final class Dictionaries {
+        static final List<Dictionary> DEFAULT = ConfigurationBuilder.getDefaultDictionaries();
+    }
 
     private final int minLength;
     private final int minStrength;
@@ -58,13 +66,20 @@ public final class PasswordPolicy {
         }
     }
 
+    /** Loads the word lists now (on a background thread once the server listens), so the first check need not. */
+    public static void preload() {
+        if (Dictionaries.DEFAULT.isEmpty()) {
+            throw new IllegalStateException("nbvcxz has no dictionaries");
+        }
+    }
+
     public int minLength() { return minLength; }
 
     public int minStrength() { return minStrength; }
 
     /** The username (and the product's name) count as known words, so "alice-password-2024" scores low. */
     private static Nbvcxz estimator(String username) {
-        List<Dictionary> dictionaries = new ArrayList<>(DICTIONARIES);
+        List<Dictionary> dictionaries = new ArrayList<>(Dictionaries.DEFAULT);
         dictionaries.add(new DictionaryBuilder().setDictionaryName("account").setExclusion(true)
                 .addWord(username.toLowerCase(Locale.ROOT), 0).addWord("imsm", 0).createDictionary());
         return new Nbvcxz(new ConfigurationBuilder()
