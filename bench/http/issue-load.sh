@@ -13,6 +13,8 @@
 #                 and the catalog entry, which the admin API then points at the separate service); RSS and CPU
 #                 are reported per process. BENCH_SERVER_JAR=path/to/imsm-server-*.jar runs that build of IMSM.
 #   BENCH_SERVICE_OPTS  JVM options of the separate service (default: the launcher's first DEFAULT_OPTS line)
+#   BENCH_SERVICE_JAR   the demo jar the separate service runs from (default: the one above; a build before
+#                 DemoServiceMain existed needs a newer one here)
 #   BENCH_NMT=file      Native Memory Tracking of the IMSM (or demo) JVM: its summary right after the load to this
 #                 file, then its class histogram (jcmd GC.class_histogram, a full collection) appended
 set -euo pipefail
@@ -67,7 +69,7 @@ if [ "${BENCH_SPLIT:-0}" = 1 ]; then
   for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$PORT/healthz" > /dev/null && break; kill -0 "$DEMO" 2>/dev/null || break; sleep 1; done
   curl -sf "http://127.0.0.1:$PORT/healthz" > /dev/null || { cat "$DATA/imsm.log" >&2; exit 1; }
   # shellcheck disable=SC2086
-  "$JAVA" ${BENCH_SERVICE_OPTS:-$LAUNCHER_OPTS} -cp "$DEMO_JAR" io.imsm.examples.search.DemoServiceMain \
+  "$JAVA" ${BENCH_SERVICE_OPTS:-$LAUNCHER_OPTS} -cp "${BENCH_SERVICE_JAR:-$DEMO_JAR}" io.imsm.examples.search.DemoServiceMain \
     --issuer "http://127.0.0.1:$PORT" > "$DATA/service.log" 2>&1 &
   SERVICE=$!
   for _ in $(seq 1 60); do grep -q "^transaction-search " "$DATA/service.log" 2>/dev/null && break; sleep 1; done
@@ -120,6 +122,6 @@ fi
 if [ -n "${BENCH_NMT:-}" ]; then
   JCMD="$(dirname "$JAVA")/jcmd"
   "$JCMD" "$DEMO" VM.native_memory summary > "$BENCH_NMT"
-  "$JCMD" "$DEMO" GC.class_histogram | head -40 >> "$BENCH_NMT"
+  "$JCMD" "$DEMO" GC.class_histogram | awk 'NR <= 40 || /^Total/' >> "$BENCH_NMT"
   echo "NMT summary and class histogram of the $WHO: $BENCH_NMT"
 fi
