@@ -34,7 +34,8 @@ public final class PasswordPolicy {
     /**
      * How long nbvcxz's word lists stay in memory after the last check that used them. They are about
      * 170,000 words, 18 MB of heap (a third of the server's live data under load) and 0.7 s to read, and
-     * passwords are set rarely: read at the first check, dropped after this long without one.
+     * passwords are set rarely: read at the first check, dropped after this long without one (or when the
+     * collector needs the room).
      */
     static final Duration KEEP_DICTIONARIES = Duration.ofMinutes(5);
 
@@ -57,6 +58,7 @@ public final class PasswordPolicy {
         this.minStrength = minStrength;
         this.dictionaries = Caffeine.newBuilder()
                 .expireAfterAccess(KEEP_DICTIONARIES)
+                .softValues() // and sooner when the heap runs short (before an OutOfMemoryError ends the process)
                 .ticker(() -> clock.millis() * 1_000_000L)
                 .scheduler(Scheduler.systemScheduler())
                 .build(k -> List.copyOf(readDictionaries.get()));
