@@ -92,7 +92,7 @@ public final class RemoteJwks implements JwksSource, AutoCloseable {
 
     /**
      * {@code {issuer}/.well-known/jwks.json} with the given clock and refresh interval, fetched through
-     * the shared pollers' client (and refreshed in the background on their virtual threads).
+     * the shared pollers' client; closing this leaves the pollers to their owner.
      */
     public static RemoteJwks forIssuer(String issuer, Clock clock, Duration minRefreshInterval, Pollers pollers) {
         return new RemoteJwks(jwksUri(issuer), clock, minRefreshInterval, DEFAULT_MAX_AGE, Objects.requireNonNull(pollers, "pollers"));
