@@ -2,9 +2,11 @@
 # imsm-proxy's idle RSS (budget: 96 MB) as the launcher runs it, with everything of docs/proxy.md and
 # docs/pki.md switched on against a real IMSM (`./imsm serve`): HTTPS listener asking for client
 # certificates of IMSM's CA, IMSM's CRL polled, the proxy's own enrolled certificate (renewer running),
-# a route verified against IMSM's key set with its revocation list. Then the plain configuration (HTTP,
-# one route) for comparison. Prints VmRSS 10 s and 60 s after each proxy started.
-#   bench/http/proxy-idle-rss.sh [IMSM_PORT] [PROXY_PORT]
+# a route verified against IMSM's key set with its revocation list, the key exchange's endpoint.
+# Then the plain configuration (HTTP, one route) for comparison. Prints VmRSS 10 s and 60 s after each proxy started. With BASELINE=DIR (another
+# checkout, e.g. main's, with its proxy built) the same two configurations run there too, each right after
+# this checkout's, so the figures compare side by side on the same machine state.
+#   [BASELINE=DIR] bench/http/proxy-idle-rss.sh [IMSM_PORT] [PROXY_PORT]
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 IMSM_PORT="${1:-18580}"; TLS_PORT=$((IMSM_PORT + 1)); PROXY_PORT="${2:-18590}"
@@ -26,6 +28,13 @@ curl -sf "http://127.0.0.1:$IMSM_PORT/api/v1/ca" > "$DIR/imsm-ca.pem"
 IMSM_JOIN_TOKEN="$JOIN" ./imsm svc enroll --url "https://127.0.0.1:$TLS_PORT" --ca-file "$DIR/imsm-ca.pem" --out "$DIR/creds"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$DIR/proxy-key.pem" -out "$DIR/proxy.pem" \
   -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -days 2 2> /dev/null
+# the key exchange's long-term key (service.kx_key_file): a P-256 JWK made from an openssl key
+openssl ecparam -name prime256v1 -genkey -noout 2> /dev/null | openssl ec -text -noout 2> /dev/null > "$DIR/kx.txt"
+hexpart() { awk -v k="$1:" '/^[^ ]/ {on = ($1 == k)} on && /^ / {gsub(/[ :]/, ""); printf "%s", $0}' "$DIR/kx.txt"; }
+b64url() { printf '%b' "$(printf '%s' "$1" | sed 's/../\\x&/g')" | base64 -w0 | tr '+/' '-_' | tr -d '='; }
+KX_D="$(hexpart priv)"; KX_D="$(printf '%064s' "${KX_D: -64}" | tr ' ' 0)"; KX_PUB="$(hexpart pub)"
+printf '{"kty":"EC","crv":"P-256","kid":"ledger-kx","d":"%s","x":"%s","y":"%s"}' \
+  "$(b64url "$KX_D")" "$(b64url "${KX_PUB:2:64}")" "$(b64url "${KX_PUB:66:64}")" > "$DIR/kx-key.json"
 cat > "$DIR/full.yaml" <<YAML
 listen:
   host: 127.0.0.1
@@ -34,7 +43,7 @@ listen:
 admin: {port: 0}
 upstream: {url: "https://127.0.0.1:9", ca_file: proxy.pem}
 imsm: {issuer: "http://127.0.0.1:$IMSM_PORT", revocation_list: true, crl_refresh_seconds: 60}
-service: {id: ledger}
+service: {id: ledger, kx_key_file: kx-key.json}
 identity: {dir: creds, imsm_url: "https://127.0.0.1:$TLS_PORT", ca_file: imsm-ca.pem}
 routes:
   - {prefix: /, scopes: []}
@@ -45,18 +54,24 @@ upstream: {url: "http://127.0.0.1:9"}
 imsm: {issuer: "http://127.0.0.1:$IMSM_PORT"}
 service: {id: ledger}
 YAML
+ROOTS=("$ROOT"); if [ -n "${BASELINE:-}" ]; then ROOTS+=("$(cd "$BASELINE" && pwd)"); fi
 # one short run first: the launcher's class-data-sharing archive is written when the first run exits
-./imsm proxy --config "$DIR/plain.yaml" > "$DIR/proxy-first.log" 2>&1 &
-PROXY=$!; sleep 8; kill "$PROXY"; wait "$PROXY" 2>/dev/null || true; PROXY=
+for root in "${ROOTS[@]}"; do
+  (cd "$root" && exec ./imsm proxy --config "$DIR/plain.yaml") > "$DIR/proxy-first.log" 2>&1 &
+  PROXY=$!; sleep 8; kill "$PROXY"; wait "$PROXY" 2>/dev/null || true; PROXY=
+done
 rss() { awk '/VmRSS/ {printf "%.1f MB\n", $2/1024}' "/proc/$(pgrep -P "$PROXY" java || echo "$PROXY")/status"; }
 for config in full plain; do
-  ./imsm proxy --config "$DIR/$config.yaml" > "$DIR/proxy-$config.log" 2>&1 &
-  PROXY=$!
-  sleep 10
-  echo "$config: proxy RSS 10 s after start: $(rss)"
-  sleep 50
-  echo "$config: proxy RSS 60 s after start: $(rss)"
-  kill "$PROXY"; wait "$PROXY" 2>/dev/null || true
-  PROXY=
+  for root in "${ROOTS[@]}"; do
+    label="$config"; if [ "$root" != "$ROOT" ]; then label="$config (baseline $root)"; fi
+    (cd "$root" && exec ./imsm proxy --config "$DIR/$config.yaml") > "$DIR/proxy-$config.log" 2>&1 &
+    PROXY=$!
+    sleep 10
+    echo "$label: proxy RSS 10 s after start: $(rss), $(ls "/proc/$(pgrep -P "$PROXY" java || echo "$PROXY")/task" | wc -l) threads"
+    sleep 50
+    echo "$label: proxy RSS 60 s after start: $(rss)"
+    kill "$PROXY"; wait "$PROXY" 2>/dev/null || true
+    PROXY=
+  done
 done
 grep -h "service certificate" "$DIR/proxy-full.log" | head -2

@@ -10,7 +10,8 @@ DIR="$(mktemp -d "${TMPDIR:-/tmp}/imsm-proxy-bench.XXXXXX")"
 cd "$ROOT"
 ./mvnw -o -q -pl imsm-proxy -am package -DskipTests
 eval "$(sed -n '/^find_java()/,/^}/p' ./imsm)"   # the launcher's choice of JDK
-JAVA="$(find_java)/bin/java"
+read -r _ JDK <<<"$(find_java)"   # find_java prints "VERSION HOME"
+JAVA="$JDK/bin/java"
 CP="imsm-proxy/target/test-classes:imsm-sdk/target/test-classes:imsm-protocol/target/test-classes:imsm-proxy/target/imsm-proxy-0.1.0-SNAPSHOT.jar:imsm-proxy/target/lib/*"
 "$JAVA" -Xmx256m -cp "$CP" io.imsm.proxy.ProxyBenchFixture "$DIR" "$PORT" > "$DIR/fixture.log" 2>&1 &
 FIXTURE=$!

@@ -5,6 +5,7 @@ import io.imsm.protocol.RequestTarget;
 import io.imsm.sdk.AccessDeniedException;
 import io.imsm.sdk.CrlFeed;
 import io.imsm.sdk.JwksSource;
+import io.imsm.sdk.Pollers;
 import io.imsm.sdk.RequestGuard;
 import io.imsm.sdk.RevocationFeed;
 import io.imsm.sdk.SessionKeyStore;
@@ -46,9 +47,13 @@ final class Gate implements AutoCloseable {
     private final Map<List<String>, RequestGuard> guards = new ConcurrentHashMap<>();
     /** IMSM's CRL for the client certificates of the listener; {@code null}: not checked. */
     private final CrlFeed crl;
+    /** Where the revocation feeds poll: the proxy's one timer thread and client. */
+    private final Pollers pollers;
 
-    Gate(ProxyConfig.Imsm imsm, String serviceId, JwksSource imsKeys, SessionKeyStore sessions, Clock clock, CrlFeed crl) {
+    Gate(ProxyConfig.Imsm imsm, String serviceId, JwksSource imsKeys, SessionKeyStore sessions, Clock clock, CrlFeed crl,
+         Pollers pollers) {
         this.crl = crl;
+        this.pollers = pollers;
         this.issuer = imsm.issuer();
         this.serviceId = serviceId;
         this.imsKeys = imsKeys;
@@ -65,7 +70,7 @@ final class Gate implements AutoCloseable {
 
     private TokenVerifier verifier(String audience) {
         return verifiers.computeIfAbsent(audience, aud -> {
-            RevocationFeed feed = revocationList ? feeds.computeIfAbsent(aud, a -> RevocationFeed.builder(issuer, a, imsKeys).clock(clock).start()) : null;
+            RevocationFeed feed = revocationList ? feeds.computeIfAbsent(aud, a -> RevocationFeed.builder(issuer, a, imsKeys).clock(clock).pollers(pollers).start()) : null;
             // Session tokens only for the service whose key exchange the proxy runs.
             return new TokenVerifier(issuer, aud, aud.equals(serviceId) ? sessions : null, imsKeys, clock, skew, feed);
         });

@@ -11,6 +11,7 @@ import io.imsm.sdk.CertificateRenewer;
 import io.imsm.sdk.CrlFeed;
 import io.imsm.sdk.JdkHttpServerAdapter;
 import io.imsm.sdk.KeyExchangeEndpoint;
+import io.imsm.sdk.Pollers;
 import io.imsm.sdk.RemoteJwks;
 import io.imsm.sdk.SessionKeyStore;
 
@@ -34,8 +35,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -61,7 +60,9 @@ public final class ImsmProxy implements AutoCloseable {
     private final HttpServer adminServer;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final HttpClient upstreamClient;
-    private final ScheduledExecutorService watcher;
+    /** One timer thread and one HTTP client to IMSM for every poller: key set, revocation lists, CRL, renewer, config watch. */
+    private final Pollers pollers = Pollers.create();
+    private final Pollers.Job watcher;
     private volatile FileTime lastModified;
     private final boolean tls;
     private final CertificateRenewer identity;
@@ -70,10 +71,10 @@ public final class ImsmProxy implements AutoCloseable {
         this.configFile = configFile;
         this.config = new AtomicReference<>(initial);
         applyServerLimits(initial.limits());
-        this.imsKeys = RemoteJwks.forIssuer(initial.imsm().issuer(), clock, RemoteJwks.DEFAULT_MIN_REFRESH_INTERVAL);
+        this.imsKeys = RemoteJwks.forIssuer(initial.imsm().issuer(), clock, RemoteJwks.DEFAULT_MIN_REFRESH_INTERVAL, pollers);
         this.sessions = new SessionKeyStore(clock);
-        this.identity = identity(initial.identity(), clock);
-        this.gate = new Gate(initial.imsm(), initial.service().id(), imsKeys, sessions, clock, crlFeed(initial, clock));
+        this.identity = identity(initial.identity(), clock, pollers);
+        this.gate = new Gate(initial.imsm(), initial.service().id(), imsKeys, sessions, clock, crlFeed(initial, clock, pollers), pollers);
         gate.prepare(initial.routes());
         HttpClient.Builder upstreamBuilder = HttpClient.newBuilder();
         if ("https".equals(initial.upstream().url().getScheme())) {
@@ -145,22 +146,21 @@ public final class ImsmProxy implements AutoCloseable {
         }
         if (configFile != null) {
             lastModified = Files.getLastModifiedTime(configFile);
-            watcher = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("imsm-proxy-config-watch").unstarted(r));
-            long ms = WATCH_INTERVAL.toMillis();
-            watcher.scheduleWithFixedDelay(this::reloadIfChanged, ms, ms, TimeUnit.MILLISECONDS);
+            watcher = pollers.every("config-watch", WATCH_INTERVAL, WATCH_INTERVAL, this::reloadIfChanged);
         } else {
             watcher = null;
         }
     }
 
     /** The proxy's certificate, renewed at two thirds of its lifetime; {@code null} without {@code identity}. */
-    private static CertificateRenewer identity(ProxyConfig.Identity identity, Clock clock) throws IOException, GeneralSecurityException {
+    private static CertificateRenewer identity(ProxyConfig.Identity identity, Clock clock, Pollers pollers)
+            throws IOException, GeneralSecurityException {
         if (identity == null) {
             return null;
         }
         List<X509Certificate> trust = identity.caFile() == null ? null : TlsContext.certificates(identity.caFile());
         try {
-            return CertificateRenewer.builder(identity.dir(), identity.imsmUrl(), trust).clock(clock).start();
+            return CertificateRenewer.builder(identity.dir(), identity.imsmUrl(), trust).clock(clock).pollers(pollers).start();
         } catch (IOException e) {
             throw new IllegalArgumentException("identity.dir: no credentials (enroll first: imsm svc enroll --out "
                     + identity.dir() + "): " + e.getMessage(), e);
@@ -168,12 +168,12 @@ public final class ImsmProxy implements AutoCloseable {
     }
 
     /** IMSM's CRL for the listener's client certificates, when the listener asks for them and the CRL is on. */
-    private static CrlFeed crlFeed(ProxyConfig config, Clock clock) throws IOException, GeneralSecurityException {
+    private static CrlFeed crlFeed(ProxyConfig config, Clock clock, Pollers pollers) throws IOException, GeneralSecurityException {
         ProxyConfig.Tls tls = config.listen().tls();
         if (tls == null || tls.clientCaFile() == null || config.imsm().crlRefreshSeconds() == 0) {
             return null;
         }
-        return CrlFeed.builder(config.imsm().issuer(), TlsContext.certificates(tls.clientCaFile())).clock(clock)
+        return CrlFeed.builder(config.imsm().issuer(), TlsContext.certificates(tls.clientCaFile())).clock(clock).pollers(pollers)
                 .interval(Duration.ofSeconds(config.imsm().crlRefreshSeconds()))
                 .maxStaleness(Duration.ofSeconds(config.imsm().crlMaxStaleSeconds())).start();
     }
@@ -294,7 +294,7 @@ public final class ImsmProxy implements AutoCloseable {
     @Override
     public void close() {
         if (watcher != null) {
-            watcher.shutdownNow();
+            watcher.close();
         }
         server.stop(2);
         if (adminServer != null) {
@@ -305,6 +305,7 @@ public final class ImsmProxy implements AutoCloseable {
         if (identity != null) {
             identity.close();
         }
+        pollers.close();
         upstreamClient.shutdownNow();
         executor.shutdownNow();
     }

@@ -63,6 +63,15 @@ final class TestPki {
         return new Issued(keys, sign(b, ca.keys()));
     }
 
+    /** An empty CRL of this CA (DER), valid for an hour. */
+    byte[] crl() throws Exception {
+        Instant now = Instant.now();
+        org.bouncycastle.cert.X509v2CRLBuilder b = new org.bouncycastle.cert.X509v2CRLBuilder(
+                new X500Name(ca.certificate().getSubjectX500Principal().getName()), Date.from(now.minusSeconds(1)));
+        b.setNextUpdate(Date.from(now.plus(1, ChronoUnit.HOURS)));
+        return b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(ca.keys().getPrivate())).getEncoded();
+    }
+
     static void writeCertificate(Path file, X509Certificate... chain) throws Exception {
         StringBuilder pem = new StringBuilder();
         for (X509Certificate c : chain) {

@@ -15,9 +15,12 @@ import java.util.concurrent.TimeoutException;
 /**
  * One GET to IMSM with one deadline that covers the body too, so a dripping answer cannot hold a
  * poller, and at most {@code maxBytes} read. Used by the pollers of the SDK and imsm-proxy
- * ({@link RevocationFeed}, {@link CrlFeed}).
+ * ({@link RevocationFeed}, {@link CrlFeed}, {@link RemoteJwks}), usually through one shared client ({@link Pollers}).
  */
 public final class BoundedGet {
+    /** How long a poller's client waits for a connection to IMSM (each GET's own deadline may be shorter). */
+    static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+
     private BoundedGet() {}
 
     /**

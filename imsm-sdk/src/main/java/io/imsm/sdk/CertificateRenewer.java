@@ -25,9 +25,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
@@ -48,7 +46,8 @@ import java.util.function.Consumer;
  * </ul>
  *
  * <p>Time comes from the injected {@link Clock}; the renewer looks at it every {@code checkInterval}
- * (default 2 s), so a clock that jumps (or a test clock) is noticed promptly. Thread-safe.
+ * (default 2 s), so a clock that jumps (or a test clock) is noticed promptly, on its own thread or on
+ * {@link Pollers} shared with other pollers ({@link Builder#pollers}). Thread-safe.
  */
 public final class CertificateRenewer implements AutoCloseable {
     public static final Duration DEFAULT_CHECK_INTERVAL = Duration.ofSeconds(2);
@@ -74,7 +73,11 @@ public final class CertificateRenewer implements AutoCloseable {
     private final List<Consumer<ServiceCredentials>> listeners = new CopyOnWriteArrayList<>();
     /** The current credentials and the one before (a handshake that chose an alias just before a renewal still finds it). */
     private final Map<String, ServiceCredentials> byAlias = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService scheduler;
+    private final Pollers pollers;
+    private final boolean ownPollers;
+    private final Pollers.Job checks;
+    /** One check at a time (a lock, not {@code synchronized}: a renewal waits on the network inside). */
+    private final ReentrantLock checking = new ReentrantLock();
     private final SSLContext sslContext;
     /** Every context handed out: their cached sessions are invalidated at a renewal. */
     private final List<SSLContext> contexts = new CopyOnWriteArrayList<>();
@@ -93,13 +96,9 @@ public final class CertificateRenewer implements AutoCloseable {
         this.current = initial;
         byAlias.put(initial.serialHex(), initial);
         this.sslContext = sslContext(trust);
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "imsm-certificate-renewer");
-            t.setDaemon(true);
-            return t;
-        });
-        long ms = b.checkInterval.toMillis();
-        scheduler.scheduleWithFixedDelay(this::check, 0, ms, TimeUnit.MILLISECONDS);
+        this.ownPollers = b.pollers == null;
+        this.pollers = ownPollers ? Pollers.create() : b.pollers;
+        this.checks = pollers.every("certificate-renewer", Duration.ZERO, b.checkInterval, this::check);
     }
 
     /**
@@ -118,6 +117,7 @@ public final class CertificateRenewer implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private SecureRandom random;
         private Duration checkInterval = DEFAULT_CHECK_INTERVAL;
+        private Pollers pollers;
 
         private Builder(Path dir, URI imsmTlsUrl, List<X509Certificate> trust) {
             this.dir = Objects.requireNonNull(dir, "dir");
@@ -140,6 +140,12 @@ public final class CertificateRenewer implements AutoCloseable {
             this.checkInterval = interval;
             return this;
         }
+
+        /**
+         * Looks at the clock on these shared pollers (their one timer thread) instead of a thread of its
+         * own; closing the renewer then stops only its checks, the pollers stay with their owner.
+         */
+        public Builder pollers(Pollers pollers) { this.pollers = Objects.requireNonNull(pollers, "pollers"); return this; }
 
         /**
          * Reads the credentials and starts renewing.
@@ -195,7 +201,16 @@ public final class CertificateRenewer implements AutoCloseable {
         }
     }
 
-    private synchronized void checkNow() {
+    private void checkNow() {
+        checking.lock();
+        try {
+            checkLocked();
+        } finally {
+            checking.unlock();
+        }
+    }
+
+    private void checkLocked() {
         ServiceCredentials c = current;
         Instant now = clock.instant();
         if (!now.isBefore(c.notAfter()) || state == State.NEEDS_JOIN_TOKEN) {
@@ -291,7 +306,10 @@ public final class CertificateRenewer implements AutoCloseable {
 
     @Override
     public void close() {
-        scheduler.shutdownNow();
+        checks.close();
+        if (ownPollers) {
+            pollers.close();
+        }
     }
 
     /** Always the current key and certificate; the alias is the certificate's serial. */

@@ -3,7 +3,6 @@ package io.imsm.sdk;
 import java.io.ByteArrayInputStream;
 import java.math.BigInteger;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.security.GeneralSecurityException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509CRL;
@@ -14,11 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * IMSM's certificate revocation list ({@code GET /api/v1/ca/crl}, RFC 5280 DER, docs/pki.md) for a
@@ -34,7 +29,8 @@ import java.util.concurrent.TimeUnit;
  *       client certificates: a revoked one must not pass because IMSM is unreachable.</li>
  * </ul>
  *
- * <p>Thread-safe; the serials are looked up in a set.
+ * <p>Polls on its own thread, or on {@link Pollers} shared with other pollers ({@link Builder#pollers}).
+ * Thread-safe; the serials are looked up in a set.
  */
 public final class CrlFeed implements AutoCloseable {
     public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(60);
@@ -47,29 +43,17 @@ public final class CrlFeed implements AutoCloseable {
 
     private record Snapshot(Set<BigInteger> serials, Instant thisUpdate, Instant fetchedAt) {}
 
-    private final URI uri;
     private final List<X509Certificate> issuers;
     private final Clock clock;
-    private final Duration interval;
-    private final Duration timeout;
     private final Duration maxStaleness;
-    private final HttpClient http;
-    private final ScheduledExecutorService scheduler;
+    private final PolledFeed feed;
     private volatile Snapshot snapshot;
 
     private CrlFeed(Builder b) {
-        this.uri = b.uri;
         this.issuers = List.copyOf(b.issuers);
         this.clock = b.clock;
-        this.interval = b.interval;
-        this.timeout = b.timeout;
         this.maxStaleness = b.maxStaleness;
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).build();
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "imsm-crl-feed");
-            t.setDaemon(true);
-            return t;
-        });
+        this.feed = new PolledFeed(b, b.uri, "application/pkix-crl", MAX_CRL_BYTES);
     }
 
     /**
@@ -81,15 +65,17 @@ public final class CrlFeed implements AutoCloseable {
         return new Builder(URI.create(base + "/api/v1/ca/crl"), issuers);
     }
 
-    public static final class Builder {
+    /**
+     * Settings: {@code clock}, {@code interval} (default 60 s), {@code timeout} (default 5 s),
+     * {@code maxStaleness} (how long a list is kept when IMSM cannot be reached, default 1 h) and shared
+     * {@code pollers} (default: its own thread and client).
+     */
+    public static final class Builder extends PolledFeed.Settings<Builder> {
         private final URI uri;
         private final List<X509Certificate> issuers;
-        private Clock clock = Clock.systemUTC();
-        private Duration interval = DEFAULT_INTERVAL;
-        private Duration timeout = DEFAULT_TIMEOUT;
-        private Duration maxStaleness = DEFAULT_MAX_STALENESS;
 
         private Builder(URI uri, List<X509Certificate> issuers) {
+            super(DEFAULT_INTERVAL, DEFAULT_TIMEOUT, DEFAULT_MAX_STALENESS);
             if (!"https".equals(uri.getScheme()) && !"http".equals(uri.getScheme())) {
                 throw new IllegalArgumentException("the issuer must be an http(s) URL");
             }
@@ -100,31 +86,14 @@ public final class CrlFeed implements AutoCloseable {
             this.issuers = issuers;
         }
 
-        public Builder clock(Clock clock) { this.clock = Objects.requireNonNull(clock, "clock"); return this; }
-
-        /** How often to fetch the list (default 60 s). */
-        public Builder interval(Duration interval) { this.interval = positive(interval, "interval"); return this; }
-
-        /** Deadline of one fetch, connection to last byte (default 5 s). */
-        public Builder timeout(Duration timeout) { this.timeout = positive(timeout, "timeout"); return this; }
-
-        /** How long a list is kept when IMSM cannot be reached (default 1 h). */
-        public Builder maxStaleness(Duration maxStaleness) { this.maxStaleness = positive(maxStaleness, "maxStaleness"); return this; }
+        @Override
+        Builder self() { return this; }
 
         /** Fetches once now (a failure is logged) and then polls in the background. */
         public CrlFeed start() {
-            CrlFeed feed = new CrlFeed(this);
-            feed.poll();
-            long ms = interval.toMillis();
-            feed.scheduler.scheduleWithFixedDelay(feed::poll, ms, ms, TimeUnit.MILLISECONDS);
-            return feed;
-        }
-
-        private static Duration positive(Duration d, String name) {
-            if (d == null || !d.isPositive()) {
-                throw new IllegalArgumentException(name + " must be positive");
-            }
-            return d;
+            CrlFeed f = new CrlFeed(this);
+            f.feed.start("crl-feed", f::poll);
+            return f;
         }
     }
 
@@ -143,7 +112,7 @@ public final class CrlFeed implements AutoCloseable {
     /** Fetches and verifies the list once; returns whether it was accepted. Never throws. */
     public boolean poll() {
         try {
-            X509CRL crl = verify(BoundedGet.get(http, uri, "application/pkix-crl", timeout, MAX_CRL_BYTES));
+            X509CRL crl = verify(feed.fetch());
             Instant thisUpdate = crl.getThisUpdate().toInstant();
             if (crl.getNextUpdate() != null && clock.instant().isAfter(crl.getNextUpdate().toInstant().plus(MAX_SKEW))) {
                 // a list replayed from the past (the CRL travels over plain HTTP): its signature is fine, its news is not
@@ -151,7 +120,7 @@ public final class CrlFeed implements AutoCloseable {
             }
             Snapshot old = snapshot;
             if (old != null && thisUpdate.isBefore(old.thisUpdate())) {
-                LOG.log(System.Logger.Level.WARNING, "ignoring a CRL from {0} older than the one held", uri);
+                LOG.log(System.Logger.Level.WARNING, "ignoring a CRL from {0} older than the one held", feed.uri());
                 return false;
             }
             Set<BigInteger> serials = new HashSet<>();
@@ -162,7 +131,7 @@ public final class CrlFeed implements AutoCloseable {
             snapshot = new Snapshot(Set.copyOf(serials), thisUpdate, clock.instant());
             return true;
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "CRL from {0} not updated: {1}", uri, e.getMessage());
+            LOG.log(System.Logger.Level.WARNING, "CRL from {0} not updated: {1}", feed.uri(), e.getMessage());
             return false;
         }
     }
@@ -190,7 +159,6 @@ public final class CrlFeed implements AutoCloseable {
 
     @Override
     public void close() {
-        scheduler.shutdownNow();
-        http.shutdownNow();
+        feed.close();
     }
 }

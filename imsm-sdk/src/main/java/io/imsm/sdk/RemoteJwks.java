@@ -8,19 +8,15 @@ import com.nimbusds.jose.jwk.source.JWKSetParseException;
 import com.nimbusds.jose.jwk.source.JWKSetSource;
 import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
 import com.nimbusds.jose.jwk.source.RateLimitReachedException;
-import com.nimbusds.jose.jwk.source.URLBasedJWKSetSource;
+import com.nimbusds.jose.jwk.source.JWKSetUnavailableException;
 import com.nimbusds.jose.proc.SecurityContext;
-import com.nimbusds.jose.util.DefaultResourceRetriever;
 
 import java.io.IOException;
-import java.net.HttpURLConnection;
-import java.net.MalformedURLException;
 import java.net.URI;
-import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -46,8 +42,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *       once per {@code minRefreshInterval} (default 30 s), counted from the last attempt, successful
  *       or not, so tokens with made-up {@code kid}s cannot make the service hammer the IMS. Nimbus'
  *       own rate limit (two fetches per interval) bounds every other fetch.</li>
- *   <li>Connect and read timeouts of {@link #DEFAULT_TIMEOUT}; redirects are not followed; the answer
- *       must be 2xx with at most {@value #MAX_DOCUMENT_BYTES} bytes; private key parts in it are dropped.</li>
+ *   <li>One deadline of {@link #DEFAULT_TIMEOUT} for each fetch, connection to last byte ({@link BoundedGet});
+ *       redirects are not followed; the answer must be 200 with at most {@value #MAX_DOCUMENT_BYTES} bytes;
+ *       private key parts in it are dropped. Fetches go through the client of shared {@link Pollers} when
+ *       given ({@link #forIssuer(String, Clock, Duration, Pollers)}), else through its own.</li>
  * </ul>
  *
  * <p>Thread-safe. Times come from the given {@link Clock}, so tests can move them.
@@ -73,6 +71,8 @@ public final class RemoteJwks implements JwksSource, AutoCloseable {
     /** When the last fetch from the IMS began (epoch millis of {@link #clock}); {@link #NEVER} before the first. */
     private final AtomicLong lastAttempt = new AtomicLong(NEVER);
     private final ReentrantLock refreshLock = new ReentrantLock();
+    private final Pollers pollers;
+    private final boolean ownPollers;
     /** The last set Nimbus returned and its public-only copy, so a cached set is not copied on every call. */
     private volatile JWKSet[] lastSeen = new JWKSet[2];
 
@@ -87,6 +87,18 @@ public final class RemoteJwks implements JwksSource, AutoCloseable {
     }
 
     public RemoteJwks(URI jwksUri, Clock clock, Duration minRefreshInterval, Duration maxAge) {
+        this(jwksUri, clock, minRefreshInterval, maxAge, null);
+    }
+
+    /**
+     * {@code {issuer}/.well-known/jwks.json} with the given clock and refresh interval, fetched through
+     * the shared pollers' client; closing this leaves the pollers to their owner.
+     */
+    public static RemoteJwks forIssuer(String issuer, Clock clock, Duration minRefreshInterval, Pollers pollers) {
+        return new RemoteJwks(jwksUri(issuer), clock, minRefreshInterval, DEFAULT_MAX_AGE, Objects.requireNonNull(pollers, "pollers"));
+    }
+
+    private RemoteJwks(URI jwksUri, Clock clock, Duration minRefreshInterval, Duration maxAge, Pollers shared) {
         this.uri = Objects.requireNonNull(jwksUri, "jwksUri");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.minRefreshInterval = Objects.requireNonNull(minRefreshInterval, "minRefreshInterval");
@@ -95,14 +107,11 @@ public final class RemoteJwks implements JwksSource, AutoCloseable {
             throw new IllegalArgumentException("the refresh interval must not be negative and the maximum age must exceed "
                     + DEFAULT_TIMEOUT.plusSeconds(REFRESH_AHEAD_SECONDS).toSeconds() + " s");
         }
-        int timeout = Math.toIntExact(DEFAULT_TIMEOUT.toMillis());
-        JWKSetSource<SecurityContext> fetch = new URLBasedJWKSetSource<>(url(jwksUri),
-                new NoRedirectRetriever(timeout, timeout, MAX_DOCUMENT_BYTES));
-        ExecutorService refresher = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "imsm-jwks-refresh");
-            t.setDaemon(true); // a library must not keep the service's JVM alive
-            return t;
-        });
+        this.ownPollers = shared == null;
+        this.pollers = ownPollers ? Pollers.create() : shared;
+        JWKSetSource<SecurityContext> fetch = new BoundedGetSource(jwksUri, pollers);
+        // background refreshes on virtual threads (daemon: a library must not keep the service's JVM alive)
+        ExecutorService refresher = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("imsm-jwks-refresh").factory());
         // Nimbus' cache fetches on the request path once a copy has expired, so the copy is kept for the
         // whole outage tolerance and refreshed in the background from (maxAge - 30 s) of age on: a
         // failed refresh keeps the copy and the next request starts another (rate-limited) one.
@@ -163,13 +172,16 @@ public final class RemoteJwks implements JwksSource, AutoCloseable {
         }
     }
 
-    /** Stops the background refresh. */
+    /** Stops the background refresh (and the client, unless it belongs to shared pollers). */
     @Override
     public void close() {
         try {
             nimbus.close();
         } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, "closing the JWK source: {0}", e.getMessage());
+        }
+        if (ownPollers) {
+            pollers.close();
         }
     }
 
@@ -195,26 +207,27 @@ public final class RemoteJwks implements JwksSource, AutoCloseable {
         return new JwksUnavailableException("cannot fetch " + uri + ": " + e.getMessage(), e);
     }
 
-    private static URL url(URI uri) {
-        try {
-            return uri.toURL();
-        } catch (MalformedURLException e) {
-            throw new IllegalArgumentException("not a URL: " + uri, e);
-        }
-    }
-
-    /** Nimbus' retriever (timeouts, size limit) without following redirects: the key set comes from the issuer itself. */
-    private static final class NoRedirectRetriever extends DefaultResourceRetriever {
-        NoRedirectRetriever(int connectTimeoutMs, int readTimeoutMs, int sizeLimit) {
-            super(connectTimeoutMs, readTimeoutMs, sizeLimit);
-            setHeaders(Map.of("Accept", List.of("application/json")));
+    /** One fetch of the key set: a {@link BoundedGet} (one deadline for the whole answer, a byte cap, no redirects). */
+    private record BoundedGetSource(URI uri, Pollers pollers) implements JWKSetSource<SecurityContext> {
+        @Override
+        public JWKSet getJWKSet(JWKSetCacheRefreshEvaluator refreshEvaluator, long currentTime, SecurityContext context)
+                throws KeySourceException {
+            final byte[] body;
+            try {
+                body = BoundedGet.get(pollers.http(), uri, "application/json", DEFAULT_TIMEOUT, MAX_DOCUMENT_BYTES);
+            } catch (IllegalStateException e) {
+                throw new JWKSetUnavailableException(e.getMessage(), e);
+            }
+            try {
+                return JWKSet.parse(new String(body, StandardCharsets.UTF_8));
+            } catch (ParseException e) {
+                throw new JWKSetParseException("not a JWK set: " + e.getMessage(), e);
+            }
         }
 
         @Override
-        protected HttpURLConnection openConnection(URL url) throws IOException {
-            HttpURLConnection c = super.openConnection(url);
-            c.setInstanceFollowRedirects(false);
-            return c;
+        public void close() {
+            // the client belongs to the pollers
         }
     }
 

@@ -8,7 +8,6 @@ import io.imsm.protocol.RevocationList;
 
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -17,9 +16,6 @@ import java.util.HashSet;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Polls the IMS's signed revocation list for this service (docs/protocol.md section 8.1,
@@ -43,7 +39,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Worst-case delay between a revocation at the IMS and its refusal here: {@code interval} plus the
  * fetch deadline (15 s with the defaults). A service running as several replicas learns here the
  * revocations pushed to another replica: poll every 500 ms to refuse them within a second
- * (docs/decisions/0016-service-replicas.md). Thread-safe; {@link #close()} stops the poller.
+ * (docs/decisions/0016-service-replicas.md). Polls on its own thread, or on {@link Pollers} shared with
+ * other pollers ({@link Builder#pollers}). Thread-safe; {@link #close()} stops the poller.
  */
 public final class RevocationFeed implements AutoCloseable {
     public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
@@ -54,16 +51,12 @@ public final class RevocationFeed implements AutoCloseable {
 
     private record Snapshot(Set<String> sids, Set<String> jtis, Instant listIssuedAt, Instant fetchedAt) {}
 
-    private final URI uri;
     private final String issuer;
     private final String serviceId;
     private final JwksSource imsKeys;
     private final Clock clock;
-    private final Duration interval;
-    private final Duration timeout;
     private final Duration maxStaleness;
-    private final HttpClient http;
-    private final ScheduledExecutorService scheduler;
+    private final PolledFeed feed;
     private volatile Snapshot snapshot;
 
     private RevocationFeed(Builder b) {
@@ -71,16 +64,8 @@ public final class RevocationFeed implements AutoCloseable {
         this.serviceId = b.serviceId;
         this.imsKeys = b.imsKeys;
         this.clock = b.clock;
-        this.interval = b.interval;
-        this.timeout = b.timeout;
         this.maxStaleness = b.maxStaleness;
-        this.uri = listUri(issuer, serviceId);
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).build();
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "imsm-revocation-feed");
-            t.setDaemon(true);
-            return t;
-        });
+        this.feed = new PolledFeed(b, listUri(issuer, serviceId), "application/jwt", RevocationList.MAX_COMPACT_LENGTH);
     }
 
     /**
@@ -92,46 +77,31 @@ public final class RevocationFeed implements AutoCloseable {
         return new Builder(issuer, serviceId, imsKeys);
     }
 
-    public static final class Builder {
+    /**
+     * Settings: {@code clock}, {@code interval} (default 10 s), {@code timeout} (default 5 s),
+     * {@code maxStaleness} (how long without a fresh list before tokens are refused, default 2 min) and
+     * shared {@code pollers} (default: its own thread and client).
+     */
+    public static final class Builder extends PolledFeed.Settings<Builder> {
         private final String issuer;
         private final String serviceId;
         private final JwksSource imsKeys;
-        private Clock clock = Clock.systemUTC();
-        private Duration interval = DEFAULT_INTERVAL;
-        private Duration timeout = DEFAULT_TIMEOUT;
-        private Duration maxStaleness = DEFAULT_MAX_STALENESS;
 
         private Builder(String issuer, String serviceId, JwksSource imsKeys) {
+            super(DEFAULT_INTERVAL, DEFAULT_TIMEOUT, DEFAULT_MAX_STALENESS);
             this.issuer = Objects.requireNonNull(issuer, "issuer");
             this.serviceId = Objects.requireNonNull(serviceId, "serviceId");
             this.imsKeys = Objects.requireNonNull(imsKeys, "imsKeys");
         }
 
-        public Builder clock(Clock clock) { this.clock = Objects.requireNonNull(clock, "clock"); return this; }
-
-        /** How often to fetch the list (default 10 s). */
-        public Builder interval(Duration interval) { this.interval = positive(interval, "interval"); return this; }
-
-        /** Deadline of one fetch, connection to last byte (default 5 s). */
-        public Builder timeout(Duration timeout) { this.timeout = positive(timeout, "timeout"); return this; }
-
-        /** How long without a fresh list before tokens are refused (default 2 min). */
-        public Builder maxStaleness(Duration maxStaleness) { this.maxStaleness = positive(maxStaleness, "maxStaleness"); return this; }
+        @Override
+        Builder self() { return this; }
 
         /** Fetches once now (a failure is logged) and then polls in the background. */
         public RevocationFeed start() {
-            RevocationFeed feed = new RevocationFeed(this);
-            feed.poll();
-            long ms = interval.toMillis();
-            feed.scheduler.scheduleWithFixedDelay(feed::poll, ms, ms, TimeUnit.MILLISECONDS);
-            return feed;
-        }
-
-        private static Duration positive(Duration d, String name) {
-            if (d == null || !d.isPositive()) {
-                throw new IllegalArgumentException(name + " must be positive");
-            }
-            return d;
+            RevocationFeed f = new RevocationFeed(this);
+            f.feed.start("revocation-feed", f::poll);
+            return f;
         }
     }
 
@@ -176,7 +146,7 @@ public final class RevocationFeed implements AutoCloseable {
             snapshot = new Snapshot(Set.copyOf(sids), Set.copyOf(jtis), list.issuedAt(), clock.instant());
             return true;
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "revocation list from {0} not updated: {1}", uri, e.getMessage());
+            LOG.log(System.Logger.Level.WARNING, "revocation list from {0} not updated: {1}", feed.uri(), e.getMessage());
             return false;
         }
     }
@@ -198,12 +168,11 @@ public final class RevocationFeed implements AutoCloseable {
 
     /** One GET with one deadline that covers the body too, so a dripping answer cannot hold the poller. */
     private String fetch() {
-        byte[] bytes = BoundedGet.get(http, uri, "application/jwt", timeout, RevocationList.MAX_COMPACT_LENGTH);
-        return new String(bytes, StandardCharsets.US_ASCII).strip();
+        return new String(feed.fetch(), StandardCharsets.US_ASCII).strip();
     }
 
     @Override
     public void close() {
-        scheduler.shutdownNow();
+        feed.close();
     }
 }

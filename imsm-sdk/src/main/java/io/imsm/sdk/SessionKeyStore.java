@@ -8,6 +8,8 @@ import io.imsm.protocol.SessionKeys;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -37,6 +39,11 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Thread-safe: lookups are lock-free, inserts and revocations take a short lock. Sessions live in
  * this process only; several instances of a service each hold the sessions exchanged with them.
+ *
+ * <p>Memory: a service at full issuance speed holds tens of thousands of sessions (one per token for
+ * their whole lifetime), so each is kept compactly, about 200 bytes beside its sid with its map and purge-queue entries (290 before)
+ * (the two keys in one array, one time, subject and scope strings shared between the sessions that
+ * have the same ones); {@link #find} builds the {@link Session} it returns.
  */
 public final class SessionKeyStore {
     public static final int DEFAULT_MAX_SESSIONS = 100_000;
@@ -70,8 +77,19 @@ public final class SessionKeyStore {
         FullException(int max) { super("the session store holds " + max + " live sessions"); }
     }
 
-    /** A live session until {@code keepUntil}. */
-    private record Entry(Session session, Instant keepUntil) {}
+    /**
+     * A live session until {@code keepUntil} ({@code session_exp} plus the grace): {@code mac_key ||
+     * enc_key}, and the subject and scope as shared by {@link #shared}.
+     */
+    private record Entry(byte[] keys, String subject, String scope, Instant keepUntil) {
+        Session session(String sid, Duration grace) {
+            return new Session(sid, new SessionKeys(Arrays.copyOfRange(keys, 0, SessionKeys.KEY_LENGTH),
+                    Arrays.copyOfRange(keys, SessionKeys.KEY_LENGTH, 2 * SessionKeys.KEY_LENGTH)), keepUntil.minus(grace), subject, scope);
+        }
+    }
+
+    /** At most this many distinct subject and scope strings are shared; then sharing starts afresh. */
+    private static final int MAX_SHARED_STRINGS = 4096;
 
     private final Clock clock;
     private final Duration grace;
@@ -83,6 +101,8 @@ public final class SessionKeyStore {
     /** Guarded by {@link #lock}; the purge order of both tables. */
     private final ExpiryQueue<String> byExpiry = new ExpiryQueue<>();
     private final ReentrantLock lock = new ReentrantLock();
+    /** Guarded by {@link #lock}; one instance of each subject and scope string the live sessions use. */
+    private final HashMap<String, String> strings = new HashMap<>();
 
     /** A store with a 60 s grace and {@link #DEFAULT_MAX_SESSIONS}. */
     public SessionKeyStore(Clock clock) { this(clock, Kx1.MAX_CLOCK_SKEW, DEFAULT_MAX_SESSIONS); }
@@ -126,7 +146,14 @@ public final class SessionKeyStore {
             if (entries.size() >= maxSessions) {
                 throw new FullException(maxSessions);
             }
-            entries.put(session.sid(), new Entry(session, keepUntil));
+            byte[] keys = new byte[2 * SessionKeys.KEY_LENGTH];
+            byte[] mac = session.keys().macKey();
+            byte[] enc = session.keys().encKey();
+            System.arraycopy(mac, 0, keys, 0, SessionKeys.KEY_LENGTH);
+            System.arraycopy(enc, 0, keys, SessionKeys.KEY_LENGTH, SessionKeys.KEY_LENGTH);
+            Arrays.fill(mac, (byte) 0);
+            Arrays.fill(enc, (byte) 0);
+            entries.put(session.sid(), new Entry(keys, shared(session.subject()), shared(session.scope()), keepUntil));
             byExpiry.add(session.sid(), keepUntil);
             return true;
         } finally {
@@ -144,7 +171,7 @@ public final class SessionKeyStore {
             entries.remove(sid, e);
             return Optional.empty();
         }
-        return e == null ? Optional.empty() : Optional.of(e.session());
+        return e == null ? Optional.empty() : Optional.of(e.session(sid, grace));
     }
 
     /** Whether {@code sid} was revoked (and its tombstone has not yet expired). */
@@ -194,6 +221,15 @@ public final class SessionKeyStore {
 
     /** Number of tombstones of revoked sessions, including expired ones not purged yet. */
     public int revokedSize() { return tombstones.size(); }
+
+    /** Guarded by {@link #lock}: the one instance of {@code value} (many sessions share a subject or scope). */
+    private String shared(String value) {
+        if (strings.size() >= MAX_SHARED_STRINGS) {
+            strings.clear();
+        }
+        String known = strings.putIfAbsent(value, value);
+        return known == null ? value : known;
+    }
 
     private void purge(Instant now) {
         byExpiry.removeExpired(now, (sid, until) -> {

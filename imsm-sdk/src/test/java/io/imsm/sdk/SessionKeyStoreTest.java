@@ -5,6 +5,7 @@ import io.imsm.protocol.Kx1;
 import io.imsm.protocol.SessionKeys;
 import org.junit.jupiter.api.Test;
 
+import java.lang.management.ManagementFactory;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -159,6 +160,54 @@ class SessionKeyStoreTest {
         }
         assertThat(accepted.get()).isEqualTo(200);
         assertThat(big.size()).isEqualTo(200);
+    }
+
+    @Test
+    void whenManySessionsAreHeld_thenEachTakesUnder240BytesBesideItsSidAndKeepsItsOwnSubjectAndKeys() {
+        int n = 190_000;
+        // the lookups, the purge and the revocation run once before, so their classes are loaded
+        SessionKeyStore small = new SessionKeyStore(clock, GRACE, 10);
+        SessionKeyStore.Session first = session(Duration.ofMinutes(1));
+        small.add(first);
+        small.find(first.sid());
+        small.revoke(first.sid());
+        SessionKeyStore big = new SessionKeyStore(clock, GRACE, n);
+        String[] sids = new String[n];
+        SessionKeys[] keys = new SessionKeys[n];
+        for (int i = 0; i < n; i++) {
+            sids[i] = Kx1.newId(random);
+            keys[i] = session(Duration.ofMinutes(1)).keys();
+        }
+        // the sid strings are made before: they are the map's keys (about 90 bytes each), counted apart; the
+        // heap is measured after half the sessions and after all, so what the JVM allocates once cancels out
+        long half = 0;
+        for (int i = 0; i < n; i++) {
+            if (i == n / 2) {
+                half = usedHeapAfterGc();
+            }
+            // as a key exchange makes them: every string parsed afresh from its offer; 2,000 people
+            big.add(new SessionKeyStore.Session(sids[i], keys[i], clock.instant().plus(Duration.ofMinutes(5)),
+                    ("person-" + (i % 2000)).trim(), new String("search:read profile".toCharArray())));
+        }
+        long perSession = (usedHeapAfterGc() - half) / (n - n / 2);
+
+        assertThat(perSession).as("bytes of heap per held session").isLessThan(240);
+        assertThat(big.size()).isEqualTo(n);
+        for (int i = 0; i < n; i += 997) {
+            SessionKeyStore.Session found = big.find(sids[i]).orElseThrow();
+            assertThat(found.subject()).isEqualTo("person-" + (i % 2000));
+            assertThat(found.scope()).isEqualTo("search:read profile");
+            assertThat(found.keys()).isEqualTo(keys[i]);
+            assertThat(found.sessionExpiresAt()).isEqualTo(clock.instant().plus(Duration.ofMinutes(5)));
+        }
+        assertThatThrownBy(() -> big.add(session(Duration.ofMinutes(1)))).isInstanceOf(SessionKeyStore.FullException.class);
+    }
+
+    private static long usedHeapAfterGc() {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+        }
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }
 
     @Test

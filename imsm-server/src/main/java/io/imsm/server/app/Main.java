@@ -138,7 +138,6 @@ public final class Main implements Runnable {
             Config cfg = load();
             Logging.configure(cfg.log().format());
             ImsmServer server = ImsmServer.start(cfg, Clock.systemUTC(), System.getenv(), System.out).ownProcess();
-            StartupWarmup.afterListening();
             System.out.println("IMSM is listening on " + server.baseUrl() + " (database: "
                     + (cfg.isPostgres() ? "PostgreSQL" : "embedded H2 in " + cfg.dataPath()) + ")");
             CountDownLatch stopped = new CountDownLatch(1);

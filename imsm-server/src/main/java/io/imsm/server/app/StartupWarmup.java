@@ -1,7 +1,6 @@
 package io.imsm.server.app;
 
 import io.imsm.server.access.PolicyRules;
-import io.imsm.server.identity.PasswordPolicy;
 
 import javax.net.ssl.SSLContext;
 import java.lang.management.ManagementFactory;
@@ -14,8 +13,8 @@ import java.util.List;
  * or process-wide JDK state the server builds at start (the CEL environment, the default TLS context
  * with its trust store, BouncyCastle's signed jars, the JMX server the JVM metrics read, Jetty and
  * Javalin); nothing here holds state of its own. A step that fails is skipped: the main thread then
- * does it and reports the error itself. What no request needs at once waits until the server
- * listens ({@link #afterListening()}).
+ * does it and reports the error itself. nbvcxz's password dictionaries are not loaded here: the
+ * first password check reads them (PasswordPolicy).
  */
 final class StartupWarmup {
     /** Classes whose static initialisation is expensive, in the order the main thread reaches them. */
@@ -37,21 +36,6 @@ final class StartupWarmup {
         Thread t = new Thread(StartupWarmup::run, "imsm-startup-warmup");
         t.setDaemon(true);
         t.setPriority(Thread.NORM_PRIORITY - 1);
-        t.start();
-        return t;
-    }
-
-    /**
-     * Once the server listens: loads what only some requests need, so that the first of them does not
-     * wait (nbvcxz's word lists: the first password check). Low priority, so requests come first.
-     */
-    static Thread afterListening() {
-        Thread t = new Thread(() -> step(() -> {
-            PasswordPolicy.preload();
-            return null;
-        }), "imsm-after-start");
-        t.setDaemon(true);
-        t.setPriority(Thread.MIN_PRIORITY);
         t.start();
         return t;
     }

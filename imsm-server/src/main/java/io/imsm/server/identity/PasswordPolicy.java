@@ -1,5 +1,8 @@
 package io.imsm.server.identity;
 
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.LoadingCache;
+import com.github.benmanes.caffeine.cache.Scheduler;
 import io.imsm.server.ErrorCode;
 import io.imsm.server.ImsmException;
 import me.gosimple.nbvcxz.Nbvcxz;
@@ -8,10 +11,13 @@ import me.gosimple.nbvcxz.resources.Dictionary;
 import me.gosimple.nbvcxz.resources.DictionaryBuilder;
 import me.gosimple.nbvcxz.scoring.Result;
 
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * Rules for a new password: a minimum length, not the username, and a minimum strength estimated by
@@ -25,25 +31,37 @@ public final class PasswordPolicy {
      * grows with its length, and strangers choose what we estimate (invites).
      */
     private static final long ESTIMATE_TIMEOUT_MS = 300;
-
     /**
-     * nbvcxz's word lists (about 25 MB of heap, 0.4 s of CPU to load), loaded on the first check or by
-     * {@link #preload()}: a server's start does not wait for them (docs/benchmarks.md, start-up). A
-     * check that comes while another thread loads them waits for that load (class initialisation).
+     * How long nbvcxz's word lists stay in memory after the last check that used them. They are about
+     * 170,000 words, 18 MB of heap (a third of the server's live data under load) and 0.7 s to read, and
+     * passwords are set rarely: read at the first check, dropped after this long without one (or when the
+     * collector needs the room).
      */
-    private static final class Dictionaries {
-        static final List<Dictionary> DEFAULT = ConfigurationBuilder.getDefaultDictionaries();
-    }
+    static final Duration KEEP_DICTIONARIES = Duration.ofMinutes(5);
 
     private final int minLength;
     private final int minStrength;
+    private final LoadingCache<Boolean, List<Dictionary>> dictionaries;
 
     public PasswordPolicy(int minLength, int minStrength) {
+        this(minLength, minStrength, Clock.systemUTC(), ConfigurationBuilder::getDefaultDictionaries);
+    }
+
+    /** With the clock that times the word lists' stay in memory, and what reads them. */
+    PasswordPolicy(int minLength, int minStrength, Clock clock, Supplier<List<Dictionary>> readDictionaries) {
         if (minStrength < 0 || minStrength > 4) {
             throw new IllegalArgumentException("minStrength must be 0-4");
         }
+        Objects.requireNonNull(clock, "clock");
+        Objects.requireNonNull(readDictionaries, "readDictionaries");
         this.minLength = minLength;
         this.minStrength = minStrength;
+        this.dictionaries = Caffeine.newBuilder()
+                .expireAfterAccess(KEEP_DICTIONARIES)
+                .softValues() // and sooner when the heap runs short (before an OutOfMemoryError ends the process)
+                .ticker(() -> clock.millis() * 1_000_000L)
+                .scheduler(Scheduler.systemScheduler())
+                .build(k -> List.copyOf(readDictionaries.get()));
     }
 
     public void check(String username, String password) {
@@ -60,16 +78,9 @@ public final class PasswordPolicy {
         if (minStrength == 0) {
             return;
         }
-        Result result = estimator(username).estimate(password);
+        Result result = estimator(dictionaries.get(Boolean.TRUE), username).estimate(password);
         if (result.getBasicScore() < minStrength) {
             throw weak(message(result));
-        }
-    }
-
-    /** Loads the word lists now (on a background thread once the server listens), so the first check need not. */
-    public static void preload() {
-        if (Dictionaries.DEFAULT.isEmpty()) {
-            throw new IllegalStateException("nbvcxz has no dictionaries");
         }
     }
 
@@ -77,9 +88,15 @@ public final class PasswordPolicy {
 
     public int minStrength() { return minStrength; }
 
+    /** Whether the word lists are in memory now (read by a recent check, not yet dropped). */
+    boolean holdsDictionaries() {
+        dictionaries.cleanUp();
+        return dictionaries.policy().getIfPresentQuietly(Boolean.TRUE) != null;
+    }
+
     /** The username (and the product's name) count as known words, so "alice-password-2024" scores low. */
-    private static Nbvcxz estimator(String username) {
-        List<Dictionary> dictionaries = new ArrayList<>(Dictionaries.DEFAULT);
+    private static Nbvcxz estimator(List<Dictionary> common, String username) {
+        List<Dictionary> dictionaries = new ArrayList<>(common);
         dictionaries.add(new DictionaryBuilder().setDictionaryName("account").setExclusion(true)
                 .addWord(username.toLowerCase(Locale.ROOT), 0).addWord("imsm", 0).createDictionary());
         return new Nbvcxz(new ConfigurationBuilder()

@@ -30,7 +30,7 @@ import java.util.stream.Stream;
 import java.util.zip.CRC32;
 
 /**
- * The cheap start-up check of decision 0019: whether a database's schema history already records
+ * The cheap start-up check of decision 0020: whether a database's schema history already records
  * exactly the migrations bundled with this build, each applied successfully with the checksum Flyway
  * computes for it. Then Flyway's migrate would apply nothing and its validation would pass, so the
  * server skips it (about 0.8 s of a start). Anything else answers false and Flyway runs as before:

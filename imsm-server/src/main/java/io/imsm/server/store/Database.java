@@ -76,7 +76,7 @@ public final class Database implements AutoCloseable {
 
     /**
      * {@link #migrate()} for a server's start: nothing at all when the schema history already records
-     * exactly the bundled migrations with their checksums (one query; decision 0019), else Flyway,
+     * exactly the bundled migrations with their checksums (one query; decision 0020), else Flyway,
      * which applies a new migration or refuses a changed one as before. Returns how many ran.
      */
     public int migrateAtStart() {

@@ -21,13 +21,4 @@ class StartupWarmupTest {
         t.join(60_000);
         assertThat(t.isAlive()).isFalse();
     }
-
-    @Test
-    void whenTheServerListens_thenThePasswordDictionariesLoadInTheBackground() throws Exception {
-        Thread t = StartupWarmup.afterListening();
-        assertThat(t.isDaemon()).isTrue();
-        assertThat(t.getPriority()).isEqualTo(Thread.MIN_PRIORITY);
-        t.join(60_000);
-        assertThat(t.isAlive()).isFalse();
-    }
 }

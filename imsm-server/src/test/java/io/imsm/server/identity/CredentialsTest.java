@@ -4,11 +4,15 @@ import com.password4j.Password;
 import io.imsm.server.ErrorCode;
 import io.imsm.server.ImsmException;
 import io.imsm.server.config.Config;
+import io.imsm.testing.MutableClock;
+import me.gosimple.nbvcxz.resources.ConfigurationBuilder;
 import org.junit.jupiter.api.Test;
 
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -82,6 +86,33 @@ class CredentialsTest {
         assertThatThrownBy(() -> p.check("rosalind.franklin", "rosalind.franklin1")).hasMessageContaining("too easy");
         p.check("alice", "velvet cactus orbit lantern");
         p.check("alice", "Tz8-kQw2-Lm9x");
+    }
+
+    @Test
+    void whenNoPasswordIsCheckedForAWhile_thenTheWordListsLeaveMemoryAndComeBackForTheNextCheck() {
+        MutableClock clock = MutableClock.startingNow();
+        AtomicInteger reads = new AtomicInteger();
+        PasswordPolicy p = new PasswordPolicy(12, 3, clock, () -> {
+            reads.incrementAndGet();
+            return ConfigurationBuilder.getDefaultDictionaries();
+        });
+        // not read at start-up (18 MB of heap and 0.7 s), nor for a password too short to estimate
+        assertThatThrownBy(() -> p.check("alice", "short")).hasMessageContaining("at least 12");
+        assertThat(p.holdsDictionaries()).isFalse();
+        assertThat(reads).hasValue(0);
+
+        assertThatThrownBy(() -> p.check("alice", "password1234")).hasMessageContaining("common password");
+        assertThat(p.holdsDictionaries()).isTrue();
+        clock.advance(PasswordPolicy.KEEP_DICTIONARIES.minusSeconds(1));
+        p.check("alice", "velvet cactus orbit lantern");
+        clock.advance(PasswordPolicy.KEEP_DICTIONARIES.minusSeconds(1));
+        assertThat(p.holdsDictionaries()).as("each check keeps them another while").isTrue();
+        assertThat(reads).hasValue(1);
+
+        clock.advance(Duration.ofSeconds(2));
+        assertThat(p.holdsDictionaries()).isFalse();
+        assertThatThrownBy(() -> p.check("alice", "password1234")).hasMessageContaining("common password");
+        assertThat(reads).hasValue(2);
     }
 
     @Test

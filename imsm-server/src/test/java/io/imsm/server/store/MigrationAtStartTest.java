@@ -21,7 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * The start's migration check (decision 0019): Flyway is skipped only when the schema history records
+ * The start's migration check (decision 0020): Flyway is skipped only when the schema history records
  * exactly the bundled migrations; a new migration is still applied at start and a changed applied one
  * still refused, on H2 and PostgreSQL.
  */
