@@ -10,7 +10,7 @@ import java.util.List;
  * Logback converters for the text log format: the message and every key=value value are written
  * inside double quotes with quotes, backslashes and control characters escaped, so a value that
  * came from a request (a login name, a path) can never end the value early or start a forged line.
- * Registered in {@code logback.xml} as {@code %qmsg} and {@code %qkvp}.
+ * Registered by {@link LogConfigurator} as {@code %qmsg} and {@code %qkvp}.
  */
 public final class LogEscaping {
     private LogEscaping() {}

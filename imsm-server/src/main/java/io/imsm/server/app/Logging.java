@@ -1,6 +1,6 @@
 package io.imsm.server.app;
 
-/** Chooses the log format before logging starts (logback.xml reads the imsm.log.format property). */
+/** Chooses the log format before logging starts ({@link LogConfigurator} reads the imsm.log.format property). */
 final class Logging {
     private Logging() {}
 

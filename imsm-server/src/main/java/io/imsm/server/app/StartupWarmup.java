@@ -1,8 +1,6 @@
 package io.imsm.server.app;
 
 import io.imsm.server.access.PolicyRules;
-import io.imsm.server.identity.PasswordPolicy;
-import org.flywaydb.core.Flyway;
 
 import javax.net.ssl.SSLContext;
 import java.lang.management.ManagementFactory;
@@ -12,15 +10,15 @@ import java.util.List;
  * Start-up work that does not depend on the configuration or the database, done on a second thread
  * while the main one reads the configuration, opens the database and migrates it: the JVM would do it
  * on the main thread later anyway (docs/benchmarks.md, start-up). Each step only initialises classes
- * or process-wide JDK state the server builds at start (the password dictionaries, the CEL
- * environment, the default TLS context with its trust store, BouncyCastle's signed jars, the JMX
- * server the JVM metrics read, Flyway's plugins, Jetty and Javalin); nothing here holds state of
- * its own. A step that fails is skipped: the main thread then does it and reports the error itself.
+ * or process-wide JDK state the server builds at start (the CEL environment, the default TLS context
+ * with its trust store, BouncyCastle's signed jars, the JMX server the JVM metrics read, Jetty and
+ * Javalin); nothing here holds state of its own. A step that fails is skipped: the main thread then
+ * does it and reports the error itself. nbvcxz's password dictionaries are not loaded here: the
+ * first password check reads them (PasswordPolicy).
  */
 final class StartupWarmup {
     /** Classes whose static initialisation is expensive, in the order the main thread reaches them. */
     static final List<String> CLASSES = List.of(
-            PasswordPolicy.class.getName(),   // nbvcxz's dictionaries (several MB of word lists)
             PolicyRules.class.getName(),      // the CEL environment (protobuf descriptors, the standard library)
             "org.bouncycastle.math.ec.custom.sec.SecP256R1Curve", // bcprov: a signed jar, its classes verified on load
             "org.bouncycastle.cert.X509v3CertificateBuilder",       // bcpkix, likewise
@@ -45,10 +43,8 @@ final class StartupWarmup {
     static void run() {
         ClassLoader loader = StartupWarmup.class.getClassLoader();
         step(() -> Class.forName(CLASSES.get(0), true, loader));
-        step(() -> Class.forName(CLASSES.get(1), true, loader));
         step(SSLContext::getDefault);
-        step(Flyway::configure);
-        for (String name : CLASSES.subList(2, CLASSES.size())) {
+        for (String name : CLASSES.subList(1, CLASSES.size())) {
             step(() -> Class.forName(name, true, loader));
         }
         step(ManagementFactory::getPlatformMBeanServer);

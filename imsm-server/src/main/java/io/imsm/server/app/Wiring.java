@@ -343,7 +343,7 @@ public final class Wiring {
 
     /** Migrations, keys, the initial MFA policy: what must hold before the first request. */
     public void prepare() {
-        ctx.database().migrate();
+        ctx.database().migrateAtStart();
         signingKeys.loadOrGenerate();
         scopeMappings.seed(scopeMapping);
         apiTokens.start();

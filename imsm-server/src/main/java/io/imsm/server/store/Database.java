@@ -63,11 +63,34 @@ public final class Database implements AutoCloseable {
         return new Database(new HikariDataSource(hc), jdbcUrl.startsWith("jdbc:postgresql:"));
     }
 
-    /** Applies pending migrations (the same scripts on H2 and PostgreSQL). Returns how many ran. */
+    /** Where the migrations are, on the class path. */
+    static final String MIGRATIONS = "db/migration";
+
+    /**
+     * Applies pending migrations (the same scripts on H2 and PostgreSQL) through Flyway, validating
+     * the applied ones first; {@code imsm migrate} and the commands that run offline. Returns how many ran.
+     */
     public int migrate() {
-        return Flyway.configure()
+        return migrate(Database.class.getClassLoader(), MIGRATIONS);
+    }
+
+    /**
+     * {@link #migrate()} for a server's start: nothing at all when the schema history already records
+     * exactly the bundled migrations with their checksums (one query; decision 0020), else Flyway,
+     * which applies a new migration or refuses a changed one as before. Returns how many ran.
+     */
+    public int migrateAtStart() {
+        return migrateAtStart(Database.class.getClassLoader(), MIGRATIONS);
+    }
+
+    int migrateAtStart(ClassLoader loader, String location) {
+        return BundledMigrations.applied(dataSource, loader, location) ? 0 : migrate(loader, location);
+    }
+
+    int migrate(ClassLoader loader, String location) {
+        return Flyway.configure(loader)
                 .dataSource(dataSource)
-                .locations("classpath:db/migration")
+                .locations("classpath:" + location)
                 .load()
                 .migrate().migrationsExecuted;
     }

@@ -50,6 +50,28 @@ class ServeCommandTest {
     }
 
     @Test
+    void whenServeHasOnlyPlainOptions_thenTheFastPathReadsWhatPicocliReads() {
+        List<String[]> plain = List.of(new String[] {"serve"}, new String[] {"serve", "--port", "8080"},
+                new String[] {"serve", "--data", "/var/lib/imsm", "--port", "0", "--config", "imsm.yaml"},
+                new String[] {"serve", "--config", "a b.yaml", "--data", "d"});
+        for (String[] args : plain) {
+            Main.Serve fast = Main.Serve.plain(args);
+            assertThat(fast).as(String.join(" ", args)).isNotNull();
+            Main.Serve picked = (Main.Serve) new picocli.CommandLine(new Main()).parseArgs(args).subcommand().commandSpec().userObject();
+            assertThat(fast.config).isEqualTo(picked.config);
+            assertThat(fast.port).isEqualTo(picked.port);
+            assertThat(fast.data).isEqualTo(picked.data);
+        }
+        List<String[]> forPicocli = List.of(new String[] {}, new String[] {"migrate"}, new String[] {"serve", "--help"},
+                new String[] {"serve", "--port=80"}, new String[] {"serve", "--port", "x"}, new String[] {"serve", "--port", "1", "--port", "2"},
+                new String[] {"serve", "--data"}, new String[] {"serve", "--verbose", "x"}, new String[] {"serve", "--data", "--port"},
+                new String[] {"serve", "-h", "x"}, new String[] {"serve", "--config", "a", "--config", "b"});
+        for (String[] args : forPicocli) {
+            assertThat(Main.Serve.plain(args)).as(String.join(" ", args)).isNull();
+        }
+    }
+
+    @Test
     void whenConfigHasUnknownKey_thenExitsWithMessage() throws Exception {
         Path cfg = dir.resolve("bad.yaml");
         Files.writeString(cfg, "server:\n  prot: 1\n");

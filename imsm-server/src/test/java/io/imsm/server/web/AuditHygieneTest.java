@@ -1,10 +1,9 @@
 package io.imsm.server.web;
 
+import io.imsm.server.app.LogConfigurator;
 import io.imsm.server.support.StoredRows;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.joran.JoranConfigurator;
-import ch.qos.logback.core.joran.spi.JoranException;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
@@ -138,22 +137,16 @@ class AuditHygieneTest {
 
     /**
      * Every event logged while {@code r} runs, encoded by the production text format: the "text"
-     * appender of the server's own logback.xml (the tests' logging config is quieter). The loggers
+     * appender of the server's own logging set-up, {@link LogConfigurator} (the tests' logging config is quieter). The loggers
      * involved log at INFO meanwhile.
      */
     private static List<String> captureTextLog(Runnable r) {
         LoggerContext production = new LoggerContext();
-        JoranConfigurator jc = new JoranConfigurator();
-        jc.setContext(production);
-        try {
-            jc.doConfigure(AuditHygieneTest.class.getResource("/logback.xml"));
-        } catch (JoranException e) {
-            throw new AssertionError(e);
-        }
+        LogConfigurator.apply(production, "text", "INFO");
         @SuppressWarnings("unchecked")
         OutputStreamAppender<ILoggingEvent> text = (OutputStreamAppender<ILoggingEvent>)
                 production.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).getAppender("text");
-        assertThat(text).as("the text log appender of logback.xml").isNotNull();
+        assertThat(text).as("the text log appender of the production set-up").isNotNull();
         LoggerContext lc = (LoggerContext) LoggerFactory.getILoggerFactory();
         Logger root = lc.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         List<String> lines = new CopyOnWriteArrayList<>();
