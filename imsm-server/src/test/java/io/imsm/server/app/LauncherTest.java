@@ -77,8 +77,9 @@ class LauncherTest {
     }
 
     @Test
-    void whenRunningTheDemo_thenItsHeapHasRoomForTheServiceSessions() throws Exception {
-        assertThat(heapMb(run("demo")) - heapMb(run("serve"))).isEqualTo(64);
+    void whenRunningTheDemo_thenItRunsInTheServersHeap() throws Exception {
+        // The service's compact session store and the word lists read on demand fit both in one heap.
+        assertThat(heapMb(run("demo"))).isEqualTo(heapMb(run("serve")));
     }
 
     private static int heapMb(String out) {
