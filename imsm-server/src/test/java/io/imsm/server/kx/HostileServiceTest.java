@@ -91,6 +91,25 @@ class HostileServiceTest {
     }
 
     @Test
+    void whenServiceStreamsAHugeAnswerWithoutLength_thenFailsFastReadingLittle() throws Exception {
+        FakeService huge = register("huge-chunked", OnOffer.HUGE_CHUNKED, OnRevoke.CONFIRM);
+        long t0 = System.nanoTime();
+        Http.Res r = requestToken("huge-chunked");
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertGenericFailureAndAuditedDetail(r, huge, "huge-chunked", "larger than 16384 bytes");
+        assertThat(ms).as("failed after %d ms", ms).isLessThan(TIMEOUT_SECONDS * 1000L);
+        waitFor(() -> huge.bytesSent.get() > 0, 2000);
+        Thread.sleep(200);
+        assertThat(huge.bytesSent.get()).as("bytes the service could send").isLessThan(FakeService.HUGE_BYTES / 4);
+    }
+
+    @Test
+    void whenServiceRedirects_thenTheRedirectIsNotFollowed() throws Exception {
+        FakeService redirect = register("redirect", OnOffer.REDIRECT, OnRevoke.CONFIRM);
+        assertGenericFailureAndAuditedDetail(requestToken("redirect"), redirect, "redirect", "HTTP status 307");
+    }
+
+    @Test
     void whenServiceDripsItsAnswer_thenRequestEndsAtTheDeadline() throws Exception {
         FakeService drip = register("drip", OnOffer.DRIP, OnRevoke.CONFIRM);
         long t0 = System.nanoTime();

@@ -31,7 +31,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * protocol library (verifying the offer against IMSM's keys), but keeps no sessions.
  */
 public final class FakeService implements AutoCloseable {
-    public enum OnOffer { ANSWER, HUGE_BODY, DRIP }
+    public enum OnOffer { ANSWER, HUGE_BODY, DRIP,
+        /** The huge answer streamed chunked, without a Content-Length to refuse it by. */
+        HUGE_CHUNKED,
+        /** A redirect to a URL that would answer; IMSM must not follow it. */
+        REDIRECT }
 
     public enum OnRevoke { CONFIRM, NOT_FOUND, DRIP }
 
@@ -131,6 +135,22 @@ public final class FakeService implements AutoCloseable {
                 }
             }
             case DRIP -> drip(ex, 200);
+            case HUGE_CHUNKED -> {
+                ex.getResponseHeaders().set("Content-Type", "application/jwt");
+                ex.sendResponseHeaders(200, 0);
+                byte[] chunk = new byte[64 * 1024];
+                java.util.Arrays.fill(chunk, (byte) 'e');
+                try (OutputStream out = ex.getResponseBody()) {
+                    for (long n = 0; n < HUGE_BYTES; n += chunk.length) {
+                        out.write(chunk);
+                        bytesSent.addAndGet(chunk.length);
+                    }
+                }
+            }
+            case REDIRECT -> {
+                ex.getResponseHeaders().set("Location", kxUrl() + "/elsewhere");
+                send(ex, 307, "");
+            }
         }
     }
 
