@@ -122,34 +122,26 @@ public final class FakeService implements AutoCloseable {
                 ex.getResponseHeaders().set("Content-Type", "application/jwt");
                 send(ex, 200, answer);
             }
-            case HUGE_BODY -> {
-                ex.getResponseHeaders().set("Content-Type", "application/jwt");
-                ex.sendResponseHeaders(200, HUGE_BYTES);
-                byte[] chunk = new byte[64 * 1024];
-                java.util.Arrays.fill(chunk, (byte) 'e');
-                try (OutputStream out = ex.getResponseBody()) {
-                    for (long n = 0; n < HUGE_BYTES; n += chunk.length) {
-                        out.write(chunk);
-                        bytesSent.addAndGet(chunk.length);
-                    }
-                }
-            }
+            case HUGE_BODY -> huge(ex, HUGE_BYTES);
             case DRIP -> drip(ex, 200);
-            case HUGE_CHUNKED -> {
-                ex.getResponseHeaders().set("Content-Type", "application/jwt");
-                ex.sendResponseHeaders(200, 0);
-                byte[] chunk = new byte[64 * 1024];
-                java.util.Arrays.fill(chunk, (byte) 'e');
-                try (OutputStream out = ex.getResponseBody()) {
-                    for (long n = 0; n < HUGE_BYTES; n += chunk.length) {
-                        out.write(chunk);
-                        bytesSent.addAndGet(chunk.length);
-                    }
-                }
-            }
+            case HUGE_CHUNKED -> huge(ex, 0); // 0: chunked, no length announced
             case REDIRECT -> {
                 ex.getResponseHeaders().set("Location", kxUrl() + "/elsewhere");
                 send(ex, 307, "");
+            }
+        }
+    }
+
+    /** {@link #HUGE_BYTES} of answer as fast as IMSM reads them; {@code announcedLength} as for sendResponseHeaders. */
+    private void huge(HttpExchange ex, long announcedLength) throws IOException {
+        ex.getResponseHeaders().set("Content-Type", "application/jwt");
+        ex.sendResponseHeaders(200, announcedLength);
+        byte[] chunk = new byte[64 * 1024];
+        java.util.Arrays.fill(chunk, (byte) 'e');
+        try (OutputStream out = ex.getResponseBody()) {
+            for (long n = 0; n < HUGE_BYTES; n += chunk.length) {
+                out.write(chunk);
+                bytesSent.addAndGet(chunk.length);
             }
         }
     }
