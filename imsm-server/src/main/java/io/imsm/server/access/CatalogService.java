@@ -14,12 +14,15 @@ import io.imsm.server.ImsmException;
 import io.imsm.server.audit.AuditLog;
 import io.imsm.server.identity.Caller;
 import io.imsm.server.model.Roles;
+import io.imsm.server.store.ConfigVersion;
 import io.imsm.server.store.Database;
 import io.imsm.server.store.ServiceStore;
 
 import java.text.ParseException;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -47,6 +50,12 @@ public final class CatalogService {
     private final Clock clock;
     private final PolicyRules rules;
     private final Cache<String, ServiceDefinition> parsed = Caffeine.newBuilder().maximumSize(1_000).build();
+    /**
+     * The catalog every token request reads, cached per configuration version ({@link ConfigVersion}):
+     * every write to it bumps the version in its transaction, so an edit on any instance counts from
+     * the next request, and a token reads no service row.
+     */
+    private final ConfigVersion.Cached<Map<String, ServiceDefinition>> catalog = new ConfigVersion.Cached<>();
 
     public CatalogService(Database db, ServiceStore store, AuditLog audit, ServiceUrls urls, Clock clock, PolicyRules rules) {
         this.rules = Objects.requireNonNull(rules);
@@ -168,7 +177,10 @@ public final class CatalogService {
     }
 
     public Optional<ServiceDefinition> find(String id) {
-        return db.read(h -> find(h, id));
+        if (id == null || id.length() > 63) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(catalog.get(db, this::load).get(id));
     }
 
     /** The same inside the caller's transaction (no second connection while one is held). */
@@ -176,12 +188,21 @@ public final class CatalogService {
         if (id == null || id.length() > 63) {
             return Optional.empty();
         }
-        return store.find(h, id).map(this::read);
+        return Optional.ofNullable(catalog.get(h, this::load).get(id));
     }
 
     /** Every service, for other services' own reads (no caller check: they check their callers). */
     public List<ServiceDefinition> all() {
-        return db.read(store::list).stream().map(r -> read(r.spec())).toList();
+        return List.copyOf(catalog.get(db, this::load).values());
+    }
+
+    /** The whole catalog by id, in id order (what {@link #catalog} caches). */
+    private Map<String, ServiceDefinition> load(org.jdbi.v3.core.Handle h) {
+        Map<String, ServiceDefinition> byId = new LinkedHashMap<>();
+        for (ServiceStore.Row r : store.list(h)) {
+            byId.put(r.id(), read(r.spec()));
+        }
+        return Collections.unmodifiableMap(byId);
     }
 
     /** Checks every field and returns the definition with defaults filled in and lists normalized. */
@@ -370,9 +391,8 @@ public final class CatalogService {
     }
 
     /**
-     * The stored JSON as a definition, parsed once per distinct text: every token request reads its
-     * service, and the row is still read each time (so an edit on another instance counts at once),
-     * only the Jackson parse is not redone while the text is unchanged.
+     * The stored JSON as a definition, parsed once per distinct text: a reload of the catalog after an
+     * edit parses only the definitions that changed.
      */
     private ServiceDefinition read(String spec) {
         return parsed.get(spec, CatalogService::parse);

@@ -76,8 +76,10 @@ public final class AuditLog {
         // deadlock with the change's own row locks) and held only for the commit.
         Runnable append = () -> {
             // The chain's lock and head are read once per transaction: events recorded together (a group
-            // of issued tokens) extend the head this transaction already holds.
+            // of issued tokens) extend the head this transaction already holds, and the head row is
+            // written once, after the transaction's last append.
             Head head = db.transactionLocal(h, Head.class, Head::new);
+            boolean own = head != null;
             if (head == null || head.hash == null) {
                 AuditStore.Chain chain = store.lockChain(h);
                 head = head == null ? new Head() : head;
@@ -91,6 +93,17 @@ public final class AuditLog {
             store.append(h, e, seq, head.hash, hash);
             head.seq = seq;
             head.hash = hash;
+            if (!own) {
+                store.moveHead(h, seq, hash);
+            } else if (!head.moveScheduled) {
+                head.moveScheduled = true;
+                Head held = head;
+                // runs after the appends queued so far; an append queued later schedules another
+                db.beforeCommit(h, () -> {
+                    held.moveScheduled = false;
+                    store.moveHead(h, held.seq, held.hash);
+                });
+            }
         };
         // The listener (event outbox) runs now, in the same transaction, before the chain lock is taken:
         // its rows commit or roll back with the change and the audit entry.
@@ -118,6 +131,8 @@ public final class AuditLog {
     private static final class Head {
         long seq;
         String hash;
+        /** A task that writes the head row is queued and has not run yet. */
+        boolean moveScheduled;
     }
 
     /** At most {@code max} characters; a cut value ends in "…" and never splits a surrogate pair. */

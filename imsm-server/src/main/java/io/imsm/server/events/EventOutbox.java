@@ -7,6 +7,7 @@ import io.imsm.server.json.Json;
 import io.imsm.server.model.AuditEvent;
 import io.imsm.server.model.UserStatus;
 import io.imsm.server.store.AccessRequestStore;
+import io.imsm.server.store.ConfigVersion;
 import io.imsm.server.store.EventStore;
 import io.imsm.server.store.HookStore;
 import io.imsm.server.store.UserStore;
@@ -51,6 +52,10 @@ public final class EventOutbox implements AuditLog.Listener {
     private final UserStore users;
     private final AccessRequestStore accessRequests;
     private final SecureRandom random;
+    /** The notification hooks, parsed: read on every audited change, so cached per configuration version. */
+    private final ConfigVersion.Cached<List<Notifying>> notifying = new ConfigVersion.Cached<>();
+
+    private record Notifying(HookStore.Row row, JsonNode spec) {}
 
     public EventOutbox(EventStore events, HookStore hooks, UserStore users, AccessRequestStore accessRequests, SecureRandom random) {
         this.events = Objects.requireNonNull(events);
@@ -70,8 +75,9 @@ public final class EventOutbox implements AuditLog.Listener {
         // hook id → its recipients (SMS), or a list holding null (one delivery to the hook's URL)
         Map<String, List<String>> targets = new LinkedHashMap<>();
         Object service = e.data().get("service");
-        for (HookStore.Row row : hooks.notOfKind(h, DECISION_KIND)) {
-            JsonNode spec = read(row.spec());
+        for (Notifying n : notifying.get(h, this::loadNotifying)) {
+            HookStore.Row row = n.row();
+            JsonNode spec = n.spec();
             if (subscribed(spec, e.type(), service == null ? null : service.toString())) {
                 List<String> to = SMS_KIND.equals(row.kind()) ? recipients(h, row.id(), spec, e) : Collections.singletonList(null);
                 if (!to.isEmpty()) {
@@ -165,6 +171,10 @@ public final class EventOutbox implements AuditLog.Listener {
             }
         }
         return false;
+    }
+
+    private List<Notifying> loadNotifying(Handle h) {
+        return hooks.notOfKind(h, DECISION_KIND).stream().map(r -> new Notifying(r, read(r.spec()))).toList();
     }
 
     private static JsonNode read(String spec) {

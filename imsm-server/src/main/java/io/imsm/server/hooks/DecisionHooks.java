@@ -51,7 +51,7 @@ public final class DecisionHooks implements IssuePolicy {
 
     @Override
     public Verdict decide(Question q) {
-        List<HookService.Loaded> applying = db.read(hooks::decisionHooks).stream()
+        List<HookService.Loaded> applying = hooks.decisionHooks().stream()
                 .filter(l -> l.hook().services() == null || l.hook().services().contains(q.service().id())).toList();
         if (applying.isEmpty()) {
             return new Verdict(q.ttlSeconds(), false);

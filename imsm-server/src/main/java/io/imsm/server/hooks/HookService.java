@@ -10,6 +10,7 @@ import io.imsm.server.events.EventTypes;
 import io.imsm.server.identity.Caller;
 import io.imsm.server.json.Json;
 import io.imsm.server.keys.KeyEncryptionKey;
+import io.imsm.server.store.ConfigVersion;
 import io.imsm.server.store.Database;
 import io.imsm.server.store.EventStore;
 import io.imsm.server.store.HookStore;
@@ -49,6 +50,7 @@ public final class HookService {
     private final KeyEncryptionKey kek;
     private final SecureRandom random;
     private final Clock clock;
+    private final ConfigVersion.Cached<List<Loaded>> decisionHooks = new ConfigVersion.Cached<>();
 
     public HookService(Database db, HookStore store, EventStore events, AuditLog audit, ServiceUrls urls, KeyEncryptionKey kek,
                        SecureRandom random, Clock clock) {
@@ -170,8 +172,12 @@ public final class HookService {
         return store.find(h, id).map(this::loaded);
     }
 
-    List<Loaded> decisionHooks(Handle h) {
-        return store.ofKind(h, Hook.DECISION).stream().map(this::loaded).toList();
+    /**
+     * The decision hooks with their secrets, asked on every token request: cached while the
+     * configuration's version is unchanged ({@link ConfigVersion}), so a token reads no hook row.
+     */
+    List<Loaded> decisionHooks() {
+        return decisionHooks.get(db, h -> store.ofKind(h, Hook.DECISION).stream().map(this::loaded).toList());
     }
 
     private Loaded loaded(HookStore.Row r) {

@@ -10,6 +10,7 @@ import io.imsm.server.audit.AuditLog;
 import io.imsm.server.audit.FailureSampler;
 import io.imsm.server.keys.KeyEncryptionKey;
 import io.imsm.server.keys.RecoveryCodeKey;
+import io.imsm.server.store.ConfigVersion;
 import io.imsm.server.store.Database;
 import io.imsm.server.store.SessionStore;
 import io.imsm.server.store.UserStore;
@@ -312,21 +313,29 @@ public final class IdentityService {
         // Read before the transaction: the policy cache may load from the database, and a second
         // connection requested while this one is held can stall on a busy pool.
         MfaPolicy policy = mfa.current();
-        return db.inTransaction(h -> {
-            Optional<BrowserSession> s = sessions.find(h, hash);
-            if (s.isEmpty() || !s.get().isFull() || s.get().endedAt() != null || !now.isBefore(s.get().expiresAt())
-                    || !now.isBefore(s.get().lastSeenAt().plusSeconds(sessionCfg.idleTimeoutSeconds()))) {
+        // One statement reads the session, its person, their roles and the configuration's version
+        // (the caches of hooks and services check it); no transaction: the rare write after it (touch,
+        // end) is one statement of its own.
+        return db.read(h -> {
+            Optional<SessionStore.Authenticated> found = sessions.authenticate(h, hash);
+            if (found.isEmpty()) {
                 return Optional.<Caller>empty();
             }
-            Optional<User> user = users.findById(h, s.get().userId()).filter(u -> u.status() == UserStatus.ACTIVE);
-            if (user.isEmpty()) {
+            ConfigVersion.observed(found.get().configVersion());
+            BrowserSession s = found.get().session();
+            if (!s.isFull() || s.endedAt() != null || !now.isBefore(s.expiresAt())
+                    || !now.isBefore(s.lastSeenAt().plusSeconds(sessionCfg.idleTimeoutSeconds()))) {
+                return Optional.<Caller>empty();
+            }
+            User user = found.get().user();
+            if (user == null || user.status() != UserStatus.ACTIVE) {
                 sessions.end(h, hash, now);
                 return Optional.<Caller>empty();
             }
-            if (!now.isBefore(s.get().lastSeenAt().plus(TOUCH_INTERVAL))) {
+            if (!now.isBefore(s.lastSeenAt().plus(TOUCH_INTERVAL))) {
                 sessions.touch(h, hash, now);
             }
-            return Optional.of(new Caller(user.get(), s.get(), false, policy.requires(user.get().roles()), ip));
+            return Optional.of(new Caller(user, s, false, policy.requires(user.roles()), ip));
         });
     }
 

@@ -31,31 +31,55 @@ public final class AuditStore {
 
     /**
      * Reads the chain row and locks it until the transaction ends, so appends from every instance queue here.
-     * The lock is taken by an update that changes nothing rather than by {@code SELECT ... FOR UPDATE}: both
-     * databases hold the row lock to the end of the transaction either way, but H2 never caches a parsed
-     * {@code FOR UPDATE} query, and parsing it again for every audit event cost more than the update.
+     * One statement: an update that changes nothing (the row lock to the end of the transaction on both
+     * databases) returning the row, PostgreSQL's {@code RETURNING} or H2's {@code FINAL TABLE}. Not
+     * {@code SELECT ... FOR UPDATE}: H2 never caches a parsed {@code FOR UPDATE} query.
      */
     public Chain lockChain(Handle h) {
-        int locked = h.createUpdate("UPDATE audit_chain SET head_seq = head_seq WHERE id = 1").execute();
-        if (locked != 1) {
-            throw new IllegalStateException("audit_chain has no head row");
-        }
-        return chain(h);
+        String sql = postgres(h)
+                ? "UPDATE audit_chain SET head_seq = head_seq WHERE id = 1 RETURNING head_seq, head_hash, anchor_seq, anchor_hash"
+                : "SELECT head_seq, head_hash, anchor_seq, anchor_hash FROM FINAL TABLE (UPDATE audit_chain SET head_seq = head_seq WHERE id = 1)";
+        return h.createQuery(sql).map((rs, c) -> chain(rs)).findOne()
+                .orElseThrow(() -> new IllegalStateException("audit_chain has no head row"));
     }
+
+    /** Whether {@code h} is a PostgreSQL connection; asked once (a store serves one database). */
+    private boolean postgres(Handle h) {
+        Boolean p = postgres;
+        if (p == null) {
+            try {
+                p = h.getConnection().getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT).contains("postgres");
+            } catch (SQLException e) {
+                throw new IllegalStateException("cannot tell the database", e);
+            }
+            postgres = p;
+        }
+        return p;
+    }
+
+    private volatile Boolean postgres;
 
     public Chain chain(Handle h) {
         return h.createQuery("SELECT head_seq, head_hash, anchor_seq, anchor_hash FROM audit_chain WHERE id = 1")
                 .map((rs, c) -> chain(rs)).one();
     }
 
+    /** Appends one chained row; the caller holds the chain's lock and moves the head ({@link #moveHead}) before it commits. */
     public void append(Handle h, AuditEvent e, long seq, String prevHash, String entryHash) {
         h.createUpdate("INSERT INTO audit_log (occurred_at, actor, action, target, ip, user_agent, outcome, detail, chain_seq, prev_hash, entry_hash) "
                         + "VALUES (:at, :actor, :action, :target, :ip, :ua, :outcome, :detail, :seq, :prev, :hash)")
                 .bind("at", ts(e.at())).bind("actor", e.actor()).bind("action", e.action()).bind("target", e.target())
                 .bind("ip", e.ip()).bind("ua", e.userAgent()).bind("outcome", e.outcome()).bind("detail", e.detail())
                 .bind("seq", seq).bind("prev", prevHash).bind("hash", entryHash).execute();
+    }
+
+    /**
+     * Moves the chain's head to the last row appended; once per transaction, after its appends, by the
+     * holder of the chain's lock ({@link #lockChain}).
+     */
+    public void moveHead(Handle h, long seq, String hash) {
         h.createUpdate("UPDATE audit_chain SET head_seq = :seq, head_hash = :hash WHERE id = 1")
-                .bind("seq", seq).bind("hash", entryHash).execute();
+                .bind("seq", seq).bind("hash", hash).execute();
     }
 
     /** Chained rows in chain order from {@code fromSeq} on, at most {@code limit}. */

@@ -60,7 +60,13 @@ public final class GroupCommit {
 
     /** Runs {@code write} in a transaction, possibly shared with concurrent writes; returns once it committed. */
     public void run(Write write) {
-        Pending me = new Pending(Objects.requireNonNull(write));
+        Objects.requireNonNull(write);
+        // The write may run on another caller's thread: it keeps its own request's configuration version.
+        long version = ConfigVersion.capture();
+        Pending me = new Pending(h -> ConfigVersion.with(version, () -> {
+            write.run(h);
+            return null;
+        }));
         queue.add(me);
         writer.lock();
         try {

@@ -34,6 +34,7 @@ public final class HookStore {
     }
 
     public void insert(Handle h, Row r, Instant at, String by) {
+        ConfigVersion.bump(h);
         h.createUpdate("INSERT INTO hooks (id, kind, spec, secret_enc, created_at, updated_at, updated_by) "
                         + "VALUES (:id, :kind, :spec, :secret, :at, :at, :by)")
                 .bind("id", r.id()).bind("kind", r.kind()).bind("spec", r.spec()).bind("secret", r.secretEnc())
@@ -41,6 +42,7 @@ public final class HookStore {
     }
 
     public boolean update(Handle h, Row r, Instant at, String by) {
+        ConfigVersion.bump(h);
         return h.createUpdate("UPDATE hooks SET kind = :kind, spec = :spec, secret_enc = :secret, updated_at = :at, updated_by = :by "
                         + "WHERE id = :id")
                 .bind("id", r.id()).bind("kind", r.kind()).bind("spec", r.spec()).bind("secret", r.secretEnc())
@@ -48,6 +50,7 @@ public final class HookStore {
     }
 
     public boolean delete(Handle h, String id) {
+        ConfigVersion.bump(h);
         return h.createUpdate("DELETE FROM hooks WHERE id = :id").bind("id", id).execute() == 1;
     }
 
@@ -57,6 +60,7 @@ public final class HookStore {
     }
 
     public void replaceSecretEnc(Handle h, String id, String secretEnc) {
+        ConfigVersion.bump(h);
         h.createUpdate("UPDATE hooks SET secret_enc = :s WHERE id = :id").bind("s", secretEnc).bind("id", id).execute();
     }
 

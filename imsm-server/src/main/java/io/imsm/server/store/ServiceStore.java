@@ -22,16 +22,19 @@ public final class ServiceStore {
     }
 
     public void insert(Handle h, String id, String spec, Instant at, String by) {
+        ConfigVersion.bump(h);
         h.createUpdate("INSERT INTO services (id, spec, created_at, updated_at, updated_by) VALUES (:id, :spec, :at, :at, :by)")
                 .bind("id", id).bind("spec", spec).bind("at", ts(at)).bind("by", by).execute();
     }
 
     public boolean update(Handle h, String id, String spec, Instant at, String by) {
+        ConfigVersion.bump(h);
         return h.createUpdate("UPDATE services SET spec = :spec, updated_at = :at, updated_by = :by WHERE id = :id")
                 .bind("id", id).bind("spec", spec).bind("at", ts(at)).bind("by", by).execute() == 1;
     }
 
     public boolean delete(Handle h, String id) {
+        ConfigVersion.bump(h);
         return h.createUpdate("DELETE FROM services WHERE id = :id").bind("id", id).execute() == 1;
     }
 }

@@ -1,12 +1,18 @@
 package io.imsm.server.store;
 
 import io.imsm.server.model.BrowserSession;
+import io.imsm.server.model.User;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.mapper.RowMapper;
 
+import java.sql.ResultSet;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 import static io.imsm.server.store.UserStore.instant;
 import static io.imsm.server.store.UserStore.ts;
@@ -34,6 +40,44 @@ public final class SessionStore {
     public Optional<BrowserSession> find(Handle h, String idHash) {
         return h.createQuery("SELECT " + COLUMNS + " FROM browser_sessions WHERE id_hash = :h").bind("h", idHash)
                 .map(MAPPER).findOne();
+    }
+
+    /** A session with its person (null when the person is gone) and the configuration's version, as one statement read them. */
+    public record Authenticated(BrowserSession session, User user, long configVersion) {}
+
+    private static final String AUTHENTICATE = "SELECT " + prefixed("s") + ", " + UserStore.columnsAs("u") + ", r.role AS u_role, "
+            + ConfigVersion.COLUMN + " FROM browser_sessions s LEFT JOIN users u ON u.id = s.user_id "
+            + "LEFT JOIN user_roles r ON r.user_id = u.id WHERE s.id_hash = :h";
+
+    /**
+     * The session, its person with their roles and the configuration's version ({@link ConfigVersion})
+     * in one statement: what authenticating a request needs, one round trip instead of three.
+     */
+    public Optional<Authenticated> authenticate(Handle h, String idHash) {
+        return h.createQuery(AUTHENTICATE).bind("h", idHash).scanResultSet((rows, ctx) -> {
+            ResultSet rs = rows.get();
+            if (!rs.next()) {
+                return Optional.empty();
+            }
+            BrowserSession s = MAPPER.map(rs, ctx);
+            long version = rs.getLong("config_version");
+            if (rs.getString("u_id") == null) {
+                return Optional.of(new Authenticated(s, null, version));
+            }
+            User u = UserStore.user(rs, "u_");
+            Set<String> roles = new HashSet<>();
+            do {
+                String role = rs.getString("u_role");
+                if (role != null) {
+                    roles.add(role);
+                }
+            } while (rs.next());
+            return Optional.of(new Authenticated(s, u.withRoles(roles), version));
+        });
+    }
+
+    private static String prefixed(String alias) {
+        return Arrays.stream(COLUMNS.split(", ")).map(c -> alias + "." + c).collect(Collectors.joining(", "));
     }
 
     public void touch(Handle h, String idHash, Instant at) {

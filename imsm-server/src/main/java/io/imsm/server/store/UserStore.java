@@ -11,11 +11,13 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /** SQL for users, their roles and recovery codes. Runs inside the caller's transaction; never commits. */
 public final class UserStore {
@@ -24,15 +26,26 @@ public final class UserStore {
             + "must_change_password, totp_secret_enc, totp_confirmed, totp_last_step, failed_attempts, locked_until, "
             + "created_at, created_by, last_login, last_login_attempt";
 
-    private static final RowMapper<User> MAPPER = (rs, ctx) -> User.builder(rs.getString("id"), rs.getString("username"))
-            .email(rs.getString("email")).phone(rs.getString("phone")).displayName(rs.getString("display_name"))
-            .status(UserStatus.valueOf(rs.getString("status").toUpperCase(Locale.ROOT)))
-            .passwordHash(rs.getString("password_hash")).mustChangePassword(rs.getBoolean("must_change_password"))
-            .totp(rs.getString("totp_secret_enc"), rs.getBoolean("totp_confirmed"), rs.getLong("totp_last_step"))
-            .failedAttempts(rs.getInt("failed_attempts")).lockedUntil(instant(rs, "locked_until"))
-            .created(instant(rs, "created_at"), rs.getString("created_by"))
-            .lastLogin(instant(rs, "last_login")).lastLoginAttempt(instant(rs, "last_login_attempt"))
+    private static final RowMapper<User> MAPPER = (rs, ctx) -> user(rs, "");
+
+    /** {@link #COLUMNS} each as {@code <alias>.<column> AS <alias>_<column>}, for a join read by {@link #user}. */
+    static String columnsAs(String alias) {
+        return Arrays.stream(COLUMNS.split(", ")).map(c -> alias + "." + c + " AS " + alias + "_" + c)
+                .collect(Collectors.joining(", "));
+    }
+
+    /** The user in the current row, its columns named with {@code prefix} (no roles). */
+    static User user(ResultSet rs, String p) throws SQLException {
+        return User.builder(rs.getString(p + "id"), rs.getString(p + "username"))
+            .email(rs.getString(p + "email")).phone(rs.getString(p + "phone")).displayName(rs.getString(p + "display_name"))
+            .status(UserStatus.valueOf(rs.getString(p + "status").toUpperCase(Locale.ROOT)))
+            .passwordHash(rs.getString(p + "password_hash")).mustChangePassword(rs.getBoolean(p + "must_change_password"))
+            .totp(rs.getString(p + "totp_secret_enc"), rs.getBoolean(p + "totp_confirmed"), rs.getLong(p + "totp_last_step"))
+            .failedAttempts(rs.getInt(p + "failed_attempts")).lockedUntil(instant(rs, p + "locked_until"))
+            .created(instant(rs, p + "created_at"), rs.getString(p + "created_by"))
+            .lastLogin(instant(rs, p + "last_login")).lastLoginAttempt(instant(rs, p + "last_login_attempt"))
             .build();
+    }
 
     public void insert(Handle h, User u) {
         h.createUpdate("INSERT INTO users (" + COLUMNS + ", username_key, email_key) VALUES (:id, :username, :email, :phone, "

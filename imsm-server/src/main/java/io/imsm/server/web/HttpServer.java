@@ -3,6 +3,7 @@ package io.imsm.server.web;
 import io.imsm.server.Health;
 import io.imsm.server.ImsmException;
 import io.imsm.server.audit.RequestOrigin;
+import io.imsm.server.store.ConfigVersion;
 import io.imsm.server.config.Config;
 import io.imsm.server.json.Json;
 import io.imsm.server.web.api.MetricsEndpoint;
@@ -101,6 +102,7 @@ public final class HttpServer {
                 requests.increment();
                 WebSupport.resolveClientIp(x, clientAddress);
                 RequestOrigin.set(x.header("User-Agent"));
+                ConfigVersion.beginRequest();
                 ClientCertificates.resolve(x, clientAddress);
                 x.header("Content-Security-Policy", CSP);
                 x.header("X-Content-Type-Options", "nosniff");
@@ -117,6 +119,7 @@ public final class HttpServer {
             });
             c.routes.after(x -> {
                 RequestOrigin.clear();
+                ConfigVersion.endRequest();
                 drainUnreadBody(x, cfg.server().maxBodyBytes());
             });
             routes.addTo(c.routes);

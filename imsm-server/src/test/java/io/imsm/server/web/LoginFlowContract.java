@@ -201,6 +201,37 @@ abstract class LoginFlowContract {
     }
 
     @Test
+    void whenRolesChange_thenTheNextRequestHasTheNewRoles_andAPersonWithoutRolesStillAuthenticates() {
+        People.Person p = People.ready(s, "roland", List.of("analyst", "ops"));
+        Http c = s.client();
+        assertThat(People.login(s, c, p).status()).isEqualTo(200);
+        assertThat(roles(c.get("/api/v1/me"))).containsExactlyInAnyOrder("analyst", "ops");
+        Http admin = s.client();
+        String bearer = "Bearer " + TestServer.BOOTSTRAP_TOKEN;
+        assertThat(admin.putJson("/api/v1/admin/users/" + p.id() + "/roles", Map.of("roles", List.of("ops")), "Authorization", bearer)
+                .status()).isEqualTo(200);
+        assertThat(roles(c.get("/api/v1/me"))).containsExactly("ops");
+        assertThat(admin.putJson("/api/v1/admin/users/" + p.id() + "/roles", Map.of("roles", List.of()), "Authorization", bearer)
+                .status()).isEqualTo(200);
+        Http.Res none = c.get("/api/v1/me");
+        assertThat(none.status()).isEqualTo(200);
+        assertThat(roles(none)).isEmpty();
+        // a state change still needs the session's CSRF token
+        c.csrf("x" + c.csrf());
+        assertThat(c.putJson("/api/v1/me/phone", Map.of("phone", "+41791234568")).code()).isEqualTo("csrf_failed");
+        // a cookie that names no session, or one too long to be one
+        assertThat(s.client().get("/api/v1/me", "Cookie", "imsm_session=not-a-session").status()).isEqualTo(401);
+        assertThat(s.client().get("/api/v1/me", "Cookie", "imsm_session=" + "a".repeat(101)).status()).isEqualTo(401);
+    }
+
+    private static List<String> roles(Http.Res me) {
+        assertThat(me.status()).as(me.toString()).isEqualTo(200);
+        List<String> out = new java.util.ArrayList<>();
+        me.json().path("roles").forEach(r -> out.add(r.asText()));
+        return out;
+    }
+
+    @Test
     void whenUserDeactivatedOrDeleted_thenLoginRefusedAndSessionsEnd() {
         People.Person p = People.ready(s, "judy", List.of());
         Http c = s.client();
