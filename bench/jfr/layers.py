@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Splits a JFR recording's CPU samples (jdk.ExecutionSample) by layer: each sample counts once, for
 the first layer below that appears anywhere on its stack (start-up first, then the database, the
-crypto libraries, JSON, the JDK HTTP client, IMSM's own code, Jetty/Javalin), and lists how often
-each SQL statement ran (JDBI's jdbi.statement events, recorded with the profile settings).
+crypto libraries, JSON, the HTTP client of the KX call (the JDK's or Jetty's), IMSM's own code,
+Jetty/Javalin), and lists how often each SQL statement ran (JDBI's jdbi.statement events, recorded
+with the profile settings).
    bench/jfr/layers.py recording.jfr [TOKENS]
 With TOKENS (the requests answered while recording), statements are also given per token."""
 import collections, json, subprocess, sys
@@ -35,8 +36,8 @@ def layer(frames):
         return "JOSE: Nimbus (JWS/JWE framing)"
     if has("com/fasterxml"):
         return "JSON: Jackson"
-    if has("jdk/internal/net/http"):
-        return "JDK HTTP client (the KX call)"
+    if has("jdk/internal/net/http", "org/eclipse/jetty/client"):
+        return "HTTP client of the KX call (the JDK's, or Jetty's)"
     if has("io/imsm"):
         return "IMSM and SDK code (other)"
     if has("org/eclipse/jetty", "io/javalin"):

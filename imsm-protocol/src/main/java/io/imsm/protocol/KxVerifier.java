@@ -1,18 +1,19 @@
 package io.imsm.protocol;
 
 import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSVerifier;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
+import org.bouncycastle.math.ec.ECPoint;
 
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -35,9 +36,14 @@ import static io.imsm.protocol.ProtocolException.Reason.*;
  * <p>Thread-safe when its {@link ReplayGuard} is (the in-memory one is).
  */
 public final class KxVerifier {
+    private static final String ES256 = JWSAlgorithm.ES256.getName();
+    private static final List<String> MESSAGE_TYPES = List.of(Kx1.MESSAGE_TYPE);
+    /** Every claim a KX1 message is checked for; others are checked as JSON and skipped. */
+    private static final Set<String> CLAIMS = Set.of("iss", "aud", "iat", "exp", "nbf", "jti", "sid", "sub", "scope", "session_exp",
+            "epk", "revoked", "nonce", "ticket");
     private final String expectedIssuer;
     private final String expectedAudience;
-    private final Function<String, JWSVerifier> keyByKid;
+    private final Function<String, ECPoint> keyByKid;
     private final Clock clock;
     private final Duration maxSkew;
     private final ReplayGuard replayGuard;
@@ -58,7 +64,7 @@ public final class KxVerifier {
         this(expectedIssuer, expectedAudience, singleKey(Objects.requireNonNull(key, "key")), clock, maxSkew, replayGuard);
     }
 
-    private KxVerifier(String expectedIssuer, String expectedAudience, Function<String, JWSVerifier> keyByKid, Clock clock,
+    private KxVerifier(String expectedIssuer, String expectedAudience, Function<String, ECPoint> keyByKid, Clock clock,
                        Duration maxSkew, ReplayGuard replayGuard) {
         MessageChecks.requireText(expectedIssuer, "expectedIssuer");
         MessageChecks.requireText(expectedAudience, "expectedAudience");
@@ -74,22 +80,22 @@ public final class KxVerifier {
      * Each key of the set becomes a verifier (its point validated) once, at its first use: the set is
      * fixed for this verifier's life, so the cache holds at most one entry per key of the set.
      */
-    private static Function<String, JWSVerifier> kidLookup(JWKSet keys) {
-        Map<String, JWSVerifier> verifiers = new ConcurrentHashMap<>();
+    private static Function<String, ECPoint> kidLookup(JWKSet keys) {
+        Map<String, ECPoint> verifiers = new ConcurrentHashMap<>();
         return kid -> {
-            JWSVerifier known = kid == null ? null : verifiers.get(kid);
+            ECPoint known = kid == null ? null : verifiers.get(kid);
             if (known != null) {
                 return known;
             }
-            JWSVerifier v = verifierOf(Jws.es256Key(keys, kid, Jws.KX));
+            ECPoint v = verifierOf(Jws.es256Key(keys, kid, Jws.KX));
             verifiers.put(kid, v);
             return v;
         };
     }
 
-    private static Function<String, JWSVerifier> singleKey(ECKey key) {
+    private static Function<String, ECPoint> singleKey(ECKey key) {
         final ECKey pub;
-        final JWSVerifier verifier;
+        final ECPoint verifier;
         try {
             pub = Jws.requireEs256Key(key, Jws.KX);
             verifier = verifierOf(pub);
@@ -104,9 +110,10 @@ public final class KxVerifier {
         };
     }
 
-    private static JWSVerifier verifierOf(ECKey key) {
+    /** The key's point, validated once (canonical coordinates, on the curve). */
+    private static ECPoint verifierOf(ECKey key) {
         try {
-            return P256.verifier(key);
+            return P256.publicPoint(key);
         } catch (IllegalArgumentException e) {
             throw new KxException(UNKNOWN_KEY, "the key cannot verify ES256: " + e.getMessage(), e);
         }
@@ -176,10 +183,35 @@ public final class KxVerifier {
         return build(() -> new Answer(c.getIssuer(), expectedAudience, t.issuedAt(), t.expiresAt(), sid, nonce, epk, (String) ticket));
     }
 
+    /**
+     * The checks of {@code Jws.parse} on {@link CompactJws} (bounded, strict JSON without duplicate
+     * members): {@code alg} pinned to ES256, {@code typ} imsm-kx+jwt, no {@code crit}; then the key by
+     * {@code kid}, the signature over the signing input as received (exactly 64 bytes of P1363), and
+     * only then the claims, read into a {@link JWTClaimsSet} for the claim checks.
+     */
     private JWTClaimsSet verifiedClaims(String compactJws) {
-        SignedJWT jwt = Jws.parse(compactJws, JWSAlgorithm.ES256, Kx1.MESSAGE_TYPE, Jws.KX);
-        Jws.verify(jwt, keyByKid.apply(jwt.getHeader().getKeyID()), Jws.KX);
-        return Jws.claims(jwt, Jws.KX);
+        final CompactJws jws;
+        try {
+            jws = CompactJws.parse(compactJws);
+            jws.requireHeader(ES256, MESSAGE_TYPES);
+        } catch (TokenException e) {
+            throw new KxException(e.reason(), e.getMessage(), e);
+        }
+        ECPoint key = keyByKid.apply(jws.keyId());
+        final byte[] signature;
+        try {
+            signature = jws.signature();
+        } catch (TokenException e) {
+            throw new KxException(BAD_SIGNATURE, "the signature does not verify", e);
+        }
+        if (!P256.verify(key, jws.signingInput(), signature)) {
+            throw new KxException(BAD_SIGNATURE, "the signature does not verify");
+        }
+        try {
+            return JWTClaimsSet.parse(jws.claims(CLAIMS));
+        } catch (ParseException | RuntimeException e) {
+            throw new KxException(MALFORMED, "the payload is not a JWT claims set", e);
+        }
     }
 
     private Jws.Times checkCommon(JWTClaimsSet c, boolean capLifetime) {

@@ -1,16 +1,10 @@
 package io.imsm.protocol;
 
-import com.nimbusds.jose.EncryptionMethod;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
-import com.nimbusds.jose.JWEAlgorithm;
-import com.nimbusds.jose.JWEHeader;
-import com.nimbusds.jose.JWEObject;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.JWSSigner;
-import com.nimbusds.jose.Payload;
-import com.nimbusds.jose.crypto.DirectEncrypter;
 import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jose.jwk.Curve;
@@ -19,14 +13,25 @@ import com.nimbusds.jose.util.JSONObjectUtils;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.Date;
 import java.util.Objects;
 
 /** Mints session tokens (KX1 section 4 and the {@code jwks} binding). */
 public final class SessionTokens {
     private SessionTokens() {}
+
+    private static final Base64.Encoder BASE64URL = Base64.getUrlEncoder().withoutPadding();
+    private static final int GCM_IV_BYTES = 12;
+    private static final int GCM_TAG_BITS = 128;
 
     /**
      * The KX1 token: compact JWS, header {@code {"alg":"HS256","typ":"JWT","kid":<sid>}}, MAC'd with
@@ -116,17 +121,34 @@ public final class SessionTokens {
         return b;
     }
 
+    /**
+     * The {@code enc} claim (RFC 7516 section 7.1 compact JWE, RFC 7518 sections 4.5 and 5.3): header
+     * {@code {"kid":<sid>,"enc":"A256GCM","alg":"dir"}} (the member order Nimbus wrote; a sid is
+     * base64url, so nothing needs escaping), no encrypted key, a fresh 96-bit IV from {@code random},
+     * AES-256-GCM with a 128-bit tag over the claims' JSON, the encoded header as additional data.
+     * Straight on the JDK's cipher: Nimbus built a header object, looked the cipher up and encoded
+     * through its own Base64 for each token.
+     */
     private static String encrypt(SessionToken t, SessionKeys keys, SecureRandom random) {
-        JWEHeader header = new JWEHeader.Builder(JWEAlgorithm.DIR, EncryptionMethod.A256GCM).keyID(t.sid()).build();
-        JWEObject jwe = new JWEObject(header, new Payload(JSONObjectUtils.toJSONString(t.confidentialClaims())));
+        byte[] key = keys.encKey();
+        byte[] iv = new byte[GCM_IV_BYTES];
+        random.nextBytes(iv);
+        String header = BASE64URL.encodeToString(("{\"kid\":\"" + t.sid() + "\",\"enc\":\"A256GCM\",\"alg\":\"dir\"}")
+                .getBytes(StandardCharsets.US_ASCII));
+        byte[] sealed;
         try {
-            DirectEncrypter encrypter = new DirectEncrypter(keys.encKey());
-            encrypter.getJCAContext().setSecureRandom(random);
-            jwe.encrypt(encrypter);
-        } catch (JOSEException e) {
+            Cipher aes = Cipher.getInstance("AES/GCM/NoPadding");
+            aes.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new GCMParameterSpec(GCM_TAG_BITS, iv));
+            aes.updateAAD(header.getBytes(StandardCharsets.US_ASCII));
+            sealed = aes.doFinal(JSONObjectUtils.toJSONString(t.confidentialClaims()).getBytes(StandardCharsets.UTF_8));
+        } catch (GeneralSecurityException e) {
             throw new IllegalStateException("A256GCM encryption failed", e);
+        } finally {
+            Arrays.fill(key, (byte) 0);
         }
-        return jwe.serialize();
+        int tagAt = sealed.length - GCM_TAG_BITS / 8;
+        return header + ".." + BASE64URL.encodeToString(iv) + "." + BASE64URL.encodeToString(Arrays.copyOfRange(sealed, 0, tagAt))
+                + "." + BASE64URL.encodeToString(Arrays.copyOfRange(sealed, tagAt, sealed.length));
     }
 
     private static String sign(JWSHeader header, JWTClaimsSet claims, JWSSigner signer) {

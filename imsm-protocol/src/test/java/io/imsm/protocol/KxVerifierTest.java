@@ -84,6 +84,41 @@ class KxVerifierTest {
     }
 
     @Test
+    void whenSignedByKxSigner_thenAJoseLibraryVerifiesItAndReadsTheSameMessage() throws Exception {
+        // KxSigner writes the JWS itself (no Nimbus claims set on the hot path): a third-party JOSE
+        // library must still accept it as an ES256 JWT with the KX1 header and every claim.
+        ECKey epk = EphemeralKeys.generate(f.random);
+        Offer offer = f.offer(epk);
+        String jws = new KxSigner(f.imsKey, f.random).sign(offer);
+        com.nimbusds.jwt.SignedJWT parsed = com.nimbusds.jwt.SignedJWT.parse(jws);
+        assertThat(parsed.verify(new com.nimbusds.jose.crypto.ECDSAVerifier(f.imsKey.toECPublicKey()))).isTrue();
+        assertThat(parsed.getHeader().toJSONObject())
+                .containsExactlyInAnyOrderEntriesOf(Map.of("alg", "ES256", "kid", f.imsKey.getKeyID(), "typ", Kx1.MESSAGE_TYPE));
+        com.nimbusds.jwt.JWTClaimsSet c = parsed.getJWTClaimsSet();
+        assertThat(c.getIssuer()).isEqualTo(ISSUER);
+        assertThat(c.getAudience()).containsExactly(SERVICE);
+        assertThat(c.getIssueTime().toInstant()).isEqualTo(offer.issuedAt());
+        assertThat(c.getExpirationTime().toInstant()).isEqualTo(offer.expiresAt());
+        assertThat(c.getDateClaim("session_exp").toInstant()).isEqualTo(offer.sessionExpiresAt());
+        assertThat(c.getClaims()).containsEntry("jti", offer.jti()).containsEntry("sid", offer.sid()).containsEntry("sub", "alice")
+                .containsEntry("scope", "search:read").containsEntry("epk", epk.toPublicJWK().toJSONObject());
+        assertThat(f.serviceSide().verifyOffer(jws)).isEqualTo(offer);
+    }
+
+    @Test
+    void whenAClaimAppearsTwice_thenMalformedEvenIfSigned() {
+        // Two parsers could read two different values from one message: refused before any claim is used.
+        String offer = f.signedOffer();
+        String payload = new String(java.util.Base64.getUrlDecoder().decode(offer.split("\\.")[1]), java.nio.charset.StandardCharsets.UTF_8);
+        String twice = payload.substring(0, payload.length() - 1) + ",\"sub\":\"mallory\"}";
+        String header = offer.substring(0, offer.indexOf('.'));
+        String signingInput = header + "." + Fixture.b64(twice);
+        String signed = signingInput + "." + java.util.Base64.getUrlEncoder().withoutPadding()
+                .encodeToString(P256.sign(P256.privateScalar(f.imsKey), signingInput.getBytes(java.nio.charset.StandardCharsets.US_ASCII), f.random));
+        assertThat(kxFailure(() -> f.serviceSide().verifyOffer(signed))).isEqualTo(MALFORMED);
+    }
+
+    @Test
     void whenAJwksBindingTokenIsPresentedAsOffer_thenWrongType() {
         SessionToken token = new SessionToken(ISSUER, "alice", SERVICE, f.clock.instant(), f.clock.instant().plusSeconds(30),
                 Kx1.newId(f.random), Kx1.newId(f.random), "search:read");

@@ -73,6 +73,23 @@ class SessionTokenTest {
     }
 
     @Test
+    void whenConfidentialClaimsAreSealed_thenAJoseLibraryOpensThemAndEveryTokenHasItsOwnIv() throws Exception {
+        // The enc JWE is written on the JDK's AES-GCM directly: a third-party library must open it.
+        Map<String, Object> confidential = Map.of("email", "alice@example.com", "limit", 100);
+        String first = (String) Fixture.json(mint(confidential).split("\\.")[1]).get("enc");
+        String second = (String) Fixture.json(mint(confidential).split("\\.")[1]).get("enc");
+        com.nimbusds.jose.JWEObject jwe = com.nimbusds.jose.JWEObject.parse(first);
+        jwe.decrypt(new com.nimbusds.jose.crypto.DirectDecrypter(keys.encKey()));
+        assertThat(jwe.getPayload().toJSONObject()).containsEntry("email", "alice@example.com").containsEntry("limit", 100L);
+        assertThat(first.split("\\.")[1]).isEmpty(); // dir: no encrypted key
+        assertThat(first.split("\\.")[2]).isNotEqualTo(second.split("\\.")[2]);
+        com.nimbusds.jose.JWEObject tampered = com.nimbusds.jose.JWEObject.parse(first.substring(0, first.length() - 2)
+                + (first.endsWith("A") ? "Bg" : "Ag"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> tampered.decrypt(new com.nimbusds.jose.crypto.DirectDecrypter(keys.encKey())))
+                .isInstanceOf(com.nimbusds.jose.JOSEException.class);
+    }
+
+    @Test
     void whenTokenIsTampered_thenBadSignature() {
         String compact = mint(Map.of());
         assertThat(tokenFailure(() -> verify(Fixture.swapPayload(compact, c -> c.remove("authorization_details")))))

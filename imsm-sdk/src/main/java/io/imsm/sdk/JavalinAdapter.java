@@ -79,10 +79,21 @@ public final class JavalinAdapter {
         }
     }
 
-    private static void respond(Context ctx, KeyExchangeEndpoint endpoint, String suffix) {
+    /**
+     * The request body, at most {@link KeyExchangeEndpoint#MAX_BODY_BYTES} + 1 bytes (the endpoint answers
+     * 413 to a longer one), read into an array of exactly the announced length when there is one: no
+     * copy buffer and no growing stream per request as with {@code ctx.bodyAsBytes()}.
+     */
+    private static byte[] body(Context ctx) throws java.io.IOException {
+        int limit = KeyExchangeEndpoint.MAX_BODY_BYTES + 1;
+        long announced = ctx.req().getContentLengthLong();
+        return ctx.req().getInputStream().readNBytes(announced >= 0 && announced < limit ? (int) announced : limit);
+    }
+
+    private static void respond(Context ctx, KeyExchangeEndpoint endpoint, String suffix) throws java.io.IOException {
         Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         ctx.headerMap().forEach(headers::put);
-        byte[] body = ctx.bodyAsBytes();
+        byte[] body = body(ctx);
         KeyExchangeEndpoint.Response r = endpoint.handle(ctx.method().name(), suffix, headers, body);
         ctx.status(r.status());
         r.headers().forEach(ctx::header);

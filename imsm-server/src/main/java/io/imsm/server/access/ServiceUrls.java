@@ -121,6 +121,18 @@ public final class ServiceUrls {
         checkHost(scheme, url.getHost().toLowerCase(Locale.ROOT), true);
     }
 
+    /**
+     * Whether {@link #checkTarget} decides {@code url} without consulting DNS (its host is an address
+     * literal), so a caller need not bound the check's wait with a deadline of its own.
+     */
+    public static boolean isAddressLiteral(URI url) {
+        try {
+            return url.getHost() != null && literal(url.getHost().toLowerCase(Locale.ROOT)) != null;
+        } catch (RefusedTarget e) {
+            return false;
+        }
+    }
+
     private void checkHost(String scheme, String host, boolean resolveNames) throws RefusedTarget {
         InetAddress literal = literal(host);
         if (literal == null && !allowLinkLocal && (METADATA_NAMES.contains(host) || METADATA_NAMES.contains(stripDot(host)))) {

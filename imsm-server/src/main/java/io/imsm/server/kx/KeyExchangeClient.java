@@ -18,16 +18,23 @@ import io.imsm.protocol.SessionKeys;
 import io.imsm.server.access.ServiceDefinition;
 import io.imsm.server.access.ServiceUrls;
 import io.imsm.server.keys.SigningKeys;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.StringRequestContent;
+import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.text.ParseException;
 import java.time.Clock;
@@ -38,8 +45,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
@@ -51,7 +56,13 @@ import java.util.function.Supplier;
  * <p>Everything a service sends is untrusted: each call has one deadline ({@code kx.timeout_seconds})
  * covering the address check, connecting, sending and reading the whole answer, and at most
  * {@link Kx1#MAX_MESSAGE_BYTES} of an answer are read. A service that streams without end or drips
- * its answer fails the call at the deadline, never later.
+ * its answer fails the call at the deadline, never later. Redirects are not followed; https is
+ * verified against the JVM's default trust (host name included); each service (scheme, host, port)
+ * gets at most {@link #MAX_CONNECTIONS_PER_SERVICE} pooled HTTP/1.1 connections.
+ *
+ * <p>The calls go through Jetty's HTTP client (Jetty is the servers' library already): with the JDK's
+ * client every exchange crossed its selector thread, its executor and the caller's thread, and that
+ * client was a tenth of the CPU of an issuance (docs/benchmarks.md, issuance, third pass).
  */
 public final class KeyExchangeClient implements AutoCloseable {
     private static final Logger SECURITY = LoggerFactory.getLogger("imsm.security");
@@ -62,6 +73,11 @@ public final class KeyExchangeClient implements AutoCloseable {
     private static final ReplayGuard ANSWERS_NEED_NO_REPLAY_GUARD = (id, keepUntil) -> {
         throw new IllegalStateException("the IMS verifies only answers, which are bound by nonce");
     };
+    /** Connections kept or opened at once to one service; further calls wait in its queue. */
+    static final int MAX_CONNECTIONS_PER_SERVICE = 64;
+    /** Calls waiting for a connection to one service; beyond it a call fails at once. */
+    static final int MAX_QUEUED_PER_SERVICE = 1024;
+
     /** Address checks may wait on DNS; they run on their own virtual thread so the deadline bounds them. */
     private static final Executor RESOLVER = r -> Thread.ofVirtual().name("imsm-kx-resolve").start(r);
 
@@ -71,13 +87,6 @@ public final class KeyExchangeClient implements AutoCloseable {
     private final SecureRandom random;
     private final ServiceUrls urls;
     private final HttpClient http;
-    /**
-     * The client's tasks (response handling, completing the caller's future) run on virtual threads:
-     * with its default pool of platform threads every exchange woke a pool thread and then the
-     * request's virtual thread, an extra hand-off between kernel threads that cost measurably on two
-     * busy cores (docs/benchmarks.md, issuance).
-     */
-    private final ExecutorService clientTasks = Executors.newVirtualThreadPerTaskExecutor();
     private final Duration timeout;
     private final Cache<VerifierKey, KxVerifier> answerVerifiers = Caffeine.newBuilder().maximumSize(10_000).build();
     private volatile SignerForKey signer;
@@ -90,7 +99,39 @@ public final class KeyExchangeClient implements AutoCloseable {
         this.random = Objects.requireNonNull(random);
         this.urls = Objects.requireNonNull(urls);
         this.timeout = Objects.requireNonNull(timeout);
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).executor(clientTasks).build();
+        this.http = startClient(timeout);
+    }
+
+    private static HttpClient startClient(Duration timeout) {
+        SslContextFactory.Client tls = new SslContextFactory.Client();
+        try {
+            tls.setSslContext(SSLContext.getDefault()); // the JVM's trust, as the JDK client had
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("no default TLS context", e);
+        }
+        tls.setEndpointIdentificationAlgorithm("HTTPS"); // the certificate must name the host
+        ClientConnector connector = new ClientConnector();
+        connector.setSslContextFactory(tls);
+        connector.setSelectors(1);
+        QueuedThreadPool threads = new QueuedThreadPool(16, 2);
+        threads.setName("imsm-kx");
+        threads.setDaemon(true);
+        connector.setExecutor(threads);
+        HttpClient client = new HttpClient(new HttpClientTransportOverHTTP(connector));
+        client.setExecutor(threads);
+        client.setFollowRedirects(false);
+        client.setConnectTimeout(timeout.toMillis());
+        client.setIdleTimeout(Math.max(timeout.toMillis(), 30_000));
+        client.setMaxConnectionsPerDestination(MAX_CONNECTIONS_PER_SERVICE);
+        client.setMaxRequestsQueuedPerDestination(MAX_QUEUED_PER_SERVICE);
+        client.setUserAgentField(null);
+        client.setMaxResponseHeadersSize(8 * 1024);
+        try {
+            client.start();
+        } catch (Exception e) {
+            throw new IllegalStateException("the KX HTTP client did not start", e);
+        }
+        return client;
     }
 
     /** @param ticket the service's sealed session to carry in its tokens (docs/protocol.md section 14), or {@code null} */
@@ -110,12 +151,11 @@ public final class KeyExchangeClient implements AutoCloseable {
         Offer offer = Offer.create(iss, service.id(), subject, scope, sessionExpiresAt, ephemeral, clock, random);
         String offerJws = signer().sign(offer);
         URI uri = target(service, service.kxUrl());
-        HttpResponse<byte[]> res = call(service, uri, HttpRequest.newBuilder(uri)
-                .header("Content-Type", "application/jwt").header("Accept", "application/jwt")
-                .POST(HttpRequest.BodyPublishers.ofString(offerJws)),
-                info -> info.statusCode() == 200 ? CappedBody.upTo(Kx1.MAX_MESSAGE_BYTES) : CappedBody.discardUpTo(Kx1.MAX_MESSAGE_BYTES));
-        if (res.statusCode() != 200) {
-            throw failed(service, KeyExchangeException.Kind.BAD_ANSWER, "answered the offer with HTTP status " + res.statusCode(), null);
+        CappedReply.Reply res = call(service, uri, http.newRequest(uri).method(HttpMethod.POST)
+                .headers(h -> h.put(HttpHeader.ACCEPT, "application/jwt"))
+                .body(new StringRequestContent("application/jwt", offerJws, StandardCharsets.US_ASCII)), true);
+        if (res.status() != 200) {
+            throw failed(service, KeyExchangeException.Kind.BAD_ANSWER, "answered the offer with HTTP status " + res.status(), null);
         }
         Answer answer;
         try {
@@ -139,17 +179,20 @@ public final class KeyExchangeClient implements AutoCloseable {
         }
         String jws = signer().sign(Revocation.create(issuer.get(), service.id(), sid, clock, random));
         URI uri = target(service, service.kxUrl() + "/" + sid);
-        HttpResponse<byte[]> res = call(service, uri, HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + jws).DELETE(),
-                info -> CappedBody.discardUpTo(Kx1.MAX_MESSAGE_BYTES));
-        if (res.statusCode() != 204 && res.statusCode() != 200) {
-            throw failed(service, KeyExchangeException.Kind.BAD_ANSWER, "answered the revocation with HTTP status " + res.statusCode(), null);
+        CappedReply.Reply res = call(service, uri, http.newRequest(uri).method(HttpMethod.DELETE)
+                .headers(h -> h.put(HttpHeader.AUTHORIZATION, "Bearer " + jws)), false);
+        if (res.status() != 204 && res.status() != 200) {
+            throw failed(service, KeyExchangeException.Kind.BAD_ANSWER, "answered the revocation with HTTP status " + res.status(), null);
         }
     }
 
     @Override
     public void close() {
-        http.shutdownNow();
-        clientTasks.shutdownNow();
+        try {
+            http.stop(); // aborts calls in flight and closes the pooled connections
+        } catch (Exception e) {
+            LoggerFactory.getLogger(KeyExchangeClient.class).warn("stopping the KX HTTP client failed", e);
+        }
     }
 
     private URI target(ServiceDefinition service, String url) throws KeyExchangeException {
@@ -163,40 +206,58 @@ public final class KeyExchangeClient implements AutoCloseable {
         }
     }
 
-    /** One call under one deadline: the address check, then the request including its whole body. */
-    private HttpResponse<byte[]> call(ServiceDefinition service, URI uri, HttpRequest.Builder request,
-                                      HttpResponse.BodyHandler<byte[]> body) throws KeyExchangeException {
+    /**
+     * One call under one deadline: the address check, then the request including its whole body
+     * ({@code keepBody}: the body of a 200 answer, at most {@link Kx1#MAX_MESSAGE_BYTES}; otherwise
+     * at most that much is read and dropped).
+     */
+    private CappedReply.Reply call(ServiceDefinition service, URI uri, Request request, boolean keepBody) throws KeyExchangeException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        await(service, CompletableFuture.runAsync(() -> {
+        if (ServiceUrls.isAddressLiteral(uri)) {
+            // An address literal is checked without DNS, so nothing can stall: no thread of its own needed.
             try {
                 urls.checkTarget(uri);
             } catch (ServiceUrls.RefusedTarget e) {
-                throw new CompletionException(e);
+                throw failure(service, e);
             }
-        }, RESOLVER), deadline);
-        long left = Math.max(TimeUnit.MILLISECONDS.toNanos(1), deadline - System.nanoTime());
-        if ("http".equalsIgnoreCase(uri.getScheme())) {
-            // Plain http is only ever this machine (ServiceUrls). The client's default, HTTP/2, would offer
-            // an h2c upgrade on every call, which the services' servers decline: a wasted header set and
-            // an upgrade check on both sides per exchange. Over https, ALPN picks the version at no cost.
-            request.version(HttpClient.Version.HTTP_1_1);
+        } else {
+            await(service, CompletableFuture.runAsync(() -> {
+                try {
+                    urls.checkTarget(uri);
+                } catch (ServiceUrls.RefusedTarget e) {
+                    throw new CompletionException(e);
+                }
+            }, RESOLVER), deadline, null);
         }
-        return await(service, http.sendAsync(request.timeout(Duration.ofNanos(left)).build(), body), deadline);
+        long left = Math.max(TimeUnit.MILLISECONDS.toNanos(1), deadline - System.nanoTime());
+        // Jetty's total timeout covers connecting, sending and reading the whole answer.
+        request.timeout(left, TimeUnit.NANOSECONDS).followRedirects(false);
+        CappedReply reply = new CappedReply(Kx1.MAX_MESSAGE_BYTES, keepBody);
+        request.send(reply);
+        return await(service, reply.future(), deadline, request);
     }
 
-    private <T> T await(ServiceDefinition service, CompletableFuture<T> future, long deadline) throws KeyExchangeException {
+    /** The future's value by the deadline; past it, or when interrupted, {@code request} (if any) is aborted, closing its connection. */
+    private <T> T await(ServiceDefinition service, CompletableFuture<T> future, long deadline, Request request) throws KeyExchangeException {
         try {
             return future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            future.cancel(true); // aborts the exchange and closes its connection
+            abort(future, request, e);
             throw failed(service, KeyExchangeException.Kind.UNREACHABLE,
                     "did not answer completely within " + timeout.toSeconds() + " seconds", e);
         } catch (InterruptedException e) {
-            future.cancel(true);
+            abort(future, request, e);
             Thread.currentThread().interrupt();
             throw failed(service, KeyExchangeException.Kind.UNREACHABLE, "call interrupted", e);
         } catch (ExecutionException e) {
             throw failure(service, e.getCause());
+        }
+    }
+
+    private static void abort(CompletableFuture<?> future, Request request, Throwable why) {
+        future.cancel(true);
+        if (request != null) {
+            request.abort(why);
         }
     }
 
@@ -209,7 +270,7 @@ public final class KeyExchangeClient implements AutoCloseable {
                 return failed(service, KeyExchangeException.Kind.BAD_ANSWER,
                         "sent an answer larger than " + Kx1.MAX_MESSAGE_BYTES + " bytes", t);
             }
-            if (t instanceof HttpTimeoutException) {
+            if (t instanceof TimeoutException) { // Jetty's total timeout of the request
                 return failed(service, KeyExchangeException.Kind.UNREACHABLE,
                         "did not answer completely within " + timeout.toSeconds() + " seconds", t);
             }

@@ -40,6 +40,14 @@ public final class HttpServer {
     /** The plain HTTP port: with an HTTPS connector added, Javalin's own port() may name that one. */
     private final int port;
 
+    /**
+     * Javalin copies each response's result into Jetty's output through a buffer of this size, allocated
+     * per response; it defaults to Jetty's output buffer size (32 KiB), about 30 KiB of garbage per
+     * answer of one or two KiB (docs/benchmarks.md, issuance, third pass). Jetty still aggregates the
+     * writes in its own pooled buffer.
+     */
+    static final int RESPONSE_COPY_BUFFER_BYTES = 4096;
+
     private HttpServer(Javalin app, int port) {
         this.app = app;
         this.port = port;
@@ -65,6 +73,7 @@ public final class HttpServer {
             c.jetty.port = port;
             c.concurrency.useVirtualThreads = true;
             c.http.maxRequestSize = cfg.server().maxBodyBytes();
+            c.http.responseBufferSize = RESPONSE_COPY_BUFFER_BYTES;
             c.http.prefer405over404 = true;
             c.jsonMapper(new JavalinJackson(Json.mapper(), true));
             c.startup.showJavalinBanner = false;
@@ -133,7 +142,10 @@ public final class HttpServer {
         long length = x.req().getContentLengthLong();
         if (length > 0 && length <= maxBodyBytes) {
             try {
-                x.req().getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+                jakarta.servlet.ServletInputStream in = x.req().getInputStream();
+                if (!in.isFinished()) { // a body the handler read is not read again (transferTo's buffer is 16 KiB)
+                    in.transferTo(java.io.OutputStream.nullOutputStream());
+                }
             } catch (java.io.IOException | RuntimeException e) {
                 // the client went away or sent less: Jetty closes this connection, as before
             }

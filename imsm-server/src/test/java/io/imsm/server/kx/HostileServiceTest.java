@@ -72,22 +72,37 @@ class HostileServiceTest {
                 && e.detail().contains(f.kxUrl()) && e.detail().contains(detail));
     }
 
-    @Test
-    void whenServiceStreamsAHugeAnswer_thenFailsFastReadingLittle_andServerStaysHealthy() throws Exception {
-        FakeService huge = register("huge", OnOffer.HUGE_BODY, OnRevoke.CONFIRM);
+    /** The token request fails fast, and IMSM hung up after 16 KiB: only what fits in the socket buffers left the service. */
+    void assertHugeAnswerRefusedReadingLittle(String id, OnOffer onOffer) throws Exception {
+        FakeService huge = register(id, onOffer, OnRevoke.CONFIRM);
         long t0 = System.nanoTime();
-        Http.Res r = requestToken("huge");
+        Http.Res r = requestToken(id);
         long ms = (System.nanoTime() - t0) / 1_000_000;
-        assertGenericFailureAndAuditedDetail(r, huge, "huge", "larger than 16384 bytes");
+        assertGenericFailureAndAuditedDetail(r, huge, id, "larger than 16384 bytes");
         assertThat(ms).as("failed after %d ms", ms).isLessThan(TIMEOUT_SECONDS * 1000L);
-        // IMSM hung up after 16 KiB: only what fits in the socket buffers left the service
         waitFor(() -> huge.bytesSent.get() > 0, 2000);
         Thread.sleep(200);
         assertThat(huge.bytesSent.get()).as("bytes the service could send").isLessThan(FakeService.HUGE_BYTES / 4);
+    }
+
+    @Test
+    void whenServiceStreamsAHugeAnswer_thenFailsFastReadingLittle_andServerStaysHealthy() throws Exception {
+        assertHugeAnswerRefusedReadingLittle("huge", OnOffer.HUGE_BODY);
         assertThat(s.client().get("/healthz").status()).isEqualTo(200);
         assertThat(s.client().get("/readyz").status()).isEqualTo(200);
         s.clock.advance(Duration.ofSeconds(30)); // a fresh TOTP step
         assertThat(People.login(s, s.client(), analyst).status()).isEqualTo(200);
+    }
+
+    @Test
+    void whenServiceStreamsAHugeAnswerWithoutLength_thenFailsFastReadingLittle() throws Exception {
+        assertHugeAnswerRefusedReadingLittle("huge-chunked", OnOffer.HUGE_CHUNKED);
+    }
+
+    @Test
+    void whenServiceRedirects_thenTheRedirectIsNotFollowed() throws Exception {
+        FakeService redirect = register("redirect", OnOffer.REDIRECT, OnRevoke.CONFIRM);
+        assertGenericFailureAndAuditedDetail(requestToken("redirect"), redirect, "redirect", "HTTP status 307");
     }
 
     @Test

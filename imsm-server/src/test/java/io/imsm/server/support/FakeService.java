@@ -31,7 +31,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * protocol library (verifying the offer against IMSM's keys), but keeps no sessions.
  */
 public final class FakeService implements AutoCloseable {
-    public enum OnOffer { ANSWER, HUGE_BODY, DRIP }
+    public enum OnOffer { ANSWER, HUGE_BODY, DRIP,
+        /** The huge answer streamed chunked, without a Content-Length to refuse it by. */
+        HUGE_CHUNKED,
+        /** A redirect to a URL that would answer; IMSM must not follow it. */
+        REDIRECT }
 
     public enum OnRevoke { CONFIRM, NOT_FOUND, DRIP }
 
@@ -118,19 +122,28 @@ public final class FakeService implements AutoCloseable {
                 ex.getResponseHeaders().set("Content-Type", "application/jwt");
                 send(ex, 200, answer);
             }
-            case HUGE_BODY -> {
-                ex.getResponseHeaders().set("Content-Type", "application/jwt");
-                ex.sendResponseHeaders(200, HUGE_BYTES);
-                byte[] chunk = new byte[64 * 1024];
-                java.util.Arrays.fill(chunk, (byte) 'e');
-                try (OutputStream out = ex.getResponseBody()) {
-                    for (long n = 0; n < HUGE_BYTES; n += chunk.length) {
-                        out.write(chunk);
-                        bytesSent.addAndGet(chunk.length);
-                    }
-                }
-            }
+            case HUGE_BODY -> huge(ex, HUGE_BYTES);
             case DRIP -> drip(ex, 200);
+            case HUGE_CHUNKED -> huge(ex, 0); // 0: chunked, no length announced
+            case REDIRECT -> {
+                ex.getResponseHeaders().set("Location", kxUrl() + "/elsewhere");
+                send(ex, 307, "");
+            }
+        }
+    }
+
+    /** {@link #HUGE_BYTES} of answer as fast as IMSM reads them; {@code announcedLength} as for sendResponseHeaders. */
+    private void huge(HttpExchange ex, long announcedLength) throws IOException {
+        ex.getResponseHeaders().set("Content-Type", "application/jwt");
+        ex.sendResponseHeaders(200, announcedLength);
+        byte[] chunk = new byte[64 * 1024];
+        java.util.Arrays.fill(chunk, (byte) 'e');
+        try (OutputStream out = ex.getResponseBody()) {
+            for (long n = 0; n < HUGE_BYTES; n += chunk.length) {
+                // counted before the write: the write IMSM hangs up on throws, yet the service did send
+                bytesSent.addAndGet(chunk.length);
+                out.write(chunk);
+            }
         }
     }
 

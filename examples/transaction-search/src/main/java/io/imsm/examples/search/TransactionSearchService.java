@@ -40,6 +40,8 @@ public final class TransactionSearchService implements AutoCloseable {
             c.startup.showJavalinBanner = false;
             c.concurrency.useVirtualThreads = true;
             c.http.maxRequestSize = KeyExchangeEndpoint.MAX_BODY_BYTES;
+            // Javalin's per-response copy buffer defaults to 32 KiB; answers here are a few hundred bytes.
+            c.http.responseBufferSize = 4096;
             // Every GET: the router sees a decoded path, the guard the canonical raw one, and only the
             // canonical target decides which resource this is (so /%73earch is /search).
             c.routes.get("/*", this::search);
