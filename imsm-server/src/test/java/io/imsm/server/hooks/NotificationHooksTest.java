@@ -188,8 +188,7 @@ class NotificationHooksTest {
         Thread.sleep(500);
         assertThat(target.findAll(com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor(urlEqualTo("/down")))).hasSize(1);
         // the retry waits for its backoff (at least half of retry_base_seconds): move the clock past it
-        s.clock.advance(Duration.ofSeconds(11));
-        HookTargets.awaitRequests(target, "/down", 2, WAIT);
+        advanceClockUntilRequests("/down", 2, Duration.ofSeconds(11));
         // the second backoff counts from the clock when IMSM records the second failure, which can come just after
         // WireMock logged the request and so after one move of the clock: move it again until the last attempt comes
         List<LoggedRequest> all = advanceClockUntilRequests("/down", 3, Duration.ofSeconds(21));
