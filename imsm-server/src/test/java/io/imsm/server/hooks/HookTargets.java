@@ -59,6 +59,26 @@ final class HookTargets {
         throw new AssertionError("expected " + n + " requests to " + path + " within " + timeout + ", got " + got.size());
     }
 
+    /**
+     * Moves {@code server}'s clock by {@code step} until {@code path} was asked {@code n} times ({@code which}). A retry's
+     * backoff counts from the clock when IMSM records the failure, which can come after WireMock logged the request
+     * and so after one move: a single move would race it.
+     */
+    static List<LoggedRequest> advanceClockUntil(TestServer server, WireMockServer w, String path, int n, Duration step,
+                                                 Duration timeout, Predicate<LoggedRequest> which) throws InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            server.clock.advance(step);
+            try {
+                return awaitRequests(w, path, n, Duration.ofSeconds(1), which);
+            } catch (AssertionError notYet) {
+                if (System.nanoTime() > end) {
+                    throw notYet;
+                }
+            }
+        }
+    }
+
     static List<LoggedRequest> awaitRequests(WireMockServer w, String path, int n, Duration timeout) throws InterruptedException {
         return awaitRequests(w, path, n, timeout, r -> true);
     }

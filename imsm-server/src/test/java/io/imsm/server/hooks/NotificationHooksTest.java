@@ -164,20 +164,6 @@ class NotificationHooksTest {
                 Map.of("To", "+15550000002", "From", "+15550000001", "Body", "IMSM: account hook-bob created"));
     }
 
-    private List<LoggedRequest> advanceClockUntilRequests(String path, int n, Duration step) throws InterruptedException {
-        long end = System.nanoTime() + WAIT.toNanos();
-        while (true) {
-            s.clock.advance(step);
-            try {
-                return HookTargets.awaitRequests(target, path, n, Duration.ofSeconds(1));
-            } catch (AssertionError notYet) {
-                if (System.nanoTime() > end) {
-                    throw notYet;
-                }
-            }
-        }
-    }
-
     @Test
     void whenTargetKeepsFailing_thenRetriedWithBackoffThenDeadLetter_andReplayKeepsTheWebhookId() throws Exception {
         target.stubFor(post(urlEqualTo("/down")).willReturn(aResponse().withStatus(503)));
@@ -188,10 +174,8 @@ class NotificationHooksTest {
         Thread.sleep(500);
         assertThat(target.findAll(com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor(urlEqualTo("/down")))).hasSize(1);
         // the retry waits for its backoff (at least half of retry_base_seconds): move the clock past it
-        advanceClockUntilRequests("/down", 2, Duration.ofSeconds(11));
-        // the second backoff counts from the clock when IMSM records the second failure, which can come just after
-        // WireMock logged the request and so after one move of the clock: move it again until the last attempt comes
-        List<LoggedRequest> all = advanceClockUntilRequests("/down", 3, Duration.ofSeconds(21));
+        HookTargets.advanceClockUntil(s, target, "/down", 2, Duration.ofSeconds(11), WAIT, r -> true);
+        List<LoggedRequest> all = HookTargets.advanceClockUntil(s, target, "/down", 3, Duration.ofSeconds(21), WAIT, r -> true);
         assertThat(all).extracting(r -> r.getHeader("webhook-id")).containsOnly(id);
 
         JsonNode dead = awaitDeadLetter(id);

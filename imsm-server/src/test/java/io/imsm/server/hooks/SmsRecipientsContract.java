@@ -123,10 +123,8 @@ abstract class SmsRecipientsContract {
 
         HookTargets.awaitRequests(twilio, TWILIO, 2, WAIT);
         // the retries wait out their backoff (at least half of retry_base_seconds each)
-        // (each backoff counts from the clock when IMSM records the failure, which can come after WireMock logged the
-        // request and so after one move of the clock: move it again until the next attempt comes)
-        advanceClockUntil(2, r -> sentTo(r, SAM), Duration.ofSeconds(11));
-        advanceClockUntil(3, r -> sentTo(r, SAM), Duration.ofSeconds(21));
+        HookTargets.advanceClockUntil(s, twilio, TWILIO, 2, Duration.ofSeconds(11), WAIT, r -> sentTo(r, SAM));
+        HookTargets.advanceClockUntil(s, twilio, TWILIO, 3, Duration.ofSeconds(21), WAIT, r -> sentTo(r, SAM));
         JsonNode dead = awaitDeadLetter("sam");
         assertThat(dead.path("hook_id").asText()).isEqualTo("approver-texts");
         assertThat(dead.path("attempts").asInt()).isEqualTo(3);
@@ -196,21 +194,6 @@ abstract class SmsRecipientsContract {
         Http.Res r = People.login(s, c, p);
         assertThat(r.status()).as(r.toString()).isEqualTo(200);
         return c;
-    }
-
-    private void advanceClockUntil(int n, java.util.function.Predicate<LoggedRequest> which, Duration step) throws InterruptedException {
-        long end = System.nanoTime() + WAIT.toNanos();
-        while (true) {
-            s.clock.advance(step);
-            try {
-                HookTargets.awaitRequests(twilio, TWILIO, n, Duration.ofSeconds(1), which);
-                return;
-            } catch (AssertionError notYet) {
-                if (System.nanoTime() > end) {
-                    throw notYet;
-                }
-            }
-        }
     }
 
     static boolean sentTo(LoggedRequest r, String phone) {
