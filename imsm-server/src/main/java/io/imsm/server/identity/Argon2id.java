@@ -64,6 +64,19 @@ final class Argon2id {
         return cost.prefix() + B64.encodeToString(salt) + "$" + B64.encodeToString(hash);
     }
 
+    /**
+     * A PHC string at the configured cost whose salt and hash are random bytes, not derived from any
+     * password: verifying a password against it costs exactly one verification at this cost and fails
+     * (but for a 2^-256 chance). Costs no Argon2 run to make, so a server start does not pay one.
+     */
+    String unmatchable() {
+        byte[] salt = new byte[SALT_BYTES];
+        byte[] hash = new byte[HASH_BYTES];
+        random.nextBytes(salt);
+        random.nextBytes(hash);
+        return cost.prefix() + B64.encodeToString(salt) + "$" + B64.encodeToString(hash);
+    }
+
     /** True when {@code phc} is an Argon2id PHC string (within the bounds) of {@code password}. */
     static boolean verify(String password, String phc) {
         Optional<Parsed> p = parse(phc);

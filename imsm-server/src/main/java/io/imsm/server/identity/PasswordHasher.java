@@ -34,7 +34,9 @@ public final class PasswordHasher {
                 random);
         this.permits = new Semaphore(cfg.effectiveMaxConcurrentHashes(), true);
         this.queueTimeoutMillis = cfg.hashQueueTimeoutMillis();
-        this.dummyHash = hash("imsm-dummy-password-for-timing");
+        // random bytes at the configured cost, not a hash computed here: an Argon2 run on the main thread
+        // cost every start about 0.3 s of CPU before the first request (docs/benchmarks.md, start-up)
+        this.dummyHash = argon2.unmatchable();
     }
 
     public String hash(String password) {

@@ -33,6 +33,25 @@ class CredentialsTest {
     }
 
     @Test
+    void whenUnknownUsersPasswordIsBurned_thenTheStandInHashHasARealHashsShapeAndMatchesNothing() {
+        // the stand-in for unknown users is made without an Argon2 run (start-up); a verification against it
+        // must still parse it and run Argon2id at the configured cost, as against a stored hash
+        Argon2id argon2 = new Argon2id(new Argon2id.Cost(1024, 1, 1), new SecureRandom());
+        String real = argon2.hash("correct horse battery");
+        String standIn = argon2.unmatchable();
+        String[] realParts = real.split("\\$");
+        String[] standInParts = standIn.split("\\$");
+        assertThat(standInParts).hasSameSizeAs(realParts);
+        assertThat(standIn).startsWith("$argon2id$v=19$m=1024,t=1,p=1$").isNotEqualTo(argon2.unmatchable());
+        for (int i = 0; i < realParts.length; i++) {
+            assertThat(standInParts[i]).as("part " + i).hasSameSizeAs(realParts[i]);
+        }
+        for (String pw : List.of("", "correct horse battery", "imsm-dummy-password-for-timing")) {
+            assertThat(Argon2id.verify(pw, standIn)).as(pw).isFalse();
+        }
+    }
+
+    @Test
     void whenHashWasStoredByPassword4j_thenStillVerifies() {
         // hashes stored before the switch to BouncyCastle: same PHC format, same bytes of the password
         for (String pw : List.of("correct horse battery", "Grüße aus Zürich ✓ 密码")) {
