@@ -105,7 +105,31 @@ if [ "${BENCH_WARMUP:-10}" -gt 0 ]; then
     "http://127.0.0.1:$PORT/api/v1/services/transaction-search/tokens" > /dev/null
 fi
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# CPU ticks of the JVM's threads by kind: JIT compiler threads, the VM thread and GC workers (Serial's
+# collections run on the VM thread), everything else (the servers' and the application's threads). A
+# thread that ends within the run (a compiler thread the JVM retires) takes its ticks along.
+thread_ticks() {
+  python3 - "$1" <<'PY'
+import glob, sys
+jit = gc = other = 0
+for stat in glob.glob("/proc/%s/task/*/stat" % sys.argv[1]):
+    try:
+        text = open(stat).read()
+    except OSError:
+        continue
+    name, rest = text[text.index("(") + 1:text.rindex(")")], text[text.rindex(")") + 2:].split()
+    ticks = int(rest[11]) + int(rest[12])
+    if "CompilerThre" in name:
+        jit += ticks
+    elif name == "VM Thread" or name.startswith(("GC Thread", "G1 ", "VM Periodic")):
+        gc += ticks
+    else:
+        other += ticks
+print(jit, gc, other)
+PY
+}
 CPU0="$(cpu_ticks "$DEMO")"; SCPU0="$([ -n "$SERVICE" ] && cpu_ticks "$SERVICE" || echo 0)"
+read -r JIT0 GC0 APP0 < <(thread_ticks "$DEMO")
 IMSM_COOKIE="$COOKIE" IMSM_CSRF="$CSRF" wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$ROOT/bench/http/issue.lua" \
   "http://127.0.0.1:$PORT/api/v1/services/transaction-search/tokens" | tee "$DATA/wrk.out"
 # CPU the demo JVM (IMSM and the service, both sides of every exchange) spent per answered request:
@@ -114,6 +138,8 @@ REQS="$(sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' "$DATA/wrk.out")"
 per_request() { awk -v t="$1" -v hz="$(getconf CLK_TCK)" -v n="$REQS" 'BEGIN { printf "%.2f ms", 1000 * t / hz / n }'; }
 rss_mb() { grep VmRSS "/proc/$1/status" 2>/dev/null | awk '{print int($2/1024)}'; }
 echo "$WHO CPU per request: $(per_request $(( $(cpu_ticks "$DEMO") - CPU0 )))"
+read -r JIT1 GC1 APP1 < <(thread_ticks "$DEMO")
+echo "$WHO CPU per request by thread: application and servers $(per_request $(( APP1 - APP0 ))), JIT compiler $(per_request $(( JIT1 - JIT0 ))), VM thread and GC $(per_request $(( GC1 - GC0 )))"
 echo "$WHO RSS after the load: $(rss_mb "$DEMO") MB"
 if [ -n "$SERVICE" ]; then
   echo "service JVM CPU per request: $(per_request $(( $(cpu_ticks "$SERVICE") - SCPU0 )))"

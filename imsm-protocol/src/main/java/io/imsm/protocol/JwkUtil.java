@@ -24,6 +24,27 @@ public final class JwkUtil {
     }
 
     /**
+     * The same RFC 7638 thumbprint for a P-256 key, private or public (only {@code crv}, {@code kty},
+     * {@code x} and {@code y} count, section 3.2), hashed straight from the coordinates as the key
+     * holds them: no public copy of the key (Nimbus checks the point on the curve again for each copy,
+     * in {@code BigInteger} arithmetic) and no JSON object. The members are base64url or fixed
+     * names, so nothing needs escaping (section 3.3).
+     */
+    public static String thumbprintP256(ECKey key) {
+        Objects.requireNonNull(key, "key");
+        if (!Curve.P_256.equals(key.getCurve())) {
+            throw new IllegalArgumentException("the key must be an EC P-256 JWK");
+        }
+        String members = "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"" + key.getX() + "\",\"y\":\"" + key.getY() + "\"}";
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(members.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        }
+    }
+
+    /**
      * The public JWKS document for a list of keys: every private part stripped, so a caller cannot
      * leak a private key by passing the wrong object.
      */

@@ -77,7 +77,7 @@ public final class KeyDerivation {
 
     /** {@code "IMSM-KX1|" + thumb(IMS epk) + "|" + thumb(S epk)}; thumbprints of the public keys (RFC 7638). */
     public static String info(ECKey imsEpk, ECKey serviceEpk) {
-        return Kx1.INFO_PREFIX + JwkUtil.thumbprint(imsEpk.toPublicJWK()) + "|" + JwkUtil.thumbprint(serviceEpk.toPublicJWK());
+        return Kx1.INFO_PREFIX + JwkUtil.thumbprintP256(imsEpk) + "|" + JwkUtil.thumbprintP256(serviceEpk);
     }
 
     /** HKDF-SHA256 (RFC 5869 sections 2.2 and 2.3) with salt = UTF-8(sid), 64 bytes of output. */

@@ -6,14 +6,13 @@ import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.JWSSigner;
 import com.nimbusds.jose.crypto.ECDSASigner;
-import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
-import com.nimbusds.jose.util.JSONObjectUtils;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 
 import javax.crypto.Cipher;
+import javax.crypto.Mac;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
@@ -23,6 +22,8 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Date;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
 
 /** Mints session tokens (KX1 section 4 and the {@code jwks} binding). */
@@ -62,21 +63,51 @@ public final class SessionTokens {
         if (token.expiresAt().isAfter(Objects.requireNonNull(sessionExpiresAt, "sessionExpiresAt"))) {
             throw new IllegalArgumentException("exp must not be after session_exp");
         }
-        JWTClaimsSet.Builder claims = claims(token);
+        // Written straight to JSON and MAC'd on the JDK (RFC 7515 section 7.1, RFC 7518 section 3.2), byte
+        // for byte what Nimbus' SignedJWT wrote (ProtocolVectorsTest): Nimbus built a claims set, a JSON
+        // object, a header object and a MACSigner (a provider lookup) for every token.
+        Map<String, Object> claims = hs256Claims(token);
         if (!token.confidentialClaims().isEmpty()) {
-            claims.claim("enc", encrypt(token, keys, Objects.requireNonNull(random, "random")));
+            claims.put("enc", encrypt(token, keys, Objects.requireNonNull(random, "random")));
         }
         if (ticket != null) {
-            claims.claim("tkt", ticket);
+            claims.put("tkt", ticket);
         }
-        final MACSigner signer;
+        // The header as Nimbus serialised it; a sid is base64url (MessageChecks.requireId), nothing to escape.
+        String signingInput = BASE64URL.encodeToString(("{\"kid\":\"" + token.sid() + "\",\"typ\":\"JWT\",\"alg\":\"HS256\"}")
+                .getBytes(StandardCharsets.US_ASCII)) + "." + BASE64URL.encodeToString(JoseJson.write(claims).getBytes(StandardCharsets.UTF_8));
+        byte[] macKey = keys.macKey();
         try {
-            signer = new MACSigner(keys.macKey());
-        } catch (JOSEException e) {
-            throw new IllegalStateException("HS256 needs a 256-bit key", e);
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(macKey, "HmacSHA256"));
+            return signingInput + "." + BASE64URL.encodeToString(mac.doFinal(signingInput.getBytes(StandardCharsets.US_ASCII)));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HS256 signing failed", e);
+        } finally {
+            Arrays.fill(macKey, (byte) 0);
         }
-        return sign(new JWSHeader.Builder(JWSAlgorithm.HS256).type(JOSEObjectType.JWT).keyID(token.sid()).build(),
-                claims.build(), signer);
+    }
+
+    /**
+     * The claims of {@link #claims} in the member order Nimbus' {@code JWTClaimsSet} wrote them: it copied
+     * them, in the order they were set, into a {@link HashMap} of the default capacity and wrote that
+     * map's iteration order (the token vectors of docs/protocol.md show it), one audience as a string,
+     * times in seconds. A token has at most 11 claims, below the map's first resize.
+     */
+    private static Map<String, Object> hs256Claims(SessionToken t) {
+        Map<String, Object> claims = new HashMap<>();
+        claims.put("iss", t.issuer());
+        claims.put("sub", t.subject());
+        claims.put("aud", t.audience());
+        claims.put("iat", Date.from(t.issuedAt()).getTime() / 1000);
+        claims.put("exp", Date.from(t.expiresAt()).getTime() / 1000);
+        claims.put("jti", t.jti());
+        claims.put("sid", t.sid());
+        claims.put("scope", t.scope());
+        if (!t.authorizationDetails().isEmpty()) {
+            claims.put("authorization_details", t.authorizationDetails().stream().map(HttpAuthorizationDetail::toJson).toList());
+        }
+        return claims;
     }
 
     /**
@@ -140,7 +171,7 @@ public final class SessionTokens {
             Cipher aes = Cipher.getInstance("AES/GCM/NoPadding");
             aes.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new GCMParameterSpec(GCM_TAG_BITS, iv));
             aes.updateAAD(header.getBytes(StandardCharsets.US_ASCII));
-            sealed = aes.doFinal(JSONObjectUtils.toJSONString(t.confidentialClaims()).getBytes(StandardCharsets.UTF_8));
+            sealed = aes.doFinal(JoseJson.write(t.confidentialClaims()).getBytes(StandardCharsets.UTF_8));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("A256GCM encryption failed", e);
         } finally {

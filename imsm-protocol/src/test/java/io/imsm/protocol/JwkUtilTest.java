@@ -23,6 +23,18 @@ class JwkUtilTest {
     }
 
     @Test
+    void whenP256ThumbprintIsHashedFromTheCoordinates_thenItIsNimbusThumbprintOfThePublicKey() throws Exception {
+        for (int i = 0; i < 20; i++) {
+            ECKey key = new ECKeyGenerator(Curve.P_256).keyID("k" + i).generate();
+            String expected = key.toPublicJWK().computeThumbprint().toString();
+            assertThat(JwkUtil.thumbprintP256(key)).isEqualTo(expected);
+            assertThat(JwkUtil.thumbprintP256(key.toPublicJWK())).isEqualTo(expected);
+        }
+        ECKey p384 = new ECKeyGenerator(Curve.P_384).generate();
+        assertThatThrownBy(() -> JwkUtil.thumbprintP256(p384)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void whenPublicSetBuilt_thenPrivatePartsAreStripped() throws Exception {
         ECKey ec = new ECKeyGenerator(Curve.P_256).keyID("k1").generate();
         var set = JwkUtil.publicSet(List.of(ec, new RSAKeyGenerator(2048).keyID("k2").generate()));

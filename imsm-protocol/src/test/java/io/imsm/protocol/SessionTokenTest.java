@@ -72,6 +72,50 @@ class SessionTokenTest {
         assertThat(verified.authorizationDetails()).containsExactly(new HttpAuthorizationDetail("GET", "/search", Map.of("account", "12345")));
     }
 
+    /** The JSON a token is written with, on strings JSON must escape and some it must leave alone. */
+    private static final List<String> AWKWARD = List.of("plain", "quote \" and backslash \\", "tab\tnew line\ncr\rff\fbs\b",
+            "nul \u0000 unit \u001f del \u007f", "<html> & 'x'=\"y\"", "line sep \u2028 para sep \u2029", "gr\u00fc\u00dfe \u20ac",
+            "emoji \ud83d\ude00", "slash / and ?#");
+
+    @Test
+    void whenTokensAreMintedWithoutNimbus_thenTheirBytesAreThoseNimbusWrote() throws Exception {
+        // docs/protocol.md's vectors fix a token's bytes (ProtocolVectorsTest); this holds them on awkward
+        // claim values too, against the library that used to mint them.
+        for (String text : AWKWARD) {
+            Map<String, String> query = new java.util.LinkedHashMap<>();
+            query.put("q", text);
+            query.put(text, "v");
+            SessionToken t = new SessionToken(ISSUER + "/" + text, "alice " + text, SERVICE, f.clock.instant(),
+                    f.clock.instant().plus(Duration.ofMinutes(5)), Kx1.newId(f.random), sid, "search:read " + text,
+                    List.of(new HttpAuthorizationDetail("GET", "/search", query)),
+                    new java.util.LinkedHashMap<>(Map.of("justification", text)));
+            String ticket = sealedTicket();
+            String ours = SessionTokens.mintHs256(t, sessionExp, keys, ticket, f.random);
+            String enc = (String) Fixture.json(ours.split("\\.")[1]).get("enc");
+
+            com.nimbusds.jwt.JWTClaimsSet claims = new com.nimbusds.jwt.JWTClaimsSet.Builder()
+                    .issuer(t.issuer()).subject(t.subject()).audience(t.audience())
+                    .issueTime(java.util.Date.from(t.issuedAt())).expirationTime(java.util.Date.from(t.expiresAt()))
+                    .jwtID(t.jti()).claim("sid", t.sid()).claim("scope", t.scope())
+                    .claim("authorization_details", t.authorizationDetails().stream().map(HttpAuthorizationDetail::toJson).toList())
+                    .claim("enc", enc).claim("tkt", ticket).build();
+            com.nimbusds.jwt.SignedJWT nimbus = new com.nimbusds.jwt.SignedJWT(new com.nimbusds.jose.JWSHeader.Builder(
+                    com.nimbusds.jose.JWSAlgorithm.HS256).type(com.nimbusds.jose.JOSEObjectType.JWT).keyID(sid).build(), claims);
+            nimbus.sign(new com.nimbusds.jose.crypto.MACSigner(keys.macKey()));
+            assertThat(ours).as(text).isEqualTo(nimbus.serialize());
+
+            JWEObject jwe = JWEObject.parse(enc);
+            jwe.decrypt(new com.nimbusds.jose.crypto.DirectDecrypter(keys.encKey()));
+            assertThat(jwe.getPayload().toString()).as(text)
+                    .isEqualTo(com.nimbusds.jose.util.JSONObjectUtils.toJSONString(t.confidentialClaims()));
+        }
+    }
+
+    private String sealedTicket() {
+        return SessionTicket.seal(new SessionTicket.Contents(sid, keys, sessionExp, "alice", "search:read"),
+                SessionTicket.key(f.serviceKey), f.random);
+    }
+
     @Test
     void whenConfidentialClaimsAreSealed_thenAJoseLibraryOpensThemAndEveryTokenHasItsOwnIv() throws Exception {
         // The enc JWE is written on the JDK's AES-GCM directly: a third-party library must open it.

@@ -5,9 +5,7 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
 
-import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
 
 /**
  * Mounts a {@link KeyExchangeEndpoint} on a Javalin 7 app (Jetty 12 underneath):
@@ -91,10 +89,9 @@ public final class JavalinAdapter {
     }
 
     private static void respond(Context ctx, KeyExchangeEndpoint endpoint, String suffix) throws java.io.IOException {
-        Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-        ctx.headerMap().forEach(headers::put);
         byte[] body = body(ctx);
-        KeyExchangeEndpoint.Response r = endpoint.handle(ctx.method().name(), suffix, headers, body);
+        // The request makes its own case-insensitive copy of the headers: no second one here.
+        KeyExchangeEndpoint.Response r = endpoint.handle(ctx.method().name(), suffix, ctx.headerMap(), body);
         ctx.status(r.status());
         r.headers().forEach(ctx::header);
         if (r.body().length > 0 && r.status() != 204) {
