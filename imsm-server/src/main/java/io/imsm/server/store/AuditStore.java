@@ -36,12 +36,18 @@ public final class AuditStore {
      * {@code SELECT ... FOR UPDATE}: H2 never caches a parsed {@code FOR UPDATE} query.
      */
     public Chain lockChain(Handle h) {
-        String sql = postgres(h)
-                ? "UPDATE audit_chain SET head_seq = head_seq WHERE id = 1 RETURNING head_seq, head_hash, anchor_seq, anchor_hash"
-                : "SELECT head_seq, head_hash, anchor_seq, anchor_hash FROM FINAL TABLE (UPDATE audit_chain SET head_seq = head_seq WHERE id = 1)";
-        return h.createQuery(sql).map((rs, c) -> chain(rs)).findOne()
-                .orElseThrow(() -> new IllegalStateException("audit_chain has no head row"));
+        return Jdbc.query(h, postgres(h) ? LOCK_CHAIN_POSTGRES : LOCK_CHAIN_H2, ps -> { }, rs -> {
+            if (!rs.next()) {
+                throw new IllegalStateException("audit_chain has no head row");
+            }
+            return chain(rs);
+        });
     }
+
+    private static final String LOCK_CHAIN_POSTGRES =
+            "UPDATE audit_chain SET head_seq = head_seq WHERE id = 1 RETURNING head_seq, head_hash, anchor_seq, anchor_hash";
+    private static final String LOCK_CHAIN_H2 =
+            "SELECT head_seq, head_hash, anchor_seq, anchor_hash FROM FINAL TABLE (UPDATE audit_chain SET head_seq = head_seq WHERE id = 1)";
 
     /** Whether {@code h} is a PostgreSQL connection; asked once (a store serves one database). */
     private boolean postgres(Handle h) {
@@ -66,20 +72,33 @@ public final class AuditStore {
 
     /** Appends one chained row; the caller holds the chain's lock and moves the head ({@link #moveHead}) before it commits. */
     public void append(Handle h, AuditEvent e, long seq, String prevHash, String entryHash) {
-        h.createUpdate("INSERT INTO audit_log (occurred_at, actor, action, target, ip, user_agent, outcome, detail, chain_seq, prev_hash, entry_hash) "
-                        + "VALUES (:at, :actor, :action, :target, :ip, :ua, :outcome, :detail, :seq, :prev, :hash)")
-                .bind("at", ts(e.at())).bind("actor", e.actor()).bind("action", e.action()).bind("target", e.target())
-                .bind("ip", e.ip()).bind("ua", e.userAgent()).bind("outcome", e.outcome()).bind("detail", e.detail())
-                .bind("seq", seq).bind("prev", prevHash).bind("hash", entryHash).execute();
+        Jdbc.update(h, APPEND, ps -> {
+            ps.setObject(1, ts(e.at()));
+            ps.setString(2, e.actor());
+            ps.setString(3, e.action());
+            ps.setString(4, e.target());
+            ps.setString(5, e.ip());
+            ps.setString(6, e.userAgent());
+            ps.setString(7, e.outcome());
+            ps.setString(8, e.detail());
+            ps.setLong(9, seq);
+            ps.setString(10, prevHash);
+            ps.setString(11, entryHash);
+        });
     }
+
+    private static final String APPEND = "INSERT INTO audit_log (occurred_at, actor, action, target, ip, user_agent, outcome, detail, "
+            + "chain_seq, prev_hash, entry_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
     /**
      * Moves the chain's head to the last row appended; once per transaction, after its appends, by the
      * holder of the chain's lock ({@link #lockChain}).
      */
     public void moveHead(Handle h, long seq, String hash) {
-        h.createUpdate("UPDATE audit_chain SET head_seq = :seq, head_hash = :hash WHERE id = 1")
-                .bind("seq", seq).bind("hash", hash).execute();
+        Jdbc.update(h, "UPDATE audit_chain SET head_seq = ?, head_hash = ? WHERE id = 1", ps -> {
+            ps.setLong(1, seq);
+            ps.setString(2, hash);
+        });
     }
 
     /** Chained rows in chain order from {@code fromSeq} on, at most {@code limit}. */

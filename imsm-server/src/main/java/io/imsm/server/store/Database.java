@@ -6,7 +6,6 @@ import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
 
 import javax.sql.DataSource;
 import java.util.ArrayList;
@@ -107,7 +106,10 @@ public final class Database implements AutoCloseable {
     }
 
     public <R, X extends Exception> R inTransaction(HandleCallback<R, X> work) throws X {
-        return jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, h -> {
+        // READ COMMITTED is every pooled connection's level (set in the pool, restored by it on return), so
+        // no level is passed here: JDBI would read the connection's level and set it twice per transaction,
+        // which on PostgreSQL are three round trips (SHOW and SET) around every transaction.
+        return jdbi.inTransaction(h -> {
             List<Runnable> tasks = new ArrayList<>();
             open.put(h, new Tx(tasks, new HashMap<>()));
             try {

@@ -26,13 +26,23 @@ public final class TokenSessionStore {
             rs.getString("request"), instant(rs, "issued_at"), instant(rs, "expires_at"), instant(rs, "revoked_at"),
             rs.getString("revoked_by"), rs.getString("justification"), rs.getBoolean("justification_encrypted"));
 
+    private static final String INSERT = "INSERT INTO token_sessions (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?)";
+
+    /** One row per token issued: plain JDBC ({@link Jdbc}), as every token request runs it. */
     public void insert(Handle h, Row r) {
-        h.createUpdate("INSERT INTO token_sessions (" + COLUMNS + ") VALUES (:sid, :jti, :user, :service, :binding, :scope, "
-                        + ":request, :issued, :expires, NULL, NULL, :justification, :justificationEncrypted)")
-                .bind("sid", r.sid()).bind("jti", r.jti()).bind("user", r.userId()).bind("service", r.serviceId())
-                .bind("binding", r.binding().wire()).bind("scope", r.scope()).bind("request", r.request())
-                .bind("issued", ts(r.issuedAt())).bind("expires", ts(r.expiresAt()))
-                .bind("justification", r.justification()).bind("justificationEncrypted", r.justificationEncrypted()).execute();
+        Jdbc.update(h, INSERT, ps -> {
+            ps.setString(1, r.sid());
+            ps.setString(2, r.jti());
+            ps.setString(3, r.userId());
+            ps.setString(4, r.serviceId());
+            ps.setString(5, r.binding().wire());
+            ps.setString(6, r.scope());
+            ps.setString(7, r.request());
+            ps.setObject(8, ts(r.issuedAt()));
+            ps.setObject(9, ts(r.expiresAt()));
+            ps.setString(10, r.justification());
+            ps.setBoolean(11, r.justificationEncrypted());
+        });
     }
 
     public Optional<Row> find(Handle h, String sid) {

@@ -140,6 +140,30 @@ class StoresTest {
 
     @ParameterizedTest
     @EnumSource(TestDatabases.Kind.class)
+    void whenATokenSessionIsInsertedByPlainJdbc_thenEveryColumnReadsBack_andADuplicateFailsAsJdbiDid(TestDatabases.Kind kind) {
+        open(kind);
+        UserStore users = new UserStore();
+        TokenSessionStore tokens = new TokenSessionStore();
+        User u = user("erin", null);
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        TokenSessionStore.Row full = new TokenSessionStore.Row("s-full", "j-full", u.id(), "svc", Binding.KX, "read write",
+                "[{\"type\":\"http\"}]", now, now.plusSeconds(300), null, null, "ticket 42", false);
+        TokenSessionStore.Row bare = new TokenSessionStore.Row("s-bare", "j-bare", u.id(), "svc", Binding.KX, "read", null,
+                now, now.plusSeconds(60), null, null, null, true);
+        db.inTransaction(h -> {
+            users.insert(h, u);
+            tokens.insert(h, full);
+            tokens.insert(h, bare);
+            return null;
+        });
+        assertThat(read((Handle h) -> tokens.find(h, "s-full"))).contains(full);
+        assertThat(read((Handle h) -> tokens.find(h, "s-bare"))).contains(bare);
+        assertThatThrownBy(() -> db.inTransaction(h -> { tokens.insert(h, full); return null; }))
+                .isInstanceOf(UnableToExecuteStatementException.class);
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabases.Kind.class)
     void whenTokenSessionsPurged_thenDeliveredAndPointlessRevocationsGoButLiveOnesStay(TestDatabases.Kind kind) {
         open(kind);
         UserStore users = new UserStore();
