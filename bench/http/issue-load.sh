@@ -15,6 +15,7 @@
 #   BENCH_SERVICE_OPTS  JVM options of the separate service (default: the launcher's first DEFAULT_OPTS line)
 #   BENCH_SERVICE_JAR   the demo jar the separate service runs from (default: the one above; a build before
 #                 DemoServiceMain existed needs a newer one here)
+#   BENCH_JCMD="Compiler.memory"  a jcmd command run against the IMSM (or demo) JVM right after the load
 #   BENCH_NMT=file      Native Memory Tracking of the IMSM (or demo) JVM: its summary right after the load to this
 #                 file, then its class histogram (jcmd GC.class_histogram, a full collection) appended
 set -euo pipefail
@@ -140,10 +141,17 @@ rss_mb() { grep VmRSS "/proc/$1/status" 2>/dev/null | awk '{print int($2/1024)}'
 echo "$WHO CPU per request: $(per_request $(( $(cpu_ticks "$DEMO") - CPU0 )))"
 read -r JIT1 GC1 APP1 < <(thread_ticks "$DEMO")
 echo "$WHO CPU per request by thread: application and servers $(per_request $(( APP1 - APP0 ))), JIT compiler $(per_request $(( JIT1 - JIT0 ))), VM thread and GC $(per_request $(( GC1 - GC0 )))"
-echo "$WHO RSS after the load: $(rss_mb "$DEMO") MB"
+# RssFile: the class-data-sharing archive, libjvm and the jars mapped from disk (shared with other JVMs of
+# the same build, dropped first under memory pressure); RssAnon: the heap and the JVM's own allocations.
+rss_split() { awk '/^RssAnon/ {a=int($2/1024)} /^RssFile/ {f=int($2/1024)} END {printf "anonymous %d MB, file-backed %d MB", a, f}' "/proc/$1/status" 2>/dev/null; }
+echo "$WHO RSS after the load: $(rss_mb "$DEMO") MB ($(rss_split "$DEMO"))"
 if [ -n "$SERVICE" ]; then
   echo "service JVM CPU per request: $(per_request $(( $(cpu_ticks "$SERVICE") - SCPU0 )))"
   echo "service JVM RSS after the load: $(rss_mb "$SERVICE") MB"
+fi
+if [ -n "${BENCH_JCMD:-}" ]; then
+  # shellcheck disable=SC2086
+  "$(dirname "$JAVA")/jcmd" "$DEMO" $BENCH_JCMD
 fi
 if [ -n "${BENCH_NMT:-}" ]; then
   JCMD="$(dirname "$JAVA")/jcmd"
