@@ -50,7 +50,7 @@ public final class LogEscaping {
         }
     }
 
-    /** {@code %qkvp}: {@code key="value"} for each key-value pair, keys and values escaped. */
+    /** {@code %qkvp}: {@code key="value"} for each key-value pair with a value, keys and values escaped. */
     public static final class KeyValues extends ClassicConverter {
         @Override
         public String convert(ILoggingEvent event) {
@@ -60,11 +60,15 @@ public final class LogEscaping {
             }
             StringBuilder b = new StringBuilder();
             for (KeyValuePair p : pairs) {
+                if (p.value == null) {
+                    // no value (an audit event without a client address): left out, rather than written as
+                    // ip="null", which a name or value that is the text "null" would also give
+                    continue;
+                }
                 if (!b.isEmpty()) {
                     b.append(' ');
                 }
-                b.append(escape(String.valueOf(p.key))).append("=\"").append(escape(p.value == null ? null : String.valueOf(p.value)))
-                        .append('"');
+                b.append(escape(String.valueOf(p.key))).append("=\"").append(escape(String.valueOf(p.value))).append('"');
             }
             return b.toString();
         }

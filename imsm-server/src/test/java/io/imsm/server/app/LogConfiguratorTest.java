@@ -42,6 +42,22 @@ class LogConfiguratorTest {
     }
 
     @Test
+    void whenAValueIsMissing_thenItsKeyIsLeftOutAndTheTextNullStaysATextValue() {
+        LoggerContext context = new LoggerContext();
+        LogConfigurator.apply(context, "text", "INFO");
+        Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        @SuppressWarnings("unchecked")
+        OutputStreamAppender<ILoggingEvent> out = (OutputStreamAppender<ILoggingEvent>) root.getAppender("text");
+        LoggingEvent e = new LoggingEvent(LogConfiguratorTest.class.getName(), context.getLogger("imsm.audit"), Level.INFO, "audit", null, null);
+        e.addKeyValuePair(new org.slf4j.event.KeyValuePair("actor", "null"));
+        e.addKeyValuePair(new org.slf4j.event.KeyValuePair("ip", null));
+        e.addKeyValuePair(new org.slf4j.event.KeyValuePair("outcome", "ok"));
+        String line = new String(out.getEncoder().encode(e), StandardCharsets.UTF_8);
+        assertThat(line).contains("msg=\"audit\" actor=\"null\" outcome=\"ok\"").doesNotContain("ip=");
+        context.stop();
+    }
+
+    @Test
     void whenTheJsonFormatIsChosen_thenEachEventIsOneJsonObjectOnOneLine() throws Exception {
         LoggerContext context = new LoggerContext();
         context.setMDCAdapter(new LogbackMDCAdapter());   // as logback's service provider does
