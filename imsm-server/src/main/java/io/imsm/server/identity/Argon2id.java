@@ -60,8 +60,7 @@ final class Argon2id {
     String hash(String password) {
         byte[] salt = new byte[SALT_BYTES];
         random.nextBytes(salt);
-        byte[] hash = derive(password, salt, cost, HASH_BYTES);
-        return cost.prefix() + B64.encodeToString(salt) + "$" + B64.encodeToString(hash);
+        return phc(salt, derive(password, salt, cost, HASH_BYTES));
     }
 
     /**
@@ -74,6 +73,11 @@ final class Argon2id {
         byte[] hash = new byte[HASH_BYTES];
         random.nextBytes(salt);
         random.nextBytes(hash);
+        return phc(salt, hash);
+    }
+
+    /** The PHC string at the configured cost for a salt and a hash. */
+    private String phc(byte[] salt, byte[] hash) {
         return cost.prefix() + B64.encodeToString(salt) + "$" + B64.encodeToString(hash);
     }
 
