@@ -75,6 +75,11 @@ class RemoteJwksTest {
         jwks.keys(); // starts the fetch in the background
 
         awaitRequests(ims::jwksRequests, 2);
+        // the request reaching the IMS comes before its answer is parsed and swapped in: wait for the copy
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (jwks.keys().getKeyByKeyId(rotated) == null && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
         assertThat(jwks.keys().getKeyByKeyId(rotated)).isNotNull();
     }
 
