@@ -76,10 +76,7 @@ class RemoteJwksTest {
 
         awaitRequests(ims::jwksRequests, 2);
         // the request reaching the IMS comes before its answer is parsed and swapped in: wait for the copy
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (jwks.keys().getKeyByKeyId(rotated) == null && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+        awaitUntil(() -> jwks.keys().getKeyByKeyId(rotated) != null);
         assertThat(jwks.keys().getKeyByKeyId(rotated)).isNotNull();
     }
 
@@ -137,11 +134,16 @@ class RemoteJwksTest {
     }
 
     private static void awaitRequests(java.util.function.IntSupplier count, int atLeast) throws InterruptedException {
+        awaitUntil(() -> count.getAsInt() >= atLeast);
+        assertThat(count.getAsInt()).isGreaterThanOrEqualTo(atLeast);
+    }
+
+    /** Polls {@code done} for 10 s at most; the caller asserts what it waited for. */
+    private static void awaitUntil(java.util.function.BooleanSupplier done) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (count.getAsInt() < atLeast && System.nanoTime() < deadline) {
+        while (!done.getAsBoolean() && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
-        assertThat(count.getAsInt()).isGreaterThanOrEqualTo(atLeast);
     }
 
     @Test
